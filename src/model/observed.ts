@@ -1,0 +1,67 @@
+/**
+ * What one probe of a Pi found: a single SSH round trip gathers every controller's facts.
+ * Parsed from the probe's output by `parseProbe`; absent fields mean "could not be read".
+ */
+
+export interface AuthorizedKeysFacts {
+  /** Whether ~/.ssh/authorized_keys exists. */
+  readonly exists: boolean;
+  readonly lines: readonly string[];
+  /** Octal modes and owner of ~/.ssh and the file, e.g. "700", "root". */
+  readonly dirMode?: string;
+  readonly fileMode?: string;
+  readonly owner?: string;
+}
+
+export interface PackageFacts {
+  /** dpkg's status abbreviation, e.g. "ii" installed, "rc" removed with config, "un" unknown. */
+  readonly status: string;
+  readonly version?: string;
+}
+
+export interface PackagesFacts {
+  readonly byName: Readonly<Record<string, PackageFacts>>;
+  /** Newest mtime of the apt lists, epoch seconds; 0 when there are none. */
+  readonly listsMtime: number;
+  /** Non-empty when `dpkg --audit` reports packages half-installed or half-configured. */
+  readonly audit: string;
+}
+
+export interface FileFacts {
+  readonly exists: boolean;
+  readonly sha256?: string;
+  readonly mode?: string;
+  readonly owner?: string;
+  readonly group?: string;
+}
+
+export interface ServiceFacts {
+  /** systemctl is-enabled: enabled, disabled, masked, not-found, … */
+  readonly enabled: string;
+  /** systemctl is-active: active, inactive, failed, activating, … */
+  readonly active: string;
+}
+
+export interface SystemFacts {
+  readonly hostname: string;
+  readonly mac?: string;
+  readonly uptimeSeconds: number;
+  readonly load1: number;
+  readonly memTotalKb: number;
+  readonly memAvailableKb: number;
+  /** Degrees Celsius, when the Pi has a thermal zone. */
+  readonly temperatureC?: number;
+  /** Cumulative /proc/stat CPU jiffies; CPU % is the difference between two probes. */
+  readonly cpuBusy: number;
+  readonly cpuTotal: number;
+  /** Epoch seconds on the Pi when probed. */
+  readonly now: number;
+}
+
+export interface NodeFacts {
+  readonly system: SystemFacts;
+  readonly authorizedKeys: AuthorizedKeysFacts;
+  readonly packages: PackagesFacts;
+  readonly files: Readonly<Record<string, FileFacts>>;
+  readonly services: Readonly<Record<string, ServiceFacts>>;
+}

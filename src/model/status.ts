@@ -1,0 +1,101 @@
+/**
+ * The status report: written to status.json after every pass, served at /api/v1/status and
+ * rendered by the dashboard. Never holds a secret.
+ */
+
+export type ConditionType = 'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  readonly type: ConditionType;
+  readonly status: ConditionStatus;
+  /** CamelCase machine-readable reason, e.g. SshTimeout, PackagesMissing. */
+  readonly reason: string;
+  readonly message: string;
+  /** ISO time the status last changed. */
+  readonly lastTransitionTime: string;
+}
+
+export interface NodeObserved {
+  readonly ip: string;
+  readonly mac?: string;
+  readonly hostname?: string;
+  readonly cpuPercent?: number;
+  readonly temperatureC?: number;
+  readonly uptimeSeconds?: number;
+  readonly load1?: number;
+  readonly memUsedPercent?: number;
+}
+
+export interface NodeStatus {
+  readonly id: number;
+  readonly stack: number;
+  readonly conditions: readonly Condition[];
+  readonly observed: NodeObserved;
+  /** Describe-lines of what the last plan for this Pi wanted to do. */
+  readonly pendingActions: readonly string[];
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  /** ISO time of the last probe that answered. */
+  readonly lastSeen?: string;
+  readonly quarantined: boolean;
+}
+
+export type StackHealth = 'ok' | 'warning' | 'ko';
+
+export interface StackStatus {
+  readonly id: number;
+  readonly x: number;
+  readonly y: number;
+  readonly desiredPower: 'on' | 'off';
+  readonly power: 'on' | 'off' | 'unknown';
+  /** ok: every Pi answers; warning: some do; ko: none (the original's okStatus/warningStatus/koStatus). */
+  readonly health: StackHealth;
+  readonly nodes: readonly number[];
+}
+
+export interface EnlistmentProgress {
+  readonly active: boolean;
+  readonly stackIndex: number;
+  readonly stackCount: number;
+  readonly stack?: number;
+  readonly found: number;
+  readonly expected: number;
+  readonly elapsedMs: number;
+  readonly remainingMs: number;
+  readonly message: string;
+}
+
+export interface RackStatus {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly suspended: boolean;
+  readonly counts: { readonly nodes: number; readonly ready: number; readonly unreachable: number; readonly quarantined: number };
+  readonly lastAppliedRevision?: string;
+  readonly lastAttemptedRevision?: string;
+  /** Errors of the last attempted revision when it was rejected, each with file:line:column. */
+  readonly revisionErrors: readonly string[];
+  readonly lastPassAt?: string;
+  readonly lastPassDurationMs?: number;
+  readonly grid: { readonly rows: number; readonly cols: number };
+  readonly enlistment?: EnlistmentProgress;
+}
+
+export interface StatusReport {
+  readonly generatedAt: string;
+  readonly rack: RackStatus;
+  readonly stacks: readonly StackStatus[];
+  readonly nodes: readonly NodeStatus[];
+  readonly lastErrors: readonly { readonly at: string; readonly where: string; readonly code: string; readonly message: string }[];
+}
+
+/** One entry of the bounded event log: what was done, to what, why, result, duration. */
+export interface RackEvent {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: string;
+  /** `pi 7`, `stack 2`, `rack`. */
+  readonly target: string;
+  readonly message: string;
+  readonly result: 'ok' | 'failed' | 'info';
+  readonly durationMs?: number;
+}
