@@ -8,6 +8,7 @@ export type NodeAction =
   | { readonly kind: 'keys-write'; readonly node: number; readonly user: string; readonly keys: readonly string[]; readonly added: number; readonly removed: number }
   | { readonly kind: 'pkg-install'; readonly node: number; readonly pkgs: readonly string[]; readonly updateLists: boolean }
   | { readonly kind: 'pkg-remove'; readonly node: number; readonly pkgs: readonly string[] }
+  | { readonly kind: 'pkg-repair'; readonly node: number; readonly audit: string }
   | { readonly kind: 'file-write'; readonly node: number; readonly path: string; readonly sha256: string; readonly reason: 'missing' | 'content' }
   | { readonly kind: 'file-attrs'; readonly node: number; readonly path: string; readonly owner: string; readonly group: string; readonly mode: string }
   | { readonly kind: 'systemd-reload'; readonly node: number }
@@ -32,6 +33,7 @@ const describers: Describers = {
   'keys-write': (a) => `write ${a.user}'s authorized_keys (+${a.added} −${a.removed} keys)`,
   'pkg-install': (a) => `install ${a.pkgs.join(' ')}${a.updateLists ? ' (after apt-get update)' : ''}`,
   'pkg-remove': (a) => `purge ${a.pkgs.join(' ')}`,
+  'pkg-repair': () => 'finish an interrupted dpkg run (dpkg --configure -a)',
   'file-write': (a) => `write ${a.path} (${a.reason === 'missing' ? 'missing' : 'content differs'})`,
   'file-attrs': (a) => `set ${a.path} to ${a.owner}:${a.group} ${a.mode}`,
   'systemd-reload': () => 'systemctl daemon-reload',

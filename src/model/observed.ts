@@ -25,6 +25,8 @@ export interface PackagesFacts {
   readonly listsMtime: number;
   /** Non-empty when `dpkg --audit` reports packages half-installed or half-configured. */
   readonly audit: string;
+  /** Packages whose dpkg state needs a reinstall (the `R` error flag): not repairable by us. */
+  readonly reinstRequired: readonly string[];
 }
 
 export interface FileFacts {
@@ -40,6 +42,8 @@ export interface ServiceFacts {
   readonly enabled: string;
   /** systemctl is-active: active, inactive, failed, activating, … */
   readonly active: string;
+  /** systemd's NeedDaemonReload: the unit file changed on disk since systemd loaded it. */
+  readonly needsReload: boolean;
 }
 
 export interface SystemFacts {

@@ -1,0 +1,54 @@
+/**
+ * What the HTTP API and dashboard may ask of a running daemon. The daemon implements it; HTTP
+ * tests use a plain object. Every mutation resolves to an OperationResult instead of throwing.
+ */
+import type { RackEvent, StatusReport } from '../model/status.ts';
+
+export interface PlanEntry {
+  /** `pi 7`, `stack 2`, `rack`. */
+  readonly target: string;
+  readonly kind: string;
+  readonly description: string;
+}
+
+export interface OperationResult {
+  readonly ok: boolean;
+  /** HTTP-ish code the API maps to a status: 200 done, 202 accepted, 404 unknown target, 409 conflict, 500 failed. */
+  readonly code: 200 | 202 | 404 | 409 | 500;
+  readonly message: string;
+  /** First line of a command's output, for the original's `{"status":code,"data":…}` shape. */
+  readonly data?: string;
+}
+
+export type PowerOp = 'on' | 'off' | 'cycle';
+
+export type ActionTarget = { readonly scope: 'pi'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
+
+export interface DaemonFacade {
+  status(): StatusReport;
+  /** Events after `afterSeq` (all kept ones when absent), oldest first. */
+  events(afterSeq?: number): readonly RackEvent[];
+  /** Calls `listener` for every new event until the returned function is called. */
+  subscribe(listener: (event: RackEvent) => void): () => void;
+  /** The current plan, computed from the last observations; touches nothing. */
+  plan(): Promise<readonly PlanEntry[]>;
+  /** Declared action names (rack.yaml `actions`) plus the built-in ones (reboot, ping, cpu, temperature). */
+  actionNames(): readonly string[];
+  reconcileNow(): OperationResult;
+  suspend(): OperationResult;
+  resume(): OperationResult;
+  rebootPi(id: number): Promise<OperationResult>;
+  power(target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' }, op: PowerOp): Promise<OperationResult>;
+  /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */
+  runAction(target: ActionTarget, action: string): Promise<OperationResult>;
+  /** Confirms a `manual` relay step (the operator switched the stack by hand). */
+  confirmManualPower(stack: number): OperationResult;
+  /** Counters and gauges for /metrics. */
+  metrics(): DaemonMetrics;
+}
+
+export interface DaemonMetrics {
+  readonly passDurationsMs: readonly number[];
+  readonly actionsTotal: Readonly<Record<string, { ok: number; failed: number }>>;
+  readonly sshConnections: number;
+}

@@ -1,0 +1,127 @@
+/**
+ * Prometheus metrics for one daemon, in a registry of its own (never prom-client's global one, so
+ * two servers in one process, as in tests, do not collide). Values are read from the facade at
+ * scrape time: the daemon keeps the truth, the registry only translates it.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DaemonFacade } from '../daemon/facade.ts';
+import type { ConditionStatus } from '../model/status.ts';
+
+const CONDITION_STATUSES: readonly ConditionStatus[] = ['True', 'False', 'Unknown'];
+const POWER_STATES = ['on', 'off', 'unknown'] as const;
+
+export interface RackMetrics {
+  readonly registry: Registry;
+  /** The exposition text, collected fresh from the facade. */
+  render(): Promise<string>;
+}
+
+export function createRackMetrics(facade: DaemonFacade): RackMetrics {
+  const registry = new Registry();
+  // passDurationsMs is read as append-only: only entries beyond those already observed are new,
+  // so each pass lands in the histogram once however often Prometheus scrapes.
+  let passesSeen = 0;
+
+  new Histogram({
+    name: 'pirack_reconcile_pass_duration_seconds',
+    help: 'Duration of reconcile passes.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+    collect() {
+      const all = facade.metrics().passDurationsMs;
+      // A shorter list than before means the daemon restarted or trimmed it: start over from here.
+      if (all.length < passesSeen) passesSeen = 0;
+      for (const ms of all.slice(passesSeen)) this.observe(ms / 1000);
+      passesSeen = all.length;
+    },
+  });
+
+  new Counter({
+    name: 'pirack_actions_total',
+    help: 'Actions carried out, by kind and result.',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, counts] of Object.entries(facade.metrics().actionsTotal)) {
+        this.inc({ kind, result: 'ok' }, counts.ok);
+        this.inc({ kind, result: 'failed' }, counts.failed);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_pis',
+    help: 'Pis by condition type and status.',
+    labelNames: ['condition', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const node of facade.status().nodes) {
+        for (const c of node.conditions) counts.set(`${c.type}\u0000${c.status}`, (counts.get(`${c.type}\u0000${c.status}`) ?? 0) + 1);
+      }
+      const types = new Set([...counts.keys()].map((k) => k.split('\u0000')[0] as string));
+      // Zeros are written out too, so a condition that empties still shows as 0, not as missing.
+      for (const type of types) for (const status of CONDITION_STATUSES) this.set({ condition: type, status }, counts.get(`${type}\u0000${status}`) ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_pis_total',
+    help: 'Pis declared in the applied rack.yaml.',
+    registers: [registry],
+    collect() {
+      this.set(facade.status().nodes.length);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_ssh_connections',
+    help: 'Open SSH connections to Pis.',
+    registers: [registry],
+    collect() {
+      this.set(facade.metrics().sshConnections);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_stack_power',
+    help: 'Relay state per stack: 1 for the current state, 0 for the others.',
+    labelNames: ['stack', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of facade.status().stacks) for (const state of POWER_STATES) this.set({ stack: String(s.id), state }, s.power === state ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_rack_ready',
+    help: '1 when every Pi of the rack is Ready.',
+    registers: [registry],
+    collect() {
+      this.set(facade.status().rack.ready ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_rack_suspended',
+    help: '1 while reconciling is suspended.',
+    registers: [registry],
+    collect() {
+      this.set(facade.status().rack.suspended ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'pirack_revision_rejected',
+    help: '1 when the last attempted rack.yaml revision was rejected (the last good one stays applied).',
+    registers: [registry],
+    collect() {
+      this.set(facade.status().rack.revisionErrors.length > 0 ? 1 : 0);
+    },
+  });
+
+  return { registry, render: () => registry.metrics() };
+}

@@ -1,0 +1,68 @@
+/**
+ * Login for browsers: the admin token, once, buys an HttpOnly SameSite=Strict session cookie, so
+ * the dashboard's scripts never hold the token. Scripts skip this and send a bearer token.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { tokensEqual } from '../auth/compare.ts';
+import { SESSION_COOKIE, type Authenticator, type ReadAccess } from '../auth/guard.ts';
+import type { SessionStore } from '../auth/sessions.ts';
+import { sendError } from '../http-error.ts';
+
+export interface AuthRouteOptions {
+  readonly adminToken: string;
+  readonly sessions: SessionStore;
+  readonly authenticator: Authenticator;
+  readonly readAccess: ReadAccess;
+  readonly sessionTtlMs: number;
+  readonly secureCookie: boolean;
+  readonly loginRateLimit: { readonly max: number; readonly timeWindowMs: number };
+  readonly log: Logger;
+}
+
+export function registerAuthRoutes(app: FastifyInstance, o: AuthRouteOptions): void {
+  app.post(
+    '/api/v1/login',
+    {
+      config: { access: 'public', rateLimit: { max: o.loginRateLimit.max, timeWindow: o.loginRateLimit.timeWindowMs } },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['token'],
+          additionalProperties: false,
+          properties: { token: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.body as { token: string };
+      if (!tokensEqual(token.trim(), o.adminToken)) {
+        o.log.warn({ ip: request.ip }, 'login failed: wrong token');
+        return sendError(reply, 401, 'Unauthorized', 'wrong token', 'Use the admin token printed at first start or stored in the state directory.');
+      }
+      const session = o.sessions.create();
+      o.log.info({ ip: request.ip }, 'login');
+      reply.setCookie(SESSION_COOKIE, session.id, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        secure: o.secureCookie,
+        maxAge: Math.floor(o.sessionTtlMs / 1000),
+      });
+      return { ok: true, expiresAt: new Date(session.expiresAt).toISOString() };
+    },
+  );
+
+  // Public on purpose: logging out must work with an expired session too.
+  app.post('/api/v1/logout', { config: { access: 'public' } }, async (request, reply) => {
+    const id = request.cookies[SESSION_COOKIE];
+    if (typeof id === 'string') o.sessions.revoke(id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: o.secureCookie });
+    return { ok: true };
+  });
+
+  app.get('/api/v1/session', { config: { access: 'public' } }, async (request) => {
+    const how = o.authenticator.identify(request);
+    return { authenticated: how !== null, method: how, readAccess: o.readAccess };
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The write side of `/api/v1`. Every route here is `mutate`: the guard has authenticated the
+ * request before its body was even parsed. The facade's OperationResult is the body; its code is
+ * the HTTP status.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { ActionTarget, DaemonFacade, OperationResult, PowerOp } from '../../daemon/facade.ts';
+import { ID_AND_NAME_PARAMS, ID_PARAM, NAME_PARAM, POWER_BODY, idOf } from './params.ts';
+
+function reply(r: FastifyReply, result: OperationResult): FastifyReply {
+  return r.code(result.code).send(result);
+}
+
+export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacade, log: Logger): void {
+  const mutate = { config: { access: 'mutate' as const } };
+  const audit = (what: string, result: OperationResult): void => {
+    log.info({ op: what, ok: result.ok, code: result.code }, 'operation requested');
+  };
+
+  app.post('/api/v1/reconcile', mutate, async (_req, r) => {
+    const result = facade.reconcileNow();
+    audit('reconcile', result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/suspend', mutate, async (_req, r) => {
+    const result = facade.suspend();
+    audit('suspend', result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/resume', mutate, async (_req, r) => {
+    const result = facade.resume();
+    audit('resume', result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/pis/:id/reboot', { ...mutate, schema: { params: ID_PARAM } }, async (req, r) => {
+    const result = await facade.rebootPi(idOf(req.params));
+    audit(`reboot pi ${idOf(req.params)}`, result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/stacks/:id/power', { ...mutate, schema: { params: ID_PARAM, body: POWER_BODY } }, async (req, r) => {
+    const { op } = req.body as { op: PowerOp };
+    const result = await facade.power({ scope: 'stack', id: idOf(req.params) }, op);
+    audit(`power ${op} stack ${idOf(req.params)}`, result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/rack/power', { ...mutate, schema: { body: POWER_BODY } }, async (req, r) => {
+    const { op } = req.body as { op: PowerOp };
+    const result = await facade.power({ scope: 'rack' }, op);
+    audit(`power ${op} rack`, result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/stacks/:id/power/confirm', { ...mutate, schema: { params: ID_PARAM } }, async (req, r) => {
+    const result = facade.confirmManualPower(idOf(req.params));
+    audit(`confirm manual power stack ${idOf(req.params)}`, result);
+    return reply(r, result);
+  });
+
+  const runAction = async (target: ActionTarget, name: string, r: FastifyReply): Promise<FastifyReply> => {
+    const result = await facade.runAction(target, name);
+    audit(`action ${name} on ${target.scope === 'rack' ? 'rack' : `${target.scope} ${target.id}`}`, result);
+    return reply(r, result);
+  };
+  app.post('/api/v1/pis/:id/actions/:name', { ...mutate, schema: { params: ID_AND_NAME_PARAMS } }, async (req, r) => {
+    const { name } = req.params as { name: string };
+    return runAction({ scope: 'pi', id: idOf(req.params) }, name, r);
+  });
+  app.post('/api/v1/stacks/:id/actions/:name', { ...mutate, schema: { params: ID_AND_NAME_PARAMS } }, async (req, r) => {
+    const { name } = req.params as { name: string };
+    return runAction({ scope: 'stack', id: idOf(req.params) }, name, r);
+  });
+  app.post('/api/v1/rack/actions/:name', { ...mutate, schema: { params: NAME_PARAM } }, async (req, r) => {
+    const { name } = req.params as { name: string };
+    return runAction({ scope: 'rack' }, name, r);
+  });
+}

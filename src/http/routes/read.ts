@@ -1,0 +1,32 @@
+/** The read side of `/api/v1`: status, stacks, Pis, plan, events and action names, straight from the facade. */
+import type { FastifyInstance } from 'fastify';
+import type { DaemonFacade } from '../../daemon/facade.ts';
+import { sendError } from '../http-error.ts';
+import { AFTER_QUERY, ID_PARAM, idOf } from './params.ts';
+
+export function registerReadRoutes(app: FastifyInstance, facade: DaemonFacade): void {
+  const read = { config: { access: 'read' as const } };
+
+  app.get('/api/v1/status', read, async () => facade.status());
+  app.get('/api/v1/stacks', read, async () => ({ stacks: facade.status().stacks }));
+  app.get('/api/v1/stacks/:id', { ...read, schema: { params: ID_PARAM } }, async (request, reply) => {
+    const id = idOf(request.params);
+    const status = facade.status();
+    const stack = status.stacks.find((s) => s.id === id);
+    if (!stack) return sendError(reply, 404, 'NotFound', `no stack ${id}`);
+    return { ...stack, pis: status.nodes.filter((n) => n.stack === id) };
+  });
+  app.get('/api/v1/pis', read, async () => ({ pis: facade.status().nodes }));
+  app.get('/api/v1/pis/:id', { ...read, schema: { params: ID_PARAM } }, async (request, reply) => {
+    const id = idOf(request.params);
+    const pi = facade.status().nodes.find((n) => n.id === id);
+    if (!pi) return sendError(reply, 404, 'NotFound', `no Pi ${id}`);
+    return pi;
+  });
+  app.get('/api/v1/plan', read, async () => ({ plan: await facade.plan() }));
+  app.get('/api/v1/events', { ...read, schema: { querystring: AFTER_QUERY } }, async (request) => {
+    const after = (request.query as { after?: string }).after;
+    return { events: facade.events(after === undefined ? undefined : Number(after)) };
+  });
+  app.get('/api/v1/actions', read, async () => ({ actions: facade.actionNames() }));
+}

@@ -1,0 +1,94 @@
+/**
+ * Health figures of the Pi the slave runs on, read from /proc and /sys: no bc, no shell.
+ * The /proc root is a parameter so tests read fixture files.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface CpuSample { readonly busy: number; readonly total: number }
+
+export interface Health {
+  readonly hostname: string;
+  readonly cpuPercent: number;
+  readonly temperatureC: number | null;
+  readonly memTotalKb: number;
+  readonly memAvailableKb: number;
+  readonly load1: number;
+  readonly load5: number;
+  readonly load15: number;
+  readonly uptimeSeconds: number;
+}
+
+export function parseCpuLine(stat: string): CpuSample {
+  const line = stat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no aggregate cpu line in /proc/stat');
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export function cpuPercentBetween(a: CpuSample, b: CpuSample): number {
+  const total = b.total - a.total;
+  if (total <= 0) return 0;
+  return Math.round(((b.busy - a.busy) / total) * 1000) / 10;
+}
+
+export function parseMeminfo(text: string): { totalKb: number; availableKb: number } {
+  const value = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { totalKb: value('MemTotal'), availableKb: value('MemAvailable') };
+}
+
+export async function sampleCpu(procRoot = '/proc'): Promise<CpuSample> {
+  return parseCpuLine(await readFile(`${procRoot}/stat`, 'utf8'));
+}
+
+export async function readTemperature(sysRoot = '/sys'): Promise<number | null> {
+  try {
+    const milli = Number((await readFile(`${sysRoot}/class/thermal/thermal_zone0/temp`, 'utf8')).trim());
+    return Number.isFinite(milli) ? milli / 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function readHealth(cpuPercent: number, roots = { proc: '/proc', sys: '/sys' }): Promise<Health> {
+  const [meminfo, loadavg, uptime, hostname, temperatureC] = await Promise.all([
+    readFile(`${roots.proc}/meminfo`, 'utf8'),
+    readFile(`${roots.proc}/loadavg`, 'utf8'),
+    readFile(`${roots.proc}/uptime`, 'utf8'),
+    readFile(`${roots.proc}/sys/kernel/hostname`, 'utf8').catch(() => 'unknown'),
+    readTemperature(roots.sys),
+  ]);
+  const mem = parseMeminfo(meminfo);
+  const [load1, load5, load15] = loadavg.split(' ').map(Number);
+  return {
+    hostname: hostname.trim(),
+    cpuPercent,
+    temperatureC,
+    memTotalKb: mem.totalKb,
+    memAvailableKb: mem.availableKb,
+    load1: load1 ?? 0,
+    load5: load5 ?? 0,
+    load15: load15 ?? 0,
+    uptimeSeconds: Number(uptime.split(' ')[0]),
+  };
+}
+
+/** Prometheus text exposition of a Health reading. */
+export function toPrometheus(health: Health): string {
+  const lines = [
+    '# HELP pirack_slave_cpu_percent CPU busy over the last sampling interval.',
+    '# TYPE pirack_slave_cpu_percent gauge',
+    `pirack_slave_cpu_percent ${health.cpuPercent}`,
+    '# TYPE pirack_slave_memory_total_bytes gauge',
+    `pirack_slave_memory_total_bytes ${health.memTotalKb * 1024}`,
+    '# TYPE pirack_slave_memory_available_bytes gauge',
+    `pirack_slave_memory_available_bytes ${health.memAvailableKb * 1024}`,
+    '# TYPE pirack_slave_load1 gauge',
+    `pirack_slave_load1 ${health.load1}`,
+    '# TYPE pirack_slave_uptime_seconds gauge',
+    `pirack_slave_uptime_seconds ${health.uptimeSeconds}`,
+  ];
+  if (health.temperatureC !== null) lines.push('# TYPE pirack_slave_temperature_celsius gauge', `pirack_slave_temperature_celsius ${health.temperatureC}`);
+  return `${lines.join('\n')}\n`;
+}
