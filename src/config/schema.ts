@@ -8,7 +8,7 @@ import rackSchema from '../../schemas/rack.schema.json' with { type: 'json' };
 import type { UnplacedProblem } from './problem.ts';
 import { fromPointer, humanPath } from './problem.ts';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
 ajv.addVocabulary(['x-expect']);
 addFormatsModule.default(ajv, ['ipv4']);
 const validate = ajv.compile(rackSchema);

@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DaemonFacade } from '../daemon/facade.ts';
 import { createAuthenticator, installGuard, type ReadAccess } from './auth/guard.ts';
@@ -71,8 +71,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Types are checked, never coerced, and unknown properties are rejected rather than silently
     // dropped: a client sending {"op": 1} or a misspelt field learns so at once.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    // The dashboard polls nothing, but SSE and scrapes would fill the log at info level.
-    disableRequestLogging: true,
+    // Two lines per request (scrapes, dashboard files) would drown the reconciler's log; mutations
+    // are logged by their routes instead.
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // An empty body on a POST that takes none is fine (curl -X POST -H 'content-type: application/json').

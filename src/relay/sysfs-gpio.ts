@@ -60,7 +60,7 @@ export function onoffBackend(): GpioBackend {
       const { Gpio } = await import('onoff');
       // reconfigureDirection: false makes onoff leave the direction file alone when it already
       // matches, so neither an exported output nor a freshly exported input is rewritten.
-      return new Gpio(gpio, direction, { activeLow, reconfigureDirection: false });
+      return new Gpio(gpio, direction, undefined, { activeLow, reconfigureDirection: false });
     },
   };
 }

@@ -23,7 +23,10 @@ export function bundleSlave(): string {
   return cached;
 }
 
-/** The `resolveBuiltin` hook given to the rack loader. */
-export function resolveBuiltin(name: string): string | undefined {
-  return name === 'pirack-slave' ? bundleSlave() : undefined;
+export const BUILTINS = ['pirack-slave'] as const;
+
+/** The `resolveBuiltin` hook given to the rack loader; throws for a name it does not know. */
+export function resolveBuiltin(name: string): string {
+  if (name === 'pirack-slave') return bundleSlave();
+  throw new Error(`unknown builtin "${name}" (known: ${BUILTINS.join(', ')})`);
 }

@@ -237,6 +237,10 @@ class Pool implements SshPool {
       return live;
     } catch (err) {
       const error = isPiRackError(err) ? err : pirackError('PIRACK_ERR_SSH_UNREACHABLE', String(err), { cause: err, where });
+      if (error.code === 'PIRACK_ERR_SSH_HOSTKEY_CHANGED') {
+        // The quarantine already keeps us away; a backoff on top would delay the first contact after a repin.
+        throw error;
+      }
       state.failures += 1;
       const delay = backoffDelay(state.failures, this.#backoff);
       state.nextAttemptAt = this.#now() + delay;

@@ -65,11 +65,7 @@ export function runOnChannel(client: Client, run: ChannelRun): Promise<ExecResul
       if (channel && !gone) closeChannel(channel);
     };
     const closeChannel = (ch: ClientChannel): void => {
-      try {
-        ch.signal('KILL');
-      } catch {
-        /* the channel may already be half-closed */
-      }
+      sendSignal(ch, 'KILL');
       ch.close();
       graceTimer = setTimeout(() => {
         if (!gone) run.onStuck();
@@ -122,6 +118,29 @@ export function runOnChannel(client: Client, run: ChannelRun): Promise<ExecResul
       settle(channelError(err, run.target));
     }
   });
+}
+
+interface ChannelInternals {
+  readonly outgoing?: { readonly id?: number; readonly state?: string };
+  readonly _client?: { readonly _protocol?: { signal?: (id: number, name: string) => void } };
+}
+
+/**
+ * Asks the server to signal the command. ssh2's `Channel.signal` sends nothing once our side
+ * ended stdin (it checks `writable`), which is every exec here, so the request goes through the
+ * channel's protocol object: the request is valid until the channel closes. Closing the
+ * channel alone leaves a command without a pty running on an OpenSSH server.
+ */
+function sendSignal(ch: ClientChannel, name: string): void {
+  const internals = ch as unknown as ChannelInternals;
+  const id = internals.outgoing?.id;
+  const protocol = internals._client?._protocol;
+  try {
+    if ((internals.outgoing?.state === 'open' || internals.outgoing?.state === 'eof') && typeof id === 'number' && typeof protocol?.signal === 'function') protocol.signal(id, name);
+    else ch.signal(name);
+  } catch {
+    /* the channel is closing already; close() below finishes the job */
+  }
 }
 
 /** A shell reports death by signal N as 128+N; we do the same so callers see one convention. */

@@ -1,0 +1,119 @@
+// The rack as the grid of stacks it physically is, each Pi a tile coloured by its state. The grid
+// is rebuilt only when the rack's shape changes; live updates touch classes and texts in place,
+// so open menus, focus and the search survive them.
+import { h, replace } from '../dom.js';
+import { STATES, formatNumber, matchesQuery, piState, stateLabel } from '../format.js';
+import { actionRequest, powerOps } from './actions.js';
+import { keyed, menu } from './menu.js';
+
+export function renderRack(ctx, root) {
+  const { status } = ctx.state;
+  if (!root.querySelector('.rack-toolbar')) buildShell(ctx, root);
+  const stacks = new Map(status.stacks.map((s) => [s.id, s]));
+
+  const counts = Object.fromEntries(STATES.map((s) => [s.id, 0]));
+  for (const node of status.nodes) counts[piState(node, stacks.get(node.stack))] += 1;
+  for (const s of STATES) root.querySelector(`[data-legend="${s.id}"] .legend-count`).textContent = String(counts[s.id]);
+
+  const grid = root.querySelector('.rack-grid');
+  const shape = JSON.stringify([status.rack.grid, status.stacks.map((s) => [s.id, s.x, s.y, s.nodes]), ctx.state.actions]);
+  keyed(grid, shape, (el) => buildGrid(ctx, el));
+
+  const query = ctx.state.query;
+  let matches = 0;
+  for (const node of status.nodes) {
+    const tile = grid.querySelector(`[data-pi="${node.id}"]`);
+    if (!tile) continue;
+    const state = piState(node, stacks.get(node.stack));
+    const match = query.trim() !== '' && matchesQuery(node, query);
+    if (match) matches += 1;
+    tile.className = ['tile', `state-${state}`, node.id === ctx.state.selectedPi ? 'selected' : '', match ? 'match' : '', query.trim() !== '' && !match ? 'dim' : ''].join(' ').trim();
+    tile.dataset.state = state;
+    tile.setAttribute('aria-label', `Pi ${node.id}, ${stateLabel(state)}, ${node.observed.ip}`);
+    tile.querySelector('.tile-state').textContent = stateLabel(state);
+    tile.querySelector('.tile-ip').textContent = node.observed.ip;
+    tile.querySelector('.tile-facts').textContent = state === 'ready' || state === 'converging' ? `${formatNumber(node.observed.cpuPercent, '%')} · ${formatNumber(node.observed.temperatureC, '°C')}` : '';
+  }
+  for (const stack of status.stacks) updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack);
+  root.querySelector('.search-result').textContent = query.trim() === '' ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
+}
+
+function buildShell(ctx, root) {
+  const search = h('input', {
+    type: 'search',
+    class: 'search',
+    placeholder: 'Search id, MAC or IP',
+    'aria-label': 'Search Pis by id, MAC or IP',
+    'data-testid': 'search',
+    value: ctx.state.query,
+    oninput: (e) => {
+      ctx.state.query = e.target.value;
+      ctx.render();
+    },
+    onkeydown: (e) => {
+      if (e.key !== 'Enter') return;
+      const first = ctx.state.status.nodes.find((n) => matchesQuery(n, ctx.state.query));
+      if (first) ctx.openPi(first.id);
+    },
+  });
+  const legend = h('ul', { class: 'legend', 'aria-label': 'Legend' }, STATES.map((s) => h('li', { 'data-legend': s.id, title: s.hint }, h('span', { class: `swatch state-${s.id}` }), s.label, ' ', h('span', { class: 'legend-count' }, '0'))));
+  replace(root, h('div', { class: 'rack-toolbar' }, h('div', { class: 'search-wrap' }, search, h('span', { class: 'search-result muted small' })), legend), h('div', { class: 'rack-grid' }));
+}
+
+function buildGrid(ctx, grid) {
+  const { status } = ctx.state;
+  grid.style.setProperty('--cols', String(Math.max(1, status.rack.grid.cols)));
+  const byId = new Map(status.nodes.map((n) => [n.id, n]));
+  replace(
+    grid,
+    [...status.stacks]
+      .sort((a, b) => a.x - b.x || a.y - b.y)
+      .map((stack) => {
+        const card = h('section', { class: 'stack', 'data-stack': String(stack.id), 'aria-label': `Stack ${stack.id}` },
+          h('header', { class: 'stack-head' },
+            h('h3', {}, `Stack ${stack.id}`),
+            h('span', { class: 'stack-power badge' }),
+            h('span', { class: 'stack-health badge' }),
+            h('span', { class: 'spacer' }),
+            stackMenu(ctx, stack),
+          ),
+          h('div', { class: 'tiles' }, stack.nodes.map((id) => tile(ctx, byId.get(id) ?? { id, observed: { ip: '' } }))),
+        );
+        // CSSOM, not a style attribute: the CSP forbids inline styles.
+        card.style.gridRow = String(stack.x);
+        card.style.gridColumn = String(stack.y);
+        return card;
+      }),
+  );
+}
+
+function tile(ctx, node) {
+  return h('button', { type: 'button', class: 'tile', 'data-pi': String(node.id), 'data-testid': `pi-${node.id}`, onclick: () => ctx.openPi(node.id) },
+    h('span', { class: 'tile-top' }, h('span', { class: 'tile-id' }, String(node.id)), h('span', { class: 'tile-state' })),
+    h('span', { class: 'tile-ip mono' }),
+    h('span', { class: 'tile-facts' }),
+  );
+}
+
+function stackMenu(ctx, stack) {
+  const label = `stack ${stack.id}`;
+  return menu('Actions', [
+    { heading: 'Power' },
+    ...powerOps(label, `/api/v1/stacks/${stack.id}/power`).map((p) => ({ label: p.label, danger: p.danger, onSelect: () => ctx.run(p.request) })),
+    { label: 'Confirm manual switch', onSelect: () => ctx.run({ title: `Confirm stack ${stack.id} was switched by hand?`, message: 'Only with the manual relay driver: tell the daemon you switched the stack as it asked.', confirmLabel: 'Confirm', url: `/api/v1/stacks/${stack.id}/power/confirm` }) },
+    'separator',
+    { heading: 'Run on every Pi of the stack' },
+    ...ctx.state.actions.map((name) => ({ label: name, onSelect: () => ctx.run(actionRequest(label, `/api/v1/stacks/${stack.id}/actions/${encodeURIComponent(name)}`, name)) })),
+  ], { testid: `stack-menu-${stack.id}` });
+}
+
+function updateStackHeader(card, stack) {
+  if (!card) return;
+  const power = card.querySelector('.stack-power');
+  const text = stack.power === 'unknown' ? 'Power ?' : `Power ${stack.power}`;
+  power.textContent = stack.desiredPower !== stack.power ? `${text} → ${stack.desiredPower}` : text;
+  power.className = `stack-power badge power-${stack.power}`;
+  const health = card.querySelector('.stack-health');
+  health.textContent = { ok: 'All answer', warning: 'Some answer', ko: 'None answer' }[stack.health] ?? stack.health;
+  health.className = `stack-health badge health-${stack.health}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * Names and places of everything the lab makes. One file so `lab down` can find leftovers by the
+ * same names `lab up` used, even after a crash left no state file.
+ */
+import path from 'node:path';
+
+/** Every netns and the bridge start with this; `lab down` deletes only names with it. */
+export const LAB_PREFIX = 'pirack-';
+/** Host-side veth names: `prv<id>` (IFNAMSIZ is 16, so the Pi id fits up to 12 digits). */
+export const VETH_PREFIX = 'prv';
+export const BRIDGE = 'pirack-br0';
+export const LAB_SUBNET = '10.213.0.0/24';
+export const MASTER_IP = '10.213.0.1';
+export const REPO_PORT = 8079;
+export const DYNAMIC_RANGE: readonly [string, string] = ['10.213.0.100', '10.213.0.199'];
+/** Fixed addresses are 10.213.0.(10+id); the dynamic range starts at .100, so at most 89 Pis. */
+export const MAX_PIS = 89;
+export const BOOTSTRAP_PASSWORD = 'raspberry';
+
+/** Safety net: private ranges the lab must never leak to the outside (the real rack is 192.168.23.0/24). */
+export const SAFETY_ROUTES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** Where the lab keeps its state and per-Pi disks; PIRACK_LAB_DIR overrides it (tests). */
+export function labDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PIRACK_LAB_DIR && env.PIRACK_LAB_DIR.length > 0 ? path.resolve(env.PIRACK_LAB_DIR) : '/var/lib/pirack-lab';
+}
+
+/** The image and repository cache survives `lab down`; PIRACK_LAB_CACHE overrides it. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PIRACK_LAB_CACHE && env.PIRACK_LAB_CACHE.length > 0 ? path.resolve(env.PIRACK_LAB_CACHE) : '/var/cache/pirack-lab';
+}
+
+/** Files of the lab as a whole, under the lab dir. */
+export function labFiles(dir: string) {
+  return {
+    state: path.join(dir, 'state.json'),
+    lock: path.join(dir, 'state.lock'),
+    rackYaml: path.join(dir, 'rack.yaml'),
+    masterKey: path.join(dir, 'master_key'),
+    bootstrapPassword: path.join(dir, 'bootstrap-password'),
+    dhcpHosts: path.join(dir, 'dhcp-hosts'),
+    leases: path.join(dir, 'dnsmasq.leases'),
+    dnsmasqPid: path.join(dir, 'dnsmasq.pid'),
+    dnsmasqLog: path.join(dir, 'dnsmasq.log'),
+    httpLog: path.join(dir, 'repo-http.log'),
+    pisDir: path.join(dir, 'pis'),
+  } as const;
+}
+
+/** Names and places of one virtual Pi. */
+export function piFiles(dir: string, id: number) {
+  const base = path.join(dir, 'pis', String(id));
+  return {
+    base,
+    /** The Pi's SD card: a sparse ext4 image, so a full disk is a real ENOSPC. */
+    sdImage: path.join(base, 'sd.img'),
+    sdMount: path.join(base, 'sd'),
+    upper: path.join(base, 'sd', 'upper'),
+    work: path.join(base, 'sd', 'work'),
+    root: path.join(base, 'root'),
+    console: path.join(base, 'console.log'),
+    savedHostKeys: path.join(base, 'saved-host-keys'),
+    delayerLog: path.join(base, 'delayer.log'),
+  } as const;
+}
+
+export function netnsName(id: number): string {
+  return `${LAB_PREFIX}pi${id}`;
+}
+
+export function vethName(id: number): string {
+  return `${VETH_PREFIX}${id}`;
+}
+
+export function labIp(id: number): string {
+  if (!Number.isInteger(id) || id < 1 || id > MAX_PIS) throw new RangeError(`lab Pi id must be 1..${MAX_PIS}, got ${id}`);
+  return `10.213.0.${10 + id}`;
+}
+
+/**
+ * A stable MAC per Pi id under the Raspberry Pi Foundation's OUI b8:27:eb, so the lab's Pis look
+ * like real ones to the enlistment code: b8:27:eb:00:HH:LL where HHLL is the id as 16 bits.
+ * Ids up to 65535; the lab itself uses at most MAX_PIS.
+ */
+export function labMac(id: number): string {
+  if (!Number.isInteger(id) || id < 1 || id > 0xffff) throw new RangeError(`lab Pi id must be 1..65535, got ${id}`);
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  return `b8:27:eb:00:${hex(id >> 8)}:${hex(id & 0xff)}`;
+}
+
+/** Pi ids of stack `stack` (1-based) when every stack holds `perStack` Pis. */
+export function stackPis(stack: number, perStack: number): number[] {
+  return Array.from({ length: perStack }, (_, k) => (stack - 1) * perStack + k + 1);
+}
