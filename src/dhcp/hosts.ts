@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../state/atomic.ts';
 export interface HostEntry {
   readonly mac: string;
   readonly ip: string;
-  /** Node id, written as a trailing comment-free tag only in the header; not part of dnsmasq's syntax. */
+  /** Node id, for messages only: dnsmasq's syntax has no place for it. */
   readonly node?: number;
 }
 

@@ -82,8 +82,8 @@ export interface LeaseWatch {
 }
 
 /**
- * Calls `onChange` with the parsed file after each burst of changes (and once at start). The
- * file's directory is what chokidar follows, so a file that appears later is picked up too.
+ * Calls `onChange` with the parsed file after each burst of changes (and once at start); a file
+ * that appears later (dnsmasq not started yet) is reported when it does.
  */
 export function watchLeases(path: string, onChange: (leases: ParsedLeases) => void, options: LeaseWatchOptions = {}): LeaseWatch {
   const debounceMs = options.debounceMs ?? 200;

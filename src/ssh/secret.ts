@@ -2,6 +2,9 @@
  * A password that cannot leak by accident: JSON.stringify, util.inspect, String() and pino all
  * print '[redacted]'. Only `reveal()` gives the value, at the one place it is sent to a Pi.
  */
+import { readFile } from 'node:fs/promises';
+import { pirackError } from '../errors.ts';
+
 const REDACTED = '[redacted]';
 
 export class Secret {
@@ -27,4 +30,20 @@ export class Secret {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return REDACTED;
   }
+}
+
+/**
+ * Reads the bootstrap password file named in rack.yaml (`ssh.bootstrap.passwordFile`): its
+ * first line, without the newline editors add. Throws CONFIG_READ naming the file, never its content.
+ */
+export async function readSecretFile(path: string): Promise<Secret> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw pirackError('PIRACK_ERR_CONFIG_READ', `cannot read the bootstrap password file: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { where: path });
+  }
+  const value = text.split(/\r?\n/, 1)[0] ?? '';
+  if (value === '') throw pirackError('PIRACK_ERR_CONFIG_READ', 'the bootstrap password file is empty', { where: path });
+  return new Secret(value);
 }

@@ -1,0 +1,114 @@
+/**
+ * Node id → MAC bindings learnt by enlistment, kept in `<stateDir>/bindings.json` (written
+ * atomically) so they survive daemon restarts. A MAC pinned in rack.yaml always wins over a
+ * binding: the binding is only consulted for Pis rack.yaml gives no MAC.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pirackError } from '../errors.ts';
+import type { RackSpec } from '../model/desired.ts';
+import { writeFileAtomic } from '../state/atomic.ts';
+import { normalizeMac, type HostEntry } from './hosts.ts';
+
+export interface Binding {
+  readonly mac: string;
+  /** The stack the Pi was enlisted from. */
+  readonly stack: number;
+  /** ISO time it was bound. */
+  readonly boundAt: string;
+}
+
+/** Node id → binding. */
+export type Bindings = Readonly<Record<number, Binding>>;
+
+interface BindingsFile {
+  readonly version: 1;
+  readonly bindings: Bindings;
+}
+
+export function bindingsPath(stateDir: string): string {
+  return join(stateDir, 'bindings.json');
+}
+
+/** Reads the bindings; none when the file does not exist. A corrupt file is a STATE error, never silently emptied. */
+export async function readBindings(stateDir: string): Promise<Bindings> {
+  const path = bindingsPath(stateDir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw pirackError('PIRACK_ERR_STATE', `cannot read ${path}: ${(e as Error).message}`, { cause: e, where: path });
+  }
+  try {
+    const parsed = JSON.parse(text) as BindingsFile;
+    if (parsed.version !== 1 || typeof parsed.bindings !== 'object' || parsed.bindings === null) throw new Error('unexpected layout');
+    const out: Record<number, Binding> = {};
+    for (const [id, b] of Object.entries(parsed.bindings)) {
+      if (typeof b?.mac !== 'string' || typeof b.stack !== 'number') throw new Error(`bad entry for node ${id}`);
+      out[Number(id)] = { mac: normalizeMac(b.mac), stack: b.stack, boundAt: String(b.boundAt) };
+    }
+    return out;
+  } catch (cause) {
+    throw pirackError('PIRACK_ERR_STATE', `${path} is not a PiRack bindings file (${(cause as Error).message}); fix or remove it and enlist again`, {
+      cause,
+      where: path,
+    });
+  }
+}
+
+export async function writeBindings(stateDir: string, bindings: Bindings, options: { noSync?: boolean } = {}): Promise<void> {
+  const sorted: Record<number, Binding> = {};
+  for (const id of Object.keys(bindings).map(Number).sort((a, b) => a - b)) sorted[id] = bindings[id] as Binding;
+  const file: BindingsFile = { version: 1, bindings: sorted };
+  await writeFileAtomic(bindingsPath(stateDir), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644, ...(options.noSync ? { noSync: true } : {}) });
+}
+
+/** Removes a node's binding (a replaced Pi) so it is enlisted again. Returns the MAC released, if any. */
+export async function releaseBinding(stateDir: string, node: number, options: { noSync?: boolean } = {}): Promise<string | undefined> {
+  const bindings = await readBindings(stateDir);
+  const old = bindings[node];
+  if (!old) return undefined;
+  const rest: Record<number, Binding> = { ...bindings };
+  delete rest[node];
+  await writeBindings(stateDir, rest, options);
+  return old.mac;
+}
+
+/**
+ * Each node's MAC: rack.yaml's when pinned, else the binding's; nodes with neither are absent. A
+ * binding whose MAC rack.yaml pins on another node is ignored (rack.yaml wins), so that node is
+ * enlisted again rather than two Pis claiming one address.
+ */
+export function effectiveMacs(rack: RackSpec, bindings: Bindings): Map<number, string> {
+  const pinned = new Set(rack.nodes.flatMap((n) => (n.mac !== undefined ? [normalizeMac(n.mac)] : [])));
+  const macs = new Map<number, string>();
+  for (const node of rack.nodes) {
+    if (node.mac !== undefined) macs.set(node.id, normalizeMac(node.mac));
+    else {
+      const bound = bindings[node.id]?.mac;
+      if (bound !== undefined && !pinned.has(bound)) macs.set(node.id, bound);
+    }
+  }
+  return macs;
+}
+
+/** Node ids with no MAC from either source, by stack. */
+export function unboundByStack(rack: RackSpec, bindings: Bindings): Map<number, number[]> {
+  const macs = effectiveMacs(rack, bindings);
+  const out = new Map<number, number[]>();
+  for (const stack of rack.stacks) {
+    const ids = stack.nodes.filter((n) => !macs.has(n.id)).map((n) => n.id).sort((a, b) => a - b);
+    if (ids.length > 0) out.set(stack.id, ids);
+  }
+  return out;
+}
+
+/** The static DHCP entries for every node whose MAC is known. */
+export function hostEntries(rack: RackSpec, bindings: Bindings): HostEntry[] {
+  const macs = effectiveMacs(rack, bindings);
+  return rack.nodes.flatMap((n) => {
+    const mac = macs.get(n.id);
+    return mac === undefined ? [] : [{ mac, ip: n.ip, node: n.id }];
+  });
+}
