@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { isPiRackError } from '../errors.ts';
 import { applyCommand } from './commands/apply.ts';
+import { hostkeyCommand } from './commands/hostkey.ts';
 import { planCommand } from './commands/plan.ts';
+import { safetyNetCommand } from './commands/safety-net.ts';
 import { statusCommand } from './commands/status.ts';
 
 export function buildProgram(): Command {
@@ -14,7 +16,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [planCommand(), applyCommand(), statusCommand()];
+  const commands = [planCommand(), applyCommand(), statusCommand(), hostkeyCommand(), safetyNetCommand()];
   for (const command of commands) program.addCommand(command);
   // Subcommands inherit exitOverride only when set on each.
   const override = (c: Command): void => {

@@ -14,7 +14,7 @@ import { Reconciler } from '../reconcile/reconciler.ts';
 import { StatusTracker } from '../reconcile/status-tracker.ts';
 import { openHostKeyStore, type HostKeyStore } from '../ssh/hostkeys.ts';
 import { createSshPool, type SshPool } from '../ssh/pool.ts';
-import { Secret } from '../ssh/secret.ts';
+import { readSecretFile, type Secret } from '../ssh/secret.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { EventLog } from '../state/event-log.ts';
 
@@ -75,12 +75,12 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
   };
 }
 
+/** A missing password file only means fresh Pis cannot be reached yet: warn, don't stop. */
 async function readBootstrap(spec: NonNullable<RackSpec['ssh']['bootstrap']>, log: Logger): Promise<{ user: string; password: Secret } | undefined> {
   try {
-    const password = (await readFile(spec.passwordFile, 'utf8')).replace(/\r?\n$/, '');
-    return { user: spec.user, password: new Secret(password) };
+    return { user: spec.user, password: await readSecretFile(spec.passwordFile) };
   } catch (err) {
-    log.warn({ file: spec.passwordFile, reason: (err as Error).message }, 'bootstrap password file unreadable: fresh Pis cannot be contacted until their key is installed');
+    log.warn({ file: spec.passwordFile, reason: (err as Error).message }, 'no bootstrap password: fresh Pis cannot be contacted until their key is installed');
     return undefined;
   }
 }

@@ -105,7 +105,7 @@ export function unboundByStack(rack: RackSpec, bindings: Bindings): Map<number, 
 }
 
 /** The static DHCP entries for every node whose MAC is known. */
-export function hostEntries(rack: RackSpec, bindings: Bindings): HostEntry[] {
+export function hostEntries(rack: RackSpec, bindings: Bindings): (HostEntry & { readonly node: number })[] {
   const macs = effectiveMacs(rack, bindings);
   return rack.nodes.flatMap((n) => {
     const mac = macs.get(n.id);

@@ -44,6 +44,8 @@ export function customizeScript(repoPackages: readonly string[]): string {
   return `set -eu
 R="$1"
 REPO="$2"
+# mmdebstrap leaves the image's own .debs in the cache: drop them so the repo is only the closure.
+rm -f "$R"/var/cache/apt/archives/*.deb
 chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install --download-only -y -q ${repoPackages.join(' ')}
 mkdir -p "$REPO"
 cp "$R"/var/cache/apt/archives/*.deb "$REPO"/

@@ -68,6 +68,8 @@ export interface RackContext {
   readonly stagger: Stagger;
   /** Whether a Pi answers at its fixed address (enlistment's last check). */
   readonly isReachable: (ip: string, signal: AbortSignal) => Promise<boolean>;
+  /** Stacks of the current enlistment round (EnlistMemory.round), for "stack k of n". */
+  readonly enlistRound?: readonly number[];
   /** Enlistment progress for the CLI, status report and dashboard. */
   readonly onEnlistProgress?: (progress: EnlistmentProgress) => void;
 }

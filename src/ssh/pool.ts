@@ -5,7 +5,10 @@
  * the options so tests can swap them.
  */
 import type { Logger } from 'pino';
-import { Client, utils, type ConnectConfig, type ParsedKey } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default.
+import ssh2, { type Client as SshClient, type ConnectConfig, type ParsedKey } from 'ssh2';
+
+const { Client, utils } = ssh2;
 import { isPiRackError, pirackError, type PiRackError } from '../errors.ts';
 import { backoffDelay, DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { openConnection, type LoginMethod, type SshConnectFactory } from './connect.ts';
@@ -60,7 +63,7 @@ export interface SshPool extends SshRunner {
 }
 
 interface Live {
-  readonly client: Client;
+  readonly client: SshClient;
   readonly sessions: Semaphore;
   readonly host: string;
   readonly port: number;
@@ -172,6 +175,7 @@ class Pool implements SshPool {
   async #connection(target: SshTarget, signal: AbortSignal | undefined): Promise<Live> {
     // A `forget` or a drop can land while we wait for a connect; then we look again, a bounded number of times.
     for (let round = 0; round < 3; round += 1) {
+      if (this.#closed) throw pirackError('PIRACK_ERR_ABORTED', 'the SSH pool is closed', { where: whereOf(target) });
       let state = this.#nodes.get(target.node);
       if (!state) {
         state = { failures: 0, nextAttemptAt: 0, usedBootstrap: false };
@@ -250,7 +254,7 @@ class Pool implements SshPool {
     }
   }
 
-  async #login(target: SshTarget, log: Logger): Promise<{ client: Client; usedBootstrap: boolean }> {
+  async #login(target: SshTarget, log: Logger): Promise<{ client: SshClient; usedBootstrap: boolean }> {
     const key: LoginMethod = { type: 'publickey', username: this.#o.user, key: this.#key };
     const boot = this.#o.bootstrap;
     const password: LoginMethod | undefined = boot ? { type: 'password', username: boot.user, password: boot.password } : undefined;

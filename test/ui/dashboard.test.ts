@@ -96,15 +96,16 @@ describe('dashboard on a desktop', () => {
     facade.updateNode(1, (n) => ({ ...n, conditions: unreachableConditions(), lastError: { code: 'PIRACK_ERR_SSH_TIMEOUT', message: 'connect timed out after 10s', at: new Date().toISOString() } }));
     facade.emit({ kind: 'probe', target: 'pi 1', message: 'pi 1 stopped answering: connect timed out', result: 'failed' });
     await page.waitForFunction(() => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'unreachable', undefined, { timeout: 5000 });
-    const brokenColour = await tile.evaluate((el) => getComputedStyle(el).backgroundColor);
-    expect(brokenColour).not.toBe(readyColour);
+    // Colours fade over 0.3 s: poll until the transition has settled.
+    await expect.poll(() => tile.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(253, 233, 233)');
+    expect(readyColour).toBe('rgb(230, 246, 236)');
     await expect(tile.locator('.tile-state').textContent()).resolves.toBe('Unreachable');
     await shot(page, 'rack-pi-unreachable');
 
     facade.updateNode(1, (n) => ({ ...n, conditions: readyConditions(), lastError: undefined }));
     facade.emit({ kind: 'probe', target: 'pi 1', message: 'pi 1 answers again', result: 'ok' });
     await page.waitForFunction(() => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'ready', undefined, { timeout: 5000 });
-    await expect(tile.evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe(readyColour);
+    await expect.poll(() => tile.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(readyColour);
     await expect(page.evaluate(() => (window as unknown as { noReload?: number }).noReload)).resolves.toBe(42);
   });
 

@@ -1,6 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../../src/ssh/secret.ts';
+import { readSecretFile, Secret } from '../../../src/ssh/secret.ts';
 
 describe('Secret', () => {
   const secret = new Secret('s3cr3t-value');
@@ -20,10 +23,6 @@ describe('Secret', () => {
 
 describe('readSecretFile', () => {
   it('reads the first line without its newline, and names only the file on errors', async () => {
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { readSecretFile } = await import('../../../src/ssh/secret.ts');
     const dir = await mkdtemp(join(tmpdir(), 'pirack-secret-'));
     try {
       await writeFile(join(dir, 'pw'), 'raspberry\n');

@@ -30,7 +30,8 @@ const ctx = {
     if (!ok) return;
     try {
       const result = await api.operate(request.url, request.body);
-      toast(result.message || (result.ok ? 'Done' : 'Failed'), result.ok ? 'ok' : 'error');
+      const what = request.title.replace(/\?$/, '');
+      toast(`${what}: ${result.message || (result.ok ? 'done' : 'failed')}`, result.ok ? 'ok' : 'error');
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return showLogin('Your session expired; log in again.');
       toast(error.message, 'error');
@@ -53,6 +54,8 @@ const ctx = {
 function render() {
   if (!state.status) return;
   renderHeader(ctx);
+  // The detail panel starts below the header, whose height depends on how its rows wrap.
+  document.documentElement.style.setProperty('--topbar-h', `${$('.topbar').offsetHeight}px`);
   for (const view of VIEWS) $(`#view-${view}`).hidden = view !== state.view;
   for (const a of document.querySelectorAll('.tabs a')) a.setAttribute('aria-current', a.dataset.view === state.view ? 'page' : 'false');
   const root = $(`#view-${state.view}`);

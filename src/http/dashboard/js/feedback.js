@@ -19,6 +19,8 @@ export function confirmAction({ title, message, confirmLabel = 'Confirm', danger
 
 export function toast(message, kind = 'info', timeoutMs = 5000) {
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
-  $('#toasts').append(el);
+  const box = $('#toasts');
+  box.append(el);
+  while (box.children.length > 3) box.firstElementChild.remove();
   setTimeout(() => el.remove(), timeoutMs);
 }

@@ -3,11 +3,11 @@
 
 /** Display states, in legend order. */
 export const STATES = [
-  { id: 'ready', label: 'Ready', hint: 'reachable and matching rack.yaml' },
-  { id: 'converging', label: 'Converging', hint: 'reachable; changes pending or in progress' },
-  { id: 'unreachable', label: 'Unreachable', hint: 'does not answer over SSH' },
-  { id: 'quarantined', label: 'Quarantined', hint: 'host key changed; needs `pirack hostkey repin`' },
-  { id: 'off', label: 'Powered off', hint: 'its stack is switched off' },
+  { id: 'ready', label: 'Ready', short: 'Ready', hint: 'reachable and matching rack.yaml' },
+  { id: 'converging', label: 'Converging', short: 'Converging', hint: 'reachable; changes pending or in progress' },
+  { id: 'unreachable', label: 'Unreachable', short: 'Unreachable', hint: 'does not answer over SSH' },
+  { id: 'quarantined', label: 'Quarantined', short: 'Quarantined', hint: 'host key changed; needs `pirack hostkey repin`' },
+  { id: 'off', label: 'Powered off', short: 'Off', hint: 'its stack is switched off' },
 ];
 
 export function condition(node, type) {
@@ -23,8 +23,16 @@ export function piState(node, stack) {
   return 'converging';
 }
 
-export function stateLabel(state) {
-  return STATES.find((s) => s.id === state)?.label ?? state;
+export function stateLabel(state, { short = false } = {}) {
+  const s = STATES.find((x) => x.id === state);
+  return (short ? s?.short : s?.label) ?? state;
+}
+
+/** A stack's health in words a person counts with: how many of its Pis answer. */
+export function stackAnswering(stack, nodes) {
+  const mine = nodes.filter((n) => n.stack === stack.id);
+  const up = mine.filter((n) => condition(n, 'Reachable')?.status === 'True').length;
+  return `${up}/${mine.length} up`;
 }
 
 /** Whether a Pi matches the search box: its id exactly, or part of its IP, MAC or hostname. */

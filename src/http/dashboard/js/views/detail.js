@@ -24,7 +24,7 @@ export function renderDetail(ctx) {
       h('div', { class: 'detail-actions' }),
     );
   }
-  replace(aside.querySelector('.detail-title'), `Pi ${node.id}`, h('span', { class: `chip state-${state}`, 'data-testid': 'detail-state' }, stateLabel(state)));
+  replace(aside.querySelector('.detail-title'), `Pi ${node.id}`, node.observed.hostname ? h('span', { class: 'muted detail-host' }, node.observed.hostname) : null, h('span', { class: `chip state-${state}`, 'data-testid': 'detail-state' }, stateLabel(state)));
 
   const o = node.observed;
   const facts = [
@@ -42,9 +42,8 @@ export function renderDetail(ctx) {
       h('li', { class: `cond cond-${c.status.toLowerCase()}` },
         h('span', { class: 'cond-type' }, c.type),
         h('span', { class: 'cond-status' }, c.status),
-        h('span', { class: 'cond-reason' }, c.reason),
+        h('span', { class: 'cond-reason', title: c.lastTransitionTime }, `${c.reason} · since ${formatAgo(c.lastTransitionTime)}`),
         c.message ? h('span', { class: 'cond-message' }, c.message) : null,
-        h('span', { class: 'cond-time muted small', title: c.lastTransitionTime }, `since ${formatAgo(c.lastTransitionTime)}`),
       ))),
     h('h3', {}, 'Pending actions'),
     node.pendingActions.length === 0 ? h('p', { class: 'muted' }, 'None: matches rack.yaml as last observed.') : h('ul', { class: 'plain' }, node.pendingActions.map((a) => h('li', {}, a))),

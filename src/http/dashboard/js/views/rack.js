@@ -2,7 +2,7 @@
 // is rebuilt only when the rack's shape changes; live updates touch classes and texts in place,
 // so open menus, focus and the search survive them.
 import { h, replace } from '../dom.js';
-import { STATES, formatNumber, matchesQuery, piState, stateLabel } from '../format.js';
+import { STATES, formatAgo, formatNumber, matchesQuery, piState, stackAnswering, stateLabel } from '../format.js';
 import { actionRequest, powerOps } from './actions.js';
 import { keyed, menu } from './menu.js';
 
@@ -30,11 +30,12 @@ export function renderRack(ctx, root) {
     tile.className = ['tile', `state-${state}`, node.id === ctx.state.selectedPi ? 'selected' : '', match ? 'match' : '', query.trim() !== '' && !match ? 'dim' : ''].join(' ').trim();
     tile.dataset.state = state;
     tile.setAttribute('aria-label', `Pi ${node.id}, ${stateLabel(state)}, ${node.observed.ip}`);
-    tile.querySelector('.tile-state').textContent = stateLabel(state);
+    tile.querySelector('.tile-state').textContent = stateLabel(state, { short: true });
     tile.querySelector('.tile-ip').textContent = node.observed.ip;
-    tile.querySelector('.tile-facts').textContent = state === 'ready' || state === 'converging' ? `${formatNumber(node.observed.cpuPercent, '%')} · ${formatNumber(node.observed.temperatureC, '°C')}` : '';
+    tile.querySelector('.tile-facts').textContent =
+      state === 'ready' || state === 'converging' ? `${formatNumber(node.observed.cpuPercent, '%')} · ${formatNumber(node.observed.temperatureC, '°C')}` : state === 'unreachable' ? `seen ${formatAgo(node.lastSeen)}` : '';
   }
-  for (const stack of status.stacks) updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack);
+  for (const stack of status.stacks) updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack, stackAnswering(stack, status.nodes));
   root.querySelector('.search-result').textContent = query.trim() === '' ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
 }
 
@@ -89,7 +90,8 @@ function buildGrid(ctx, grid) {
 
 function tile(ctx, node) {
   return h('button', { type: 'button', class: 'tile', 'data-pi': String(node.id), 'data-testid': `pi-${node.id}`, onclick: () => ctx.openPi(node.id) },
-    h('span', { class: 'tile-top' }, h('span', { class: 'tile-id' }, String(node.id)), h('span', { class: 'tile-state' })),
+    h('span', { class: 'tile-id' }, String(node.id)),
+    h('span', { class: 'tile-state' }),
     h('span', { class: 'tile-ip mono' }),
     h('span', { class: 'tile-facts' }),
   );
@@ -107,13 +109,15 @@ function stackMenu(ctx, stack) {
   ], { testid: `stack-menu-${stack.id}` });
 }
 
-function updateStackHeader(card, stack) {
+function updateStackHeader(card, stack, answering) {
   if (!card) return;
   const power = card.querySelector('.stack-power');
-  const text = stack.power === 'unknown' ? 'Power ?' : `Power ${stack.power}`;
+  const text = stack.power === 'unknown' ? 'Power ?' : stack.power === 'on' ? 'On' : 'Off';
   power.textContent = stack.desiredPower !== stack.power ? `${text} → ${stack.desiredPower}` : text;
+  power.title = `Relay: ${stack.power}; rack.yaml wants ${stack.desiredPower}`;
   power.className = `stack-power badge power-${stack.power}`;
   const health = card.querySelector('.stack-health');
-  health.textContent = { ok: 'All answer', warning: 'Some answer', ko: 'None answer' }[stack.health] ?? stack.health;
+  health.textContent = answering;
+  health.title = { ok: 'every Pi answers', warning: 'some Pis answer', ko: 'no Pi answers' }[stack.health] ?? stack.health;
   health.className = `stack-health badge health-${stack.health}`;
 }
