@@ -5,10 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { isPiRackError } from '../errors.ts';
 import { applyCommand } from './commands/apply.ts';
+import { daemonCommand } from './commands/daemon.ts';
 import { hostkeyCommand } from './commands/hostkey.ts';
+import { importCommand } from './commands/import.ts';
 import { planCommand } from './commands/plan.ts';
 import { safetyNetCommand } from './commands/safety-net.ts';
 import { statusCommand } from './commands/status.ts';
+import { validateCommand } from './commands/validate.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pirack')
@@ -16,7 +19,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [planCommand(), applyCommand(), statusCommand(), hostkeyCommand(), safetyNetCommand()];
+  const commands = [
+    validateCommand(), planCommand(), applyCommand(), daemonCommand(), statusCommand(),
+    importCommand(), hostkeyCommand(), safetyNetCommand(),
+  ];
   for (const command of commands) program.addCommand(command);
   // Subcommands inherit exitOverride only when set on each.
   const override = (c: Command): void => {

@@ -10,14 +10,10 @@ import { parseRack } from '../config/load.ts';
 import { formatProblem } from '../config/problem.ts';
 import type { RackSpec } from '../model/desired.ts';
 import { resolveBuiltin } from '../slave/bundle.ts';
+import type { DesiredRevision } from '../source/types.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 
-export interface Revision {
-  readonly revision: string;
-  readonly text: string;
-  /** Absolute path of rack.yaml, for messages and relative `source:` paths. */
-  readonly path: string;
-}
+export type Revision = DesiredRevision;
 
 export type Verdict =
   | { readonly ok: true; readonly rack: RackSpec; readonly warnings: readonly string[] }
@@ -26,14 +22,19 @@ export type Verdict =
 const LAST_GOOD = 'last-good-rack.json';
 
 export function judgeRevision(rev: Revision, baseDir = dirname(rev.path)): Verdict {
-  const result = parseRack(rev.text, { sourcePath: rev.path, baseDir, resolveBuiltin, revision: rev.revision });
+  const result = parseRack(rev.text, { sourcePath: rev.path, baseDir, resolveBuiltin, revision: rev.revision, ...(rev.readFile ? { readFile: rev.readFile } : {}) });
   const warnings = result.warnings.map((p) => formatProblem(rev.path, p));
   if (result.ok) return { ok: true, rack: result.rack, warnings };
   return { ok: false, errors: result.problems.map((p) => formatProblem(rev.path, p)) };
 }
 
+/**
+ * Keeps the text of the last good revision. Files it refers to by `source:` are read from disk
+ * again on resume (a git source's reader cannot be stored); their content is checked as ever.
+ */
 export async function saveLastGood(stateDir: string, rev: Revision): Promise<void> {
-  await writeFileAtomic(join(stateDir, LAST_GOOD), JSON.stringify(rev), { mode: 0o600 });
+  const { revision, text, path } = rev;
+  await writeFileAtomic(join(stateDir, LAST_GOOD), JSON.stringify({ revision, text, path }), { mode: 0o600 });
 }
 
 export async function loadLastGood(stateDir: string): Promise<Revision | undefined> {

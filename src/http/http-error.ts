@@ -65,5 +65,6 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimi
     log.error({ err: error, method: request.method, url: request.routeOptions.url }, 'request failed');
     return sendError(reply, 500, 'Internal', 'internal error', 'See the daemon log.');
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NotFound', `no route ${request.method} ${request.url.split('?')[0]}`));
+  // The path is not echoed: whatever a client put in it (a pasted token, markup) stays out of the answer.
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NotFound', `no such route for ${request.method}`, 'See docs/http-api.md for the routes.'));
 }

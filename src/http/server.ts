@@ -63,7 +63,8 @@ export const REDACT_PATHS = [
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const log = options.log.child({ component: 'http' }, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  // The caller names the component; this child only adds redaction.
+  const log = options.log.child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit,
@@ -78,7 +79,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   // An empty body on a POST that takes none is fine (curl -X POST -H 'content-type: application/json').
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
     return defaultJson(request, body as string, done);

@@ -23,7 +23,7 @@ export type Exec = (file: string, args: readonly string[], options?: ExecOptions
 
 export const hostExec: Exec = (file, args, options = {}) =>
   new Promise<ExecResult>((resolve, reject) => {
-    const child = spawn(file, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const child = spawn(file, [...args], { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -47,7 +47,11 @@ export const hostExec: Exec = (file, args, options = {}) =>
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A program that exits without reading its input must not crash us with EPIPE.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 
 /** Like Exec but rejects with the command and its stderr when the exit code is not 0. */

@@ -10,8 +10,8 @@ import { createPowerPort } from '../../daemon/power-port.ts';
 import { ensureAdminToken } from '../../http/auth/admin-token.ts';
 import { createHttpServer } from '../../http/server.ts';
 import { createLogger } from '../../log.ts';
-import { createFileSource } from '../../source/file-source.ts';
-import { createGitSource } from '../../source/git-source.ts';
+import { createFileSource } from '../../source/file.ts';
+import { createGitSource } from '../../source/git.ts';
 import type { DesiredSource } from '../../source/types.ts';
 import { parseDurationOption, parseListen } from '../parse.ts';
 import { addRackOptions, type RackOptions } from '../common.ts';
@@ -43,7 +43,7 @@ export function daemonCommand(): Command {
     .action(async (opts: DaemonCliOptions) => {
       const log = createLogger();
       const listen = parseListen(opts.listen);
-      const source = makeSource(opts);
+      const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
       const daemon = new Daemon({ stateDir: opts.stateDir, log, power: (runtime) => createPowerPort(runtime, { log, stateDir: opts.stateDir }) });
       await daemon.resumeLastGood();
 
@@ -71,15 +71,16 @@ export function daemonCommand(): Command {
     });
 }
 
-function makeSource(opts: DaemonCliOptions): DesiredSource {
+function makeSource(opts: DaemonCliOptions, onError: (err: Error) => void): DesiredSource {
   if (opts.git) {
     return createGitSource({
       repoDir: resolve(opts.git),
       branch: opts.branch,
       path: opts.path,
+      onError,
       ...(opts.remote ? { remote: { name: opts.remote, fetchIntervalMs: parseDurationOption(opts.fetchInterval, '--fetch-interval') } } : {}),
     });
   }
-  return createFileSource({ path: resolve(opts.rack), debounceMs: 100 });
+  return createFileSource({ path: resolve(opts.rack), debounceMs: 100, onError });
 }
 

@@ -47,7 +47,9 @@ function foreignOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (typeof origin !== 'string' || origin === 'null') return origin === 'null';
   try {
-    return new URL(origin).host !== request.headers.host;
+    const from = new URL(origin);
+    // Parsing the Host header the same way drops a default port on both sides (":80" vs none).
+    return from.host !== new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
   } catch {
     return true;
   }

@@ -1,0 +1,130 @@
+/**
+ * One virtual Pi: an SD card (a sparse ext4 image, so "disk full" is a real ENOSPC), an overlay
+ * root over the shared image with its upper layer on that card, and systemd-nspawn booting it in
+ * the Pi's network namespace. Power-off is SIGKILL to the container's PID 1, as a relay cutting
+ * power: no shutdown runs, and the card keeps whatever had reached it.
+ */
+import { mkdir, readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { mustExec, type Exec } from './exec.ts';
+import { isMountPoint } from './mounts.ts';
+import { piFiles } from './paths.ts';
+import { childPids, isAlive, record, signalRecorded, sleep, spawnDetached, waitGone, type RecordedPid } from './process.ts';
+import type { LabPiState } from './state.ts';
+
+/** Size of each Pi's SD card (sparse: only what is written uses host disk). */
+export const SD_CARD_BYTES = 1024 * 1024 * 1024;
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Creates the Pi's card if new, and mounts card and overlay root if not mounted (idempotent). */
+export async function preparePiRoot(exec: Exec, dir: string, id: number, imageDir: string): Promise<string> {
+  const f = piFiles(dir, id);
+  await mkdir(f.sdMount, { recursive: true });
+  await mkdir(f.root, { recursive: true });
+  if (!(await exists(f.sdImage))) {
+    await mustExec(exec, 'truncate', ['-s', String(SD_CARD_BYTES), f.sdImage]);
+    // -m 0: no blocks reserved for root, or root (everything on a Pi) would never see ENOSPC.
+    await mustExec(exec, 'mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'lazy_itable_init=1,lazy_journal_init=1', f.sdImage]);
+  }
+  if (!(await isMountPoint(f.sdMount))) await mustExec(exec, 'mount', ['-o', 'loop', f.sdImage, f.sdMount]);
+  await mkdir(f.upper, { recursive: true });
+  await mkdir(f.work, { recursive: true });
+  if (!(await isMountPoint(f.root))) {
+    await mustExec(exec, 'mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${imageDir},upperdir=${f.upper},workdir=${f.work}`, f.root]);
+  }
+  return f.root;
+}
+
+export function nspawnArgs(pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): string[] {
+  return [
+    '-D',
+    pi.root,
+    '--boot',
+    '--register=no',
+    '--keep-unit',
+    `--machine=pirack-pi${pi.id}`,
+    '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
+    `--network-namespace-path=/run/netns/${pi.netns}`,
+    '--console=read-only',
+    '--resolv-conf=off',
+    '--timezone=off',
+    '--link-journal=no',
+  ];
+}
+
+/** The container's PID 1 as seen from the host: a descendant of nspawn whose innermost pid is 1. */
+export async function findContainerInit(nspawnPid: number): Promise<number | undefined> {
+  const queue = [nspawnPid];
+  for (let depth = 0; depth < 3 && queue.length > 0; depth++) {
+    const next: number[] = [];
+    for (const pid of queue) {
+      for (const child of await childPids(pid)) {
+        const status = await readFile(`/proc/${child}/status`, 'utf8').catch(() => '');
+        const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+        if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === '1') return child;
+        next.push(child);
+      }
+    }
+    queue.splice(0, queue.length, ...next);
+  }
+  return undefined;
+}
+
+/** Boots the Pi; resolves once its PID 1 exists (bounded), with both PIDs to record. */
+export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
+  const nspawn = await spawnDetached('systemd-nspawn', nspawnArgs(pi), piFiles(dir, pi.id).console);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const initPid = await findContainerInit(nspawn.pid);
+    if (initPid !== undefined) {
+      try {
+        return { nspawn, init: await record(initPid) };
+      } catch {
+        // It died between being found and recorded: report below.
+      }
+    }
+    if (!(await isAlive(nspawn))) break;
+    await sleep(50);
+  }
+  await signalRecorded(nspawn, 'SIGKILL');
+  const log = await readFile(piFiles(dir, pi.id).console, 'utf8').catch(() => '');
+  throw new Error(`systemd-nspawn for pi ${pi.id} did not start its init: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+/** A power cut: SIGKILL to PID 1, then nspawn (which exits once its container is gone). */
+export async function powerOffPi(pi: Pick<LabPiState, 'init' | 'nspawn'>): Promise<void> {
+  await signalRecorded(pi.init, 'SIGKILL');
+  await waitGone(pi.init, 5000);
+  if (!(await waitGone(pi.nspawn, 10_000))) {
+    await signalRecorded(pi.nspawn, 'SIGKILL');
+    await waitGone(pi.nspawn, 5000);
+  }
+}
+
+export async function isPiRunning(pi: Pick<LabPiState, 'init'>): Promise<boolean> {
+  return isAlive(pi.init);
+}
+
+/**
+ * Memory of a running Pi: the sum of PSS over the processes in its PID namespace, so pages of the
+ * shared image that several Pis map are split between them rather than counted in full each.
+ */
+export async function piMemoryBytes(pi: Pick<LabPiState, 'init'>): Promise<number | undefined> {
+  if (!pi.init || !(await isAlive(pi.init))) return undefined;
+  const target = await readlink(`/proc/${pi.init.pid}/ns/pid`).catch(() => undefined);
+  if (!target) return undefined;
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) !== target) continue;
+    const rollup = await readFile(`/proc/${entry}/smaps_rollup`, 'utf8').catch(() => '');
+    const kb = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+    if (kb) total += Number(kb) * 1024;
+  }
+  return total;
+}

@@ -1,0 +1,28 @@
+/** Where the daemon's desired state comes from: a watched file, or the committed file of a git branch. */
+
+/** One version of rack.yaml, handed to the daemon to parse and validate. */
+export interface DesiredRevision {
+  /** Content hash (`sha256:…`) for files, the commit id for git. */
+  readonly revision: string;
+  readonly text: string;
+  /** rack.yaml's path on disk, for messages and as the folder relative sources are read from. */
+  readonly path: string;
+  /**
+   * Reads a file the rack.yaml refers to (`source:`) as of this revision; for git that is the
+   * same commit, so uncommitted edits to those files are not applied either. Pass it to
+   * parseRack's `readFile`.
+   */
+  readonly readFile?: (absPath: string) => string;
+}
+
+export interface DesiredSource {
+  /** Reads the current revision (calling back if there is one), then watches. Resolves once watching. */
+  start(onRevision: (r: DesiredRevision) => void): Promise<void>;
+  /** Looks now, as a watch event would (the daemon's "reconcile now", tests). */
+  check(): Promise<void>;
+  /** Stops watching and timers; no callback after it resolves. */
+  stop(): Promise<void>;
+}
+
+/** Failures reading the source (file vanished, git error): reported, the last good revision stays. */
+export type SourceErrorHandler = (err: Error) => void;
