@@ -14,6 +14,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'ui',
+          include: ['test/ui/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           fileParallelism: false,

@@ -148,7 +148,10 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
     ctx.emit({ kind: 'stack-cycle', target, message: `power-cycle (${action.reason}) failed to switch off: ${error.message}`, result: 'failed', durationMs: ctx.now() - started });
     return stepFailed(error, ctx.now() - started);
   }
-  await ctx.sleep(ctx.rack.policies.powerCycle.minOffMs, ctx.signal).catch(() => undefined);
+  const offAt = ctx.now();
+  const minOff = ctx.rack.policies.powerCycle.minOffMs;
+  // Aborted during the off time: still honour the minimum off time, then switch back on.
+  await ctx.sleep(minOff, ctx.signal).catch(() => ctx.sleep(Math.max(0, offAt + minOff - ctx.now())));
   try {
     await switchStack(action.stack, true, ctx);
   } catch (cause) {

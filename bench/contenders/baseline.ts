@@ -11,7 +11,8 @@ import { atomicWriteScript } from '../../src/remote/write-file.ts';
 import { shellCommand, shellQuote } from '../../src/ssh/quote.ts';
 import { performance } from 'node:perf_hooks';
 import { lastLine, type RunProcess } from '../lib/process.ts';
-import { sshExitArgv, sshKeyArgv, sshPasswordArgv, type OpenSshConfig } from './openssh.ts';
+import { closeMasters } from '../lib/masters.ts';
+import { sshKeyArgv, sshPasswordArgv, type OpenSshConfig } from './openssh.ts';
 import type { PassOutcome } from './types.ts';
 
 /** The probe's last marker line: present only when the whole script ran. */
@@ -79,7 +80,6 @@ export function convergeSteps(node: NodeSpec, dpkgLockTimeoutSeconds: number): B
 
 export class Baseline {
   private readonly clock: () => number;
-  private readonly contacted = new Set<string>();
 
   constructor(private readonly deps: BaselineDeps) {
     this.clock = deps.clock ?? (() => performance.now());
@@ -92,7 +92,6 @@ export class Baseline {
       ...(step.stdin !== undefined ? { input: step.stdin } : {}),
       ...(signal ? { signal } : {}),
     });
-    if (!step.password) this.contacted.add(node.ip);
     if (result.code !== 0) return `pi ${node.id}: ${step.what} exited ${result.code}: ${lastLine(result.stderr || result.stdout)}`;
     return undefined;
   }
@@ -103,7 +102,6 @@ export class Baseline {
     const failures = await Promise.all(nodes.map(async (node) => {
       const [file, args] = sshKeyArgv(this.deps.ssh, node.ip, buildProbeScript(node, this.deps.controllers));
       const result = await this.deps.run(file, args, { timeoutMs: this.deps.execTimeoutMs, ...(signal ? { signal } : {}) });
-      this.contacted.add(node.ip);
       if (result.code !== 0) return `pi ${node.id}: probe exited ${result.code}: ${lastLine(result.stderr)}`;
       if (!result.stdout.includes(PROBE_END_MARK)) return `pi ${node.id}: probe output incomplete`;
       return undefined;
@@ -126,12 +124,8 @@ export class Baseline {
     return { durationMs: this.clock() - started, failures: failures.filter((f): f is string => f !== undefined), changed };
   }
 
-  /** Closes every master connection this baseline opened (bounded: one short command per Pi). */
+  /** Closes every master connection this baseline opened (bounded: one short command per socket). */
   async close(): Promise<void> {
-    await Promise.all([...this.contacted].map(async (ip) => {
-      const [file, args] = sshExitArgv(this.deps.ssh, ip);
-      await this.deps.run(file, args, { timeoutMs: 5000 }).catch(() => undefined);
-    }));
-    this.contacted.clear();
+    await closeMasters(this.deps.ssh.controlDir, this.deps.run);
   }
 }

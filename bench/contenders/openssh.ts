@@ -63,7 +63,11 @@ export function sshPasswordArgv(cfg: OpenSshConfig, host: string, command: strin
   ]];
 }
 
-/** Asks a Pi's master connection to exit, so no ssh process outlives the bench. */
-export function sshExitArgv(cfg: OpenSshConfig, host: string): [string, string[]] {
-  return ['ssh', ['-o', `ControlPath=${cfg.controlDir}/%C`, '-p', String(cfg.port), '-O', 'exit', `${cfg.user}@${host}`]];
+/**
+ * Asks the master listening on `socket` to exit, so no ssh process outlives the bench. With the
+ * socket named explicitly the host argument is only a placeholder; this also closes the masters
+ * Ansible's own ssh runs left in their control path directory.
+ */
+export function sshExitArgv(socket: string): [string, string[]] {
+  return ['ssh', ['-o', `ControlPath=${socket}`, '-O', 'exit', 'placeholder']];
 }

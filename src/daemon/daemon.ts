@@ -35,6 +35,7 @@ export class Daemon implements DaemonFacade {
   private current?: Revision;
   private statusTimer?: NodeJS.Timeout;
   private readonly passDurations: number[] = [];
+  private passCount = 0;
   private readonly actionCounts: Record<string, { ok: number; failed: number }> = {};
   private pending: Promise<void> = Promise.resolve();
 
@@ -108,6 +109,7 @@ export class Daemon implements DaemonFacade {
   }
 
   private onPass(durationMs: number): void {
+    this.passCount++;
     this.passDurations.push(durationMs);
     if (this.passDurations.length > 500) this.passDurations.splice(0, 250);
     this.runtime?.tracker.recordPassEnd(durationMs);
@@ -115,6 +117,7 @@ export class Daemon implements DaemonFacade {
   }
 
   private scheduleStatus(): void {
+    this.runtime?.tracker.touch();
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       delete this.statusTimer;
@@ -214,7 +217,7 @@ export class Daemon implements DaemonFacade {
   }
 
   metrics(): DaemonMetrics {
-    return { passDurationsMs: [...this.passDurations], actionsTotal: { ...this.actionCounts }, sshConnections: this.runtime?.ssh.connectionCount() ?? 0 };
+    return { passDurationsMs: [...this.passDurations], passCount: this.passCount, actionsTotal: { ...this.actionCounts }, sshConnections: this.runtime?.ssh.connectionCount() ?? 0 };
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,10 @@ export interface DaemonFacade {
 }
 
 export interface DaemonMetrics {
+  /** The most recent node pass durations (a bounded window). */
   readonly passDurationsMs: readonly number[];
+  /** Node passes since start, a running total (the window above drops old entries). */
+  readonly passCount: number;
   readonly actionsTotal: Readonly<Record<string, { ok: number; failed: number }>>;
   readonly sshConnections: number;
 }

@@ -167,7 +167,10 @@ export async function runEnlistment(o: EnlistmentOptions): Promise<EnlistmentRes
   }
   const ips = new Map(o.rack.nodes.map((n) => [n.id, n.ip]));
   const bound = pairs.map((p) => ({ ...p, ip: ips.get(p.node) ?? '' }));
-  if (bound.length === 0) return { stack: o.stack, bound, missing, extra, unreachable: [], durationMs: o.now() - started };
+  if (bound.length === 0) {
+    progress(`stack ${o.position.index} of ${o.position.count}: done, no Pi found`, 0, false);
+    return { stack: o.stack, bound, missing, extra, unreachable: [], durationMs: o.now() - started };
+  }
 
   // 4. Persist, then tell dnsmasq.
   const at = new Date(o.now()).toISOString();

@@ -66,5 +66,5 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimi
     return sendError(reply, 500, 'Internal', 'internal error', 'See the daemon log.');
   });
   // The path is not echoed: whatever a client put in it (a pasted token, markup) stays out of the answer.
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NotFound', `no such route for ${request.method}`, 'See docs/http-api.md for the routes.'));
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NotFound', `no such route for ${request.method}`, 'See src/http/README.md for the routes.'));
 }

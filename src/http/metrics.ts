@@ -18,8 +18,9 @@ export interface RackMetrics {
 
 export function createRackMetrics(facade: DaemonFacade): RackMetrics {
   const registry = new Registry();
-  // passDurationsMs is read as append-only: only entries beyond those already observed are new,
-  // so each pass lands in the histogram once however often Prometheus scrapes.
+  // passCount is a running total and passDurationsMs the newest window of durations: the passes
+  // since the last scrape are the last (passCount − seen) entries, so each lands in the histogram
+  // once however often Prometheus scrapes.
   let passesSeen = 0;
 
   new Histogram({
@@ -28,11 +29,12 @@ export function createRackMetrics(facade: DaemonFacade): RackMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
     collect() {
-      const all = facade.metrics().passDurationsMs;
-      // A shorter list than before means the daemon restarted or trimmed it: start over from here.
-      if (all.length < passesSeen) passesSeen = 0;
-      for (const ms of all.slice(passesSeen)) this.observe(ms / 1000);
-      passesSeen = all.length;
+      const { passDurationsMs, passCount } = facade.metrics();
+      // A smaller total than before means the daemon restarted: start over from here.
+      if (passCount < passesSeen) passesSeen = 0;
+      const fresh = Math.min(passCount - passesSeen, passDurationsMs.length);
+      for (const ms of passDurationsMs.slice(passDurationsMs.length - fresh)) this.observe(ms / 1000);
+      passesSeen = passCount;
     },
   });
 

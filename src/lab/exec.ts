@@ -28,8 +28,8 @@ export const hostExec: Exec = (file, args, options = {}) =>
     let stderr = '';
     let partial = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
       const text = d.toString();
       stderr += text;
       if (options.onStderrLine) {

@@ -176,7 +176,7 @@ export async function labFault(id: number, kind: FaultKind, options: FaultOption
     }
     case 'disk-full': {
       if (undo) {
-        await inPi(dir, id, `rm -f ${FILL} ${FILL}.tail`, exec);
+        await inPi(dir, id, `rm -f ${FILL} ${FILL}.tail ${FILL}.tail4k`, exec);
         return setFault(dir, id, kind, false);
       }
       // fallocate takes most of the space at once without writing; dd then takes the last blocks
@@ -185,7 +185,7 @@ export async function labFault(id: number, kind: FaultKind, options: FaultOption
         dir,
         id,
         `avail=$(df --output=avail -B1 / | tail -n 1); fallocate -l $((avail - 8388608)) ${FILL} 2>/dev/null || true; ` +
-          `dd if=/dev/zero of=${FILL}.tail bs=64k 2>/dev/null; sync; test "$(df --output=avail -B1 / | tail -n 1)" -lt 1048576`,
+          `dd if=/dev/zero of=${FILL}.tail bs=64k 2>/dev/null; dd if=/dev/zero of=${FILL}.tail4k bs=4k 2>/dev/null; sync; test "$(df --output=avail -B1 / | tail -n 1)" -lt 1048576`,
         exec,
       );
       return setFault(dir, id, kind, true);

@@ -39,7 +39,17 @@ export class StatusTracker {
   suspended = false;
   enlistment?: EnlistmentProgress;
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  /** When anything in the report last changed; the report's generatedAt, so watchers can skip unchanged ones. */
+  private changedAt: Date;
+
+  constructor(private readonly now: () => Date = () => new Date()) {
+    this.changedAt = now();
+  }
+
+  /** Marks the report changed (fields set from outside: revisions, suspended, enlistment). */
+  touch(): void {
+    this.changedAt = this.now();
+  }
 
   recordPass(result: NodePassResult, quarantined: boolean): void {
     const at = this.now().toISOString();
@@ -69,19 +79,23 @@ export class StatusTracker {
       delete memory.lastError;
     }
     this.nodes.set(result.node, memory);
+    this.touch();
   }
 
   recordError(where: string, error: PiRackError): void {
     this.errors.push({ at: this.now().toISOString(), where, code: error.code, message: error.message });
     if (this.errors.length > 50) this.errors.splice(0, this.errors.length - 50);
+    this.touch();
   }
 
   recordStackPower(stack: number, power: 'on' | 'off' | 'unknown'): void {
+    if (this.stackPower.get(stack) !== power) this.touch();
     this.stackPower.set(stack, power);
   }
 
   recordPassEnd(durationMs: number): void {
     this.lastPass = { at: this.now().toISOString(), durationMs };
+    this.touch();
   }
 
   isReady(node: number): boolean {
@@ -135,7 +149,7 @@ export class StatusTracker {
     const ready = nodes.filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True').length;
     const unreachable = nodes.filter((n) => n.conditions.find((c) => c.type === 'Reachable')?.status === 'False').length;
     return {
-      generatedAt: this.now().toISOString(),
+      generatedAt: this.changedAt.toISOString(),
       rack: {
         name: rack.name,
         ready: ready === nodes.length,

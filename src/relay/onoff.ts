@@ -53,6 +53,11 @@ export function createOnoffRelay(options: OnoffRelayOptions): RelayDriver {
     if (!pin) {
       pin = (async () => {
         const line = lineOf(stack);
+        if (!backend.accessible()) {
+          throw pirackError('PIRACK_ERR_RELAY', 'sysfs GPIO is not writable: run the daemon as root (or in the gpio group), or use relay.driver: gpiod on kernels without sysfs GPIO', {
+            where: `stack ${stack}`,
+          });
+        }
         chip ??= findGpioChip({
           ...(options.sysfsRoot !== undefined ? { sysfsRoot: options.sysfsRoot } : {}),
           ...(options.chipLabel !== undefined ? { chipLabel: options.chipLabel } : {}),

@@ -11,7 +11,7 @@ import { describeAction } from '../../model/actions.ts';
 import type { EnlistmentProgress } from '../../model/status.ts';
 import type { RackContext, RackObserved } from '../../reconcile/rack-controller.ts';
 import { createDhcpContext } from '../../dhcp/context.ts';
-import { readBindings, releaseBinding } from '../../dhcp/bindings.ts';
+import { effectiveMacs, readBindings, releaseBinding } from '../../dhcp/bindings.ts';
 import { readHostsFile } from '../../dhcp/hosts.ts';
 import { tcpReachable } from '../../dhcp/reachable.ts';
 import { createStagger } from '../../relay/stagger.ts';
@@ -90,8 +90,8 @@ async function runEnlist(opts: RackOptions & { yes?: boolean }, log: Logger): Pr
         const result = await powerController.apply(action, ctx);
         if (!result.ok) throw result.error ?? pirackError('PIRACK_ERR_RELAY', `${describeAction(action)} failed`);
       }
-      const bound = Object.keys(await dhcp.readBindings()).length;
-      process.stdout.write(`enlistment done: ${bound} Pis bound in ${opts.stateDir}; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`);
+      const withMac = effectiveMacs(rack, await dhcp.readBindings()).size;
+      process.stdout.write(`enlistment done: ${withMac} of ${rack.nodes.length} Pis have a MAC and a fixed address; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`);
       return warnings === 0 ? 0 : 1;
     });
   } finally {
@@ -114,7 +114,10 @@ export function enlistCommand(): Command {
     addRackOptions(new Command('release'))
       .description("forget a Pi's bound MAC (a replaced Pi) so it is enlisted again; a MAC pinned in rack.yaml must be changed there instead")
       .argument('<pi>', 'the Pi id')
-      .action(async (piText: string, opts: RackOptions) => {
+      .action(async (piText: string, _local: RackOptions, command: Command) => {
+        // Commander hands --rack/--state-dir given after `release` to `enlist`, which defines them too;
+        // merged, the values given anywhere win over the defaults.
+        const opts = command.optsWithGlobals<RackOptions>();
         const id = Number(piText);
         if (!Number.isInteger(id) || id < 1) throw pirackError('PIRACK_ERR_USAGE', `<pi> must be a Pi id, got "${piText}"`);
         const rack = await readRack(opts.rack);

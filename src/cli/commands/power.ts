@@ -92,7 +92,9 @@ async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?:
         for (const stack of stacks) await switchTo(stack, 'off', signal);
         progress(`waiting ${rack.policies.powerCycle.minOffMs} ms (policies.powerCycle.minOff)`);
         // An interrupt during the off time still switches back on: a cycle never ends with stacks off.
-        await sleep(rack.policies.powerCycle.minOffMs, signal).catch(() => undefined);
+        const offAt = Date.now();
+        const minOff = rack.policies.powerCycle.minOffMs;
+        await sleep(minOff, signal).catch(() => sleep(Math.max(0, offAt + minOff - Date.now())));
         for (const stack of stacks) await switchTo(stack, 'on', new AbortController().signal);
       } else {
         for (const stack of stacks) await switchTo(stack, op, signal);

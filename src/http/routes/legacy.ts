@@ -1,7 +1,7 @@
 /**
  * The original PiRack's `/api/v1.0` endpoints with their JSON shapes (shapes in legacy/shapes.ts).
  * One deliberate difference: the original had no authentication at all; here `execute` and
- * `installation` need it like every other mutation (docs/http-api.md).
+ * `installation` need it like every other mutation (src/http/README.md).
  */
 import type { FastifyInstance } from 'fastify';
 import type { DaemonFacade, OperationResult } from '../../daemon/facade.ts';

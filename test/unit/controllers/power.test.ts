@@ -173,4 +173,15 @@ describe('power apply', () => {
     expect(r.error?.message).toContain('could not be switched back on');
     expect(await relay.read(1)).toBe('off');
   });
+
+  it('an abort during the off time still waits minOff, then switches the stack back on', async () => {
+    const clock = virtualClock(NOW);
+    const relay = new FakeRelay({ 1: 'on' }, clock.now);
+    const { ctx } = context(rack2(), relay, clock);
+    const ac = new AbortController();
+    relay.onSet = (_s, st) => st === 'off' && ac.abort();
+    const r = await powerController.apply({ kind: 'stack-cycle', stack: 1, reason: 't' }, { ...ctx, signal: ac.signal });
+    expect(r.ok).toBe(true);
+    expect(relay.log).toEqual([`1:off@${NOW}`, `1:on@${NOW + 10_000}`]);
+  });
 });

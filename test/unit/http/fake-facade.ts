@@ -114,7 +114,7 @@ export function createFakeFacade(report: StatusReport = sampleStatus()): FakeFac
       { target: 'pi 3', kind: 'pkg-install', description: 'install bc' },
       { target: 'stack 3', kind: 'stack-power', description: 'power stack 3 on (desired)' },
     ],
-    metricsValue: { passDurationsMs: [120, 900], actionsTotal: { 'pkg-install': { ok: 3, failed: 1 } }, sshConnections: 5 },
+    metricsValue: { passDurationsMs: [120, 900], passCount: 2, actionsTotal: { 'pkg-install': { ok: 3, failed: 1 } }, sshConnections: 5 },
     result: { ok: true, code: 202, message: 'accepted', data: 'first line' },
     get listenerCount() {
       return listeners.size;

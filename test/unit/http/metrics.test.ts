@@ -30,7 +30,7 @@ describe('/metrics', () => {
     const metrics = createRackMetrics(facade);
     await metrics.render();
     await metrics.render();
-    facade.metricsValue = { ...facade.metricsValue, passDurationsMs: [120, 900, 3000] };
+    facade.metricsValue = { ...facade.metricsValue, passDurationsMs: [120, 900, 3000], passCount: 3 };
     const text = await metrics.render();
     expect(text).toContain('pirack_reconcile_pass_duration_seconds_count 3');
     expect(text).toContain('pirack_reconcile_pass_duration_seconds_sum 4.02');

@@ -90,4 +90,11 @@ describe('onoff relay', () => {
     const r = relay();
     await expect(r.set(9, 'on')).rejects.toMatchObject({ code: 'PIRACK_ERR_RELAY' });
   });
+
+  it('refuses clearly when sysfs GPIO is not accessible, touching nothing', async () => {
+    const r = relay();
+    fake.accessible = () => false;
+    await expect(r.read(1)).rejects.toMatchObject({ code: 'PIRACK_ERR_RELAY', message: expect.stringContaining('not writable') });
+    expect(fake.journal).toEqual([]);
+  });
 });

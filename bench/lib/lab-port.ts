@@ -1,0 +1,57 @@
+/**
+ * The bench's view of the virtual rack (src/lab): boot, status, tear down and run a command inside
+ * a Pi. An interface so the harness's lab handling (reuse, wait, clean up) is tested without
+ * booting anything.
+ */
+import { labDown, labExec, labStatus, labUp } from '../../src/lab/index.ts';
+
+export interface LabCommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface LabView {
+  readonly up: boolean;
+  readonly dir: string;
+  /** Ids of the Pis that are running. */
+  readonly running: readonly number[];
+  readonly stacks?: number;
+  readonly perStack?: number;
+}
+
+export interface LabPort {
+  status(): Promise<LabView>;
+  up(stacks: number, perStack: number, progress: (line: string) => void): Promise<{ readonly dir: string; readonly rackYaml: string }>;
+  down(progress: (line: string) => void): Promise<void>;
+  /** Runs `cmd` with sh inside a running Pi (not over SSH: nsenter from the host). */
+  exec(pi: number, cmd: string, options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<LabCommandResult>;
+  /** Where a lab that is up keeps its rack.yaml. */
+  rackYamlOf(dir: string): string;
+}
+
+export const realLab: LabPort = {
+  async status() {
+    const s = await labStatus();
+    return {
+      up: s.up,
+      dir: s.dir,
+      running: s.pis.filter((p) => p.state === 'running').map((p) => p.id),
+      ...(s.stacks !== undefined ? { stacks: s.stacks } : {}),
+      ...(s.perStack !== undefined ? { perStack: s.perStack } : {}),
+    };
+  },
+  async up(stacks, perStack, progress) {
+    const r = await labUp({ stacks, perStack, progress });
+    return { dir: r.dir, rackYaml: r.rackYaml };
+  },
+  async down(progress) {
+    await labDown({ progress });
+  },
+  exec(pi, cmd, options = {}) {
+    return labExec(pi, cmd, { ...(options.input !== undefined ? { input: options.input } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+  },
+  rackYamlOf(dir) {
+    return `${dir}/rack.yaml`;
+  },
+};
