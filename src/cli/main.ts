@@ -7,7 +7,10 @@ import { isPiRackError } from '../errors.ts';
 import { applyCommand } from './commands/apply.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { hostkeyCommand } from './commands/hostkey.ts';
+import { enlistCommand } from './commands/enlist.ts';
 import { importCommand } from './commands/import.ts';
+import { labCommand } from '../lab/cli.ts';
+import { powerCommand } from './commands/power.ts';
 import { planCommand } from './commands/plan.ts';
 import { safetyNetCommand } from './commands/safety-net.ts';
 import { statusCommand } from './commands/status.ts';
@@ -21,7 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const commands = [
     validateCommand(), planCommand(), applyCommand(), daemonCommand(), statusCommand(),
-    importCommand(), hostkeyCommand(), safetyNetCommand(),
+    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), safetyNetCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Subcommands inherit exitOverride only when set on each.

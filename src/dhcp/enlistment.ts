@@ -68,7 +68,8 @@ export interface EnlistmentResult {
   readonly durationMs: number;
 }
 
-interface Discovered {
+/** A MAC seen in the leases during the watch: which poll first saw it, and its lease expiry. */
+export interface Discovered {
   readonly mac: string;
   readonly poll: number;
   readonly expiry: number;

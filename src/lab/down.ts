@@ -5,6 +5,7 @@
  * the image cache.
  */
 import { readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { removeLabCgroups } from './cgroups.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { currentMountsUnder, detachLoopsUnder, unmountAllUnder } from './mounts.ts';
 import { deleteLabNetwork, listLabNetns } from './network.ts';
@@ -82,6 +83,7 @@ export async function labDown(options: LabDownOptions = {}): Promise<LabDownRepo
       if (pids.length === 0) break;
       for (const pid of pids) await stop(await record(pid).catch(() => undefined), round === 0 ? 1000 : 0);
     }
+    await removeLabCgroups();
     const unmounted = await unmountAllUnder(exec, dir);
     const loops = await detachLoopsUnder(exec, dir);
     const net = await deleteLabNetwork(exec);

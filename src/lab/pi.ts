@@ -5,6 +5,7 @@
  * power: no shutdown runs, and the card keeps whatever had reached it.
  */
 import { mkdir, readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { inCgroupsArgv, piCgroups } from './cgroups.ts';
 import { mustExec, type Exec } from './exec.ts';
 import { isMountPoint } from './mounts.ts';
 import { piFiles } from './paths.ts';
@@ -77,7 +78,8 @@ export async function findContainerInit(nspawnPid: number): Promise<number | und
 
 /** Boots the Pi; resolves once its PID 1 exists (bounded), with both PIDs to record. */
 export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
-  const nspawn = await spawnDetached('systemd-nspawn', nspawnArgs(pi), piFiles(dir, pi.id).console);
+  const cgroups = await piCgroups(pi.id);
+  const nspawn = await spawnDetached('/bin/sh', inCgroupsArgv(cgroups, 'systemd-nspawn', nspawnArgs(pi)), piFiles(dir, pi.id).console);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const initPid = await findContainerInit(nspawn.pid);

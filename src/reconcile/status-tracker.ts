@@ -102,6 +102,13 @@ export class StatusTracker {
     return this.nodes.get(node)?.conditions.find((c) => c.type === 'Ready')?.status === 'True';
   }
 
+  /** Whether the Pi answered its last probe; undefined when it was never probed. */
+  reachability(node: number): { reachable: boolean; unreachableSince?: number } | undefined {
+    const memory = this.nodes.get(node);
+    if (!memory || memory.conditions.length === 0) return undefined;
+    return { reachable: memory.reachable, ...(memory.unreachableSince !== undefined ? { unreachableSince: memory.unreachableSince } : {}) };
+  }
+
   unreachableSince(node: number): number | undefined {
     const memory = this.nodes.get(node);
     return memory && !memory.reachable ? memory.unreachableSince : undefined;

@@ -15,6 +15,7 @@ import { createLabRelay } from '../../lab/relay.ts';
 import { createLogger } from '../../log.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
 import { progress, table } from '../output.ts';
+import { sleep } from '../../util/sleep.ts';
 
 /** Drivers that switch real power: off and cycle need --yes. */
 const REAL_DRIVERS = new Set(['onoff', 'gpiod']);
@@ -57,20 +58,7 @@ export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>)
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep };
 
 type PowerOp = 'on' | 'off' | 'cycle';
 
