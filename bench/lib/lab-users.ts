@@ -5,7 +5,12 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 
-const USER_PATTERNS: readonly RegExp[] = [/vitest.*(--project[= ]e2e|test\/e2e)/, /pirack(\.mjs)?\s+(daemon|lab|bench)\b/];
+const USER_PATTERNS: readonly RegExp[] = [
+  /vitest.*(--project[= ]e2e|test\/e2e)/,
+  /pirack(\.mjs)?\s+(daemon|lab|bench)\b/,
+  // Hand-run lab scripts (`tsx /tmp/labtools/up.mts`): a person is working on the lab.
+  /\btsx\b.*\blab/,
+];
 
 export function isLabUser(cmdline: string): boolean {
   return USER_PATTERNS.some((p) => p.test(cmdline));

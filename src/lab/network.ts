@@ -3,23 +3,33 @@
  * namespace whose eth0 is one end of a veth pair plugged into the bridge. Every name carries the
  * lab's prefix, so cleanup can find what a crash left without touching anything else.
  */
+import { readFileSync } from 'node:fs';
+import { safetyRouteCommands } from '../net/safety-routes.ts';
 import { mustExec, type Exec } from './exec.ts';
-import { BRIDGE, LAB_PREFIX, MASTER_IP, SAFETY_ROUTES, VETH_PREFIX, labMac, netnsName, vethName } from './paths.ts';
+import { BRIDGE, LAB_PREFIX, MASTER_IP, VETH_PREFIX, labMac, netnsName, vethName } from './paths.ts';
 
 /**
  * Routes private ranges nowhere unless something more specific (the lab's /24 on the bridge)
  * says otherwise, so a lab address can never leak to a real network such as the rack's
  * 192.168.23.0/24. Left in place by `lab down`: it is a safety net, not lab state.
  */
-export async function ensureSafetyRoutes(exec: Exec): Promise<string[]> {
-  const added: string[] = [];
-  const shown = await mustExec(exec, 'ip', ['-4', 'route', 'show', 'type', 'unreachable']);
-  for (const net of SAFETY_ROUTES) {
-    if (shown.stdout.split('\n').some((l) => l.trim().startsWith(`unreachable ${net}`))) continue;
-    await mustExec(exec, 'ip', ['route', 'add', 'unreachable', net]);
-    added.push(net);
+/**
+ * The safety net (src/net/safety-routes.ts): unreachable routes for the private ranges, with a
+ * private DNS resolver kept reachable. Returns the `ip` commands it ran.
+ */
+export async function ensureSafetyRoutes(exec: Exec, resolvConf: string = readResolvConf()): Promise<string[]> {
+  const shown = await mustExec(exec, 'ip', ['route', 'show']);
+  const commands = safetyRouteCommands(shown.stdout, resolvConf);
+  for (const args of commands) await mustExec(exec, 'ip', args);
+  return commands.map((args) => `ip ${args.join(' ')}`);
+}
+
+function readResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
   }
-  return added;
 }
 
 export async function linkExists(exec: Exec, name: string): Promise<boolean> {

@@ -17,8 +17,6 @@ export const DYNAMIC_RANGE: readonly [string, string] = ['10.213.0.100', '10.213
 export const MAX_PIS = 89;
 export const BOOTSTRAP_PASSWORD = 'raspberry';
 
-/** Safety net: private ranges the lab must never leak to the outside (the real rack is 192.168.23.0/24). */
-export const SAFETY_ROUTES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** Where the lab keeps its state and per-Pi disks; PIRACK_LAB_DIR overrides it (tests). */
 export function labDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -16,6 +16,7 @@ import { BOOTSTRAP_PASSWORD, MASTER_IP, MAX_PIS, REPO_PORT, labDir, labFiles, la
 import { bootPi, preparePiRoot } from './pi.ts';
 import { isAlive } from './process.ts';
 import { labRackYaml } from './rack-yaml.ts';
+import { raiseSysctls } from './sysctl.ts';
 import { readState, updateState, withPi, withStateLock, writeState, type LabPiState, type LabState } from './state.ts';
 import { waitForPis } from './wait.ts';
 
@@ -139,8 +140,10 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     await withStateLock(dir, () => writeState(dir, initial));
     await writeFile(files.rackYaml, labRackYaml({ dir, stacks, perStack, blankInventory: blank, poweredStacks: powered }));
 
+    const raised = await raiseSysctls();
+    if (raised.length > 0) say(`kernel limits raised: ${raised.join(', ')}`);
     const added = await ensureSafetyRoutes(exec);
-    if (added.length > 0) say(`safety routes added: unreachable ${added.join(', ')}`);
+    if (added.length > 0) say(`safety routes added: ${added.join('; ')}`);
     await ensureBridge(exec);
     await writeHostsFile(files.dhcpHosts, blank ? [] : pis.map((p) => ({ mac: p.mac, ip: p.fixedIp })));
     const dnsmasq = await startDnsmasq(dir);

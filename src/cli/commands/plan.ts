@@ -18,7 +18,7 @@ export function planCommand(): Command {
       const log = createLogger({ level: process.env.PIRACK_LOG_LEVEL ?? 'warn' });
       const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log });
       try {
-        if (!opts.json) progress(`probing ${rack.nodes.length} Pis of ${rack.name}…`);
+        if (!opts.json) progress(`probing ${opts.pi ? parseIds(opts.pi).length : rack.nodes.length} Pis of ${rack.name}…`);
         const results = await runtime.reconciler.runOnce({ dryRun: true, ...(opts.pi ? { nodes: parseIds(opts.pi) } : {}) });
         process.stdout.write(opts.json ? `${JSON.stringify(planJson(rack, results), null, 2)}\n` : `${planTable(rack, results)}\n`);
       } finally {

@@ -25,8 +25,12 @@ describe('lab network', () => {
   });
 
   it('adds only the safety routes that are missing', async () => {
-    const { exec, calls } = fakeExec({ 'ip -4 route show type unreachable': 'unreachable 10.0.0.0/8 \n' });
-    expect(await ensureSafetyRoutes(exec)).toEqual(['172.16.0.0/12', '192.168.0.0/16']);
+    const { exec, calls } = fakeExec({ 'ip route show': 'default via 192.0.2.1 dev eth0 \nunreachable 10.0.0.0/8 \n' });
+    expect(await ensureSafetyRoutes(exec, 'nameserver 10.255.255.53\n')).toEqual([
+      'ip route add 10.255.255.53/32 via 192.0.2.1 dev eth0',
+      'ip route add unreachable 172.16.0.0/12',
+      'ip route add unreachable 192.168.0.0/16',
+    ]);
     expect(calls).not.toContain('ip route add unreachable 10.0.0.0/8');
     expect(calls).toContain('ip route add unreachable 192.168.0.0/16');
   });
