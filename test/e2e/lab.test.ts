@@ -18,6 +18,7 @@ import { createLabRelay } from '../../src/lab/relay.ts';
 import { readState } from '../../src/lab/state.ts';
 import { labStatus } from '../../src/lab/status.ts';
 import { labUp } from '../../src/lab/up.ts';
+import { acquireLabLock, type LabLock } from '../../src/lab/owner-lock.ts';
 import { tcpOpen } from '../../src/lab/wait.ts';
 
 const dir = '/var/lib/pirack-lab-e2e';
@@ -97,14 +98,23 @@ async function rememberPids(): Promise<void> {
   }
 }
 
+let lock: LabLock | undefined;
+
 beforeAll(async () => {
+  // One lab per machine at a time: the bridge and namespace names are global.
+  lock = await acquireLabLock({ onWait: (pid) => log(`waiting for the virtual rack held by PID ${pid}`) });
+  await labDown({ progress: log });
   const result = await labUp({ dir, stacks: 2, perStack: 2, progress: log });
   log(`image ${result.imageSeconds.toFixed(1)}s, boot ${result.bootSeconds.toFixed(1)}s, total ${result.totalSeconds.toFixed(1)}s`);
   await rememberPids();
 });
 
 afterAll(async () => {
-  await labDown({ dir, progress: log });
+  try {
+    await labDown({ dir, progress: log });
+  } finally {
+    lock?.release();
+  }
 });
 
 describe('lab: 2 stacks × 2 Pis', () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { labDown, labUp, type LabUpOptions, type LabUpResult } from '../../src/lab/index.ts';
+import { acquireLabLock, type LabLock } from '../../src/lab/owner-lock.ts';
 
 export interface LabFixture {
   readonly up: LabUpResult;
@@ -18,7 +19,9 @@ export interface LabFixture {
 export function useLab(options: LabUpOptions): () => LabFixture {
   let fixture: LabFixture | undefined;
   let stateDir: string | undefined;
+  let lock: LabLock | undefined;
   beforeAll(async () => {
+    lock = await acquireLabLock({ onWait: (pid) => process.stderr.write(`[lab] waiting for the virtual rack held by PID ${pid}\n`) });
     // A lab left by a crashed run would make labUp refuse; labDown is safe when nothing is up.
     await labDown();
     stateDir = mkdtempSync(join(tmpdir(), 'pirack-e2e-state-'));
@@ -26,8 +29,12 @@ export function useLab(options: LabUpOptions): () => LabFixture {
     fixture = { up, rackYaml: up.rackYaml, stateDir };
   });
   afterAll(async () => {
-    await labDown();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    try {
+      await labDown();
+    } finally {
+      lock?.release();
+      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    }
   });
   return () => {
     if (!fixture) throw new Error('the lab is not up (see beforeAll)');
