@@ -17,6 +17,8 @@ const CONTROLLER_CONDITIONS: readonly { type: ConditionType; kinds: readonly Act
 export interface PassOutcome {
   readonly reachable: boolean;
   readonly quarantined: boolean;
+  /** Its stack is meant to be off (rack.yaml): unreachable by design. */
+  readonly poweredOff?: boolean;
   readonly remaining: readonly NodeAction[];
   readonly error?: PiRackError;
   /** Packages dpkg marks for reinstallation: reported, never repaired automatically. */
@@ -37,7 +39,9 @@ export function computeConditions(outcome: PassOutcome, previous: readonly Condi
   };
 
   const conditions: Condition[] = [];
-  if (outcome.quarantined) {
+  if (outcome.poweredOff) {
+    conditions.push(make('Reachable', 'False', 'PoweredOff', 'its stack is powered off as rack.yaml says'));
+  } else if (outcome.quarantined) {
     conditions.push(make('Reachable', 'False', 'HostKeyChanged', 'host key changed: quarantined until `pirack hostkey repin`'));
   } else if (!outcome.reachable) {
     conditions.push(make('Reachable', 'False', outcome.error ? reasonOf(outcome.error) : 'Unreachable', outcome.error?.message ?? 'no answer'));

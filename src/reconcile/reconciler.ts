@@ -131,6 +131,11 @@ export class Reconciler {
   private async daemonWorker(id: number, signal: AbortSignal): Promise<'done' | 'retry'> {
     const node = this.nodeSpec(id);
     if (!node || this.deps.tracker.suspended) return 'done';
+    // A stack rack.yaml wants off has nothing to answer: say so rather than retry a dead address.
+    if (this.rack.stacks.find((s) => s.id === node.stack)?.power === 'off') {
+      this.deps.tracker.recordPoweredOff(node.id);
+      return 'done';
+    }
     const result = await this.passNode(node, { dryRun: false, maxRounds: 2, signal });
     if (result.error) return result.error.transient ? 'retry' : 'done';
     // Still not converged without an error (a step that needs another pass): look again soon.

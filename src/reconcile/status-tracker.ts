@@ -82,6 +82,18 @@ export class StatusTracker {
     this.touch();
   }
 
+  /** A Pi of a stack that is meant to be off: not probed, not an error. */
+  recordPoweredOff(node: number): void {
+    const at = this.now().toISOString();
+    const memory = this.nodes.get(node) ?? { conditions: [], pending: [], reachable: false, quarantined: false };
+    memory.conditions = computeConditions({ reachable: false, quarantined: false, remaining: [], poweredOff: true }, memory.conditions, at);
+    memory.reachable = false;
+    memory.pending = [];
+    delete memory.lastError;
+    this.nodes.set(node, memory);
+    this.touch();
+  }
+
   recordError(where: string, error: PiRackError): void {
     this.errors.push({ at: this.now().toISOString(), where, code: error.code, message: error.message });
     if (this.errors.length > 50) this.errors.splice(0, this.errors.length - 50);
