@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'ui',
           include: ['test/ui/**/*.test.ts'],
+          globalSetup: ['test/setup/machine.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
         },
@@ -24,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/machine.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 600_000,

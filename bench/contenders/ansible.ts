@@ -115,14 +115,27 @@ export function parseRecap(stdout: string): Map<string, RecapLine> {
   return recap;
 }
 
+/** The "msg" of each host's first `fatal: [host]: …` line, for failure messages people can act on. */
+export function fatalMessages(output: string): Map<string, string> {
+  const messages = new Map<string, string>();
+  for (const m of output.matchAll(/^fatal: \[([^\]]+)\]: (?:FAILED|UNREACHABLE)! => (.*)$/gm)) {
+    if (messages.has(m[1]!)) continue;
+    const msg = /"msg": "((?:[^"\\]|\\.)*)"/.exec(m[2]!)?.[1];
+    messages.set(m[1]!, (msg ?? m[2]!).slice(0, 300));
+  }
+  return messages;
+}
+
 /** Failures of a run: hosts missing from the recap, unreachable or failed; the exit code when nothing else explains it. */
 export function recapFailures(hosts: readonly string[], recap: ReadonlyMap<string, RecapLine>, exitCode: number, output: string): string[] {
   const failures: string[] = [];
+  const fatal = fatalMessages(output);
+  const why = (host: string): string => (fatal.has(host) ? `: ${fatal.get(host)}` : '');
   for (const host of hosts) {
     const line = recap.get(host);
     if (!line) failures.push(`${host}: missing from the recap`);
-    else if (line.unreachable > 0) failures.push(`${host}: unreachable`);
-    else if (line.failed > 0) failures.push(`${host}: ${line.failed} task(s) failed`);
+    else if (line.unreachable > 0) failures.push(`${host}: unreachable${why(host)}`);
+    else if (line.failed > 0) failures.push(`${host}: ${line.failed} task(s) failed${why(host)}`);
   }
   if (failures.length === 0 && exitCode !== 0) failures.push(`ansible-playbook exited ${exitCode}: ${lastLine(output)}`);
   return failures;

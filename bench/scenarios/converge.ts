@@ -16,7 +16,7 @@ import { benchRack, openPirack } from '../contenders/pirack.ts';
 import type { PassOutcome } from '../contenders/types.ts';
 import type { LabNeed, LabSession } from '../lib/lab-session.ts';
 import { closeMasters } from '../lib/masters.ts';
-import { ensurePythonApt } from '../lib/python-apt.ts';
+import { prepareForAnsible } from '../lib/ansible-prep.ts';
 import { SCENARIO_TITLES, failed, skipped, type ScenarioResult } from '../lib/results.ts';
 import { ratiosByRun, summarize } from '../lib/stats.ts';
 import { checkTarget } from '../lib/targets.ts';
@@ -104,7 +104,7 @@ export async function convergeScenario(env: ScenarioEnv, options: ConvergeOption
       const labStarted = performance.now();
       const rack = await freshRack(options.session, options.need, pis);
       // Untimed and for every contender alike: Ansible's apt module cannot work without it.
-      await ensurePythonApt(env.lab, ids, env.run, join(env.tmp, 'converge'));
+      await prepareForAnsible(env.lab, ids, env.run, join(env.tmp, 'converge'));
       labSeconds.push((performance.now() - labStarted) / 1000);
       const dir = join(env.tmp, 'converge', `${run}-${contender}`);
       const outcome = await oneRun(contender, rack, env, dir);

@@ -13,7 +13,7 @@ import { ansiblePass, writeWorkspace } from '../contenders/ansible.ts';
 import { benchRack, openPirack } from '../contenders/pirack.ts';
 import type { LabPort } from '../lib/lab-port.ts';
 import { closeMasters } from '../lib/masters.ts';
-import { ensurePythonApt } from '../lib/python-apt.ts';
+import { prepareForAnsible } from '../lib/ansible-prep.ts';
 import { SCENARIO_TITLES, failed, type ScenarioResult } from '../lib/results.ts';
 import { percentile, summarize } from '../lib/stats.ts';
 import { seededRandom } from '../synthetic/model.ts';
@@ -88,7 +88,7 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
   const deps = { run: env.run, workDir, timeoutMs: 15 * 60_000, forks: pis };
   const ansibleRuns: number[] = [];
   try {
-    await ensurePythonApt(env.lab, ids, env.run, join(env.tmp, 'drift'));
+    await prepareForAnsible(env.lab, ids, env.run, join(env.tmp, 'drift'));
     const inventory = await writeWorkspace(workDir, env.rack, env.nodes, false);
     for (let run = 1; run <= options.ansibleRuns; run++) {
       checkAborted(env.signal);

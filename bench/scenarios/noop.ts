@@ -12,7 +12,7 @@ import { Baseline } from '../contenders/baseline.ts';
 import { openPirack, type PirackContender } from '../contenders/pirack.ts';
 import type { PassOutcome } from '../contenders/types.ts';
 import { closeMasters } from '../lib/masters.ts';
-import { ensurePythonApt } from '../lib/python-apt.ts';
+import { prepareForAnsible } from '../lib/ansible-prep.ts';
 import { SCENARIO_TITLES, failed, type ScenarioResult } from '../lib/results.ts';
 import { ratiosByRun, summarize } from '../lib/stats.ts';
 import { checkTarget } from '../lib/targets.ts';
@@ -44,7 +44,7 @@ export async function noopScenario(env: ScenarioEnv, options: NoopOptions): Prom
     env.progress('no-op: PiRack warm-up pass (converges the rack if it is not yet)');
     const warm = await pirack.pass({ nodes: ids, signal: env.signal });
     if (warm.failures.length > 0) return fail(`PiRack could not converge the rack: ${summarizeFailures(warm.failures)}`);
-    const installed = await ensurePythonApt(env.lab, ids, env.run, dir);
+    const installed = await prepareForAnsible(env.lab, ids, env.run, dir);
     if (installed.length > 0) env.progress(`no-op: python3-apt installed on ${installed.length} Pis for Ansible's apt module (untimed)`);
     const inventory = await writeWorkspace(ansibleDeps.workDir, env.rack, env.nodes, false);
     env.progress('no-op: baseline and Ansible warm-up passes');

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isPiRackError } from '../errors.ts';
 import { applyCommand } from './commands/apply.ts';
 import { daemonCommand } from './commands/daemon.ts';
+import { demoCommand } from './commands/demo.ts';
 import { hostkeyCommand } from './commands/hostkey.ts';
 import { enlistCommand } from './commands/enlist.ts';
 import { importCommand } from './commands/import.ts';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const commands = [
     validateCommand(), planCommand(), applyCommand(), daemonCommand(), statusCommand(),
-    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), safetyNetCommand(),
+    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), demoCommand(), safetyNetCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Subcommands inherit exitOverride only when set on each.

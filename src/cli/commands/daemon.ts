@@ -5,10 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { Daemon } from '../../daemon/daemon.ts';
-import { createPowerPort } from '../../daemon/power-port.ts';
-import { ensureAdminToken } from '../../http/auth/admin-token.ts';
-import { createHttpServer } from '../../http/server.ts';
+import { serveDaemon } from '../../daemon/serve.ts';
 import { createLogger } from '../../log.ts';
 import { createFileSource } from '../../source/file.ts';
 import { createGitSource } from '../../source/git.ts';
@@ -44,30 +41,21 @@ export function daemonCommand(): Command {
       const log = createLogger();
       const listen = parseListen(opts.listen);
       const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
-      const daemon = new Daemon({ stateDir: opts.stateDir, log, power: (runtime) => createPowerPort(runtime, { log, stateDir: opts.stateDir }) });
-      await daemon.resumeLastGood();
-
       const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-
-      await source.start((rev) => void daemon.offer(rev));
-      let server: Awaited<ReturnType<typeof createHttpServer>> | undefined;
-      if (opts.http) {
-        const token = await ensureAdminToken({ stateDir: opts.stateDir, ...(opts.adminTokenFile ? { tokenFile: opts.adminTokenFile } : {}) });
-        if (token.created) {
-          process.stderr.write(`\nAdmin token (shown once; kept 0600 in ${opts.stateDir}/admin-token):\n  ${token.token}\n\n`);
-        }
-        server = await createHttpServer({ facade: daemon, log: log.child({ component: 'http' }), auth: { adminToken: token.token }, readAccess: opts.readAccess, stateDir: opts.stateDir });
-        await server.listen(listen);
-        log.info(`dashboard and API on http://${listen.host}:${listen.port}/`);
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const running = await serveDaemon({
+        source,
+        stateDir: opts.stateDir,
+        log,
+        ...(opts.http ? { http: { ...listen, readAccess: opts.readAccess, ...(opts.adminTokenFile ? { adminTokenFile: opts.adminTokenFile } : {}) } } : {}),
+      });
+      if (running.token?.created) {
+        process.stderr.write(`\nAdmin token (shown once; kept 0600 in ${opts.stateDir}/admin-token):\n  ${running.token.token}\n\n`);
       }
+      if (running.url) log.info(`dashboard and API on ${running.url}`);
       await new Promise<void>((done) => stop.signal.addEventListener('abort', () => done(), { once: true }));
-      log.info('stopping: cancelling running commands; relays are left as they are');
-      await source.stop();
-      await server?.close();
-      await daemon.close();
+      await running.stop();
     });
 }
 

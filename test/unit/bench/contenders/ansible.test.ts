@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ansibleEnv, ansiblePass, assertUniform, hostName, inventoryObject, parseRecap, recapFailures, writeWorkspace } from '../../../../bench/contenders/ansible.ts';
+import { ansibleEnv, ansiblePass, assertUniform, fatalMessages, hostName, inventoryObject, parseRecap, recapFailures, writeWorkspace } from '../../../../bench/contenders/ansible.ts';
 import type { RunProcess } from '../../../../bench/lib/process.ts';
 import type { NodeSpec, RackSpec } from '../../../../src/model/desired.ts';
 import { nodeSpec, policies } from '../../../support/fixtures.ts';
@@ -124,5 +124,13 @@ describe('ansiblePass', () => {
 
   it('uses inventory host names pi<id>', () => {
     expect(hostName(12)).toBe('pi12');
+  });
+});
+
+describe('fatal messages', () => {
+  it('explain a failed host with the msg of its first fatal line', () => {
+    const out = `TASK [Packages present] ****\nfatal: [pi2]: FAILED! => {"changed": false, "msg": "Failed to lock apt for exclusive operation: \\"x\\""}\nfatal: [pi2]: FAILED! => {"msg": "second"}\n${RECAP}`;
+    expect(fatalMessages(out).get('pi2')).toBe('Failed to lock apt for exclusive operation: \\"x\\"');
+    expect(recapFailures(['pi2'], parseRecap(out), 2, out)).toEqual(['pi2: 1 task(s) failed: Failed to lock apt for exclusive operation: \\"x\\"']);
   });
 });

@@ -1,9 +1,17 @@
 /**
- * Ansible's apt module needs python3-apt on the managed host. The lab's image (a Raspberry Pi OS
+ * What Ansible's apt module needs of a lab Pi, done before any timed run for all contenders alike.
+ *
+ * 1. python3-apt on the managed host. The lab's image (a Raspberry Pi OS
  * Lite stand-in) lacks it and its apt repository does not carry it, so before any timed run the
  * bench installs it on every lab Pi that lacks it, for all contenders alike. The .debs come from
  * the host's own Debian (the same release and architecture as the lab image) and travel into
  * each Pi through the lab's nsenter exec, not over the network.
+ *
+ * 2. An apt lists directory as old as the image. `cache_valid_time` judges the cache by the mtime
+ * of /var/lib/apt/lists (there is no update-success stamp on a fresh image); on a flashed Pi that
+ * is the image's build date, weeks old, but the lab's image was built minutes ago, so Ansible
+ * would skip `apt-get update` and find no packages at all. Only a Pi with no package lists yet is
+ * touched, back to two days ago, so it looks like the freshly flashed Pi it stands for.
  */
 import { readFile, readdir, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +33,17 @@ export async function downloadDebs(run: RunProcess, dir: string): Promise<string
   const r = await run('apt-get', ['download', ...PYTHON_APT_DEBS], { cwd: dir, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`apt-get download ${PYTHON_APT_DEBS.join(' ')} failed: ${lastLine(r.stderr)}`);
   return (await readdir(dir)).filter((f) => f.endsWith('.deb')).map((f) => join(dir, f));
+}
+
+export const AGE_EMPTY_LISTS = "ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || touch -d '2 days ago' /var/lib/apt/lists";
+
+/** Both preparations on every Pi of `pis`; returns the ids python3-apt was installed on. */
+export async function prepareForAnsible(lab: LabPort, pis: readonly number[], run: RunProcess, workDir: string): Promise<number[]> {
+  await Promise.all(pis.map(async (id) => {
+    const r = await lab.exec(id, AGE_EMPTY_LISTS, { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`pi ${id}: could not age the empty apt lists: ${lastLine(r.stderr)}`);
+  }));
+  return ensurePythonApt(lab, pis, run, workDir);
 }
 
 /** Installs python3-apt on the Pis that lack it; returns the ids it installed on. */
