@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests run anywhere in seconds; e2e tests stand on the virtual rack (root,
-// systemd-nspawn, dnsmasq) and run one file at a time because they share one lab.
+// Three projects: unit tests run anywhere in seconds; ui tests drive the dashboard in headless
+// Chromium against a fake daemon; e2e tests stand on the virtual rack (root, systemd-nspawn,
+// dnsmasq) and run one file at a time, each holding the machine's one lab (src/lab/owner-lock.ts).
+// ui and e2e install what a fresh machine lacks first (test/setup/machine.ts).
 export default defineConfig({
   test: {
     projects: [

@@ -99,7 +99,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     } catch (err) {
       results.set(id, failed(id, (err as Error).message, pis, performance.now() - t0));
     }
-    const r = results.get(id)!;
+    let r = results.get(id)!;
+    if (r.status === 'failed' && id !== 'scale' && (await session.disturbed().catch(() => false))) {
+      r = { ...r, reason: `${r.reason ?? ''} — the lab was taken down or re-created by another process meanwhile (someone else's tests?); rerun when the lab is free` };
+      results.set(id, r);
+    }
     say(`== ${id}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
   };
   let labInfo: BenchResults['lab'];

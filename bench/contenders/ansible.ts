@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import type { NodeSpec, RackSpec } from '../../src/model/desired.ts';
 import { lastLine, type RunProcess } from '../lib/process.ts';
@@ -115,10 +116,10 @@ export function parseRecap(stdout: string): Map<string, RecapLine> {
   return recap;
 }
 
-/** The "msg" of each host's first `fatal: [host]: …` line, for failure messages people can act on. */
+/** The "msg" of each host's first `fatal: [host]: …` or `failed: [host] (item=…) => …` line, for failure messages people can act on. */
 export function fatalMessages(output: string): Map<string, string> {
   const messages = new Map<string, string>();
-  for (const m of output.matchAll(/^fatal: \[([^\]]+)\]: (?:FAILED|UNREACHABLE)! => (.*)$/gm)) {
+  for (const m of output.matchAll(/^(?:fatal|failed): \[([^\]]+)\](?: \(item=.*?\))?:? (?:(?:FAILED|UNREACHABLE)! )?=> (.*)$/gm)) {
     if (messages.has(m[1]!)) continue;
     const msg = /"msg": "((?:[^"\\]|\\.)*)"/.exec(m[2]!)?.[1];
     messages.set(m[1]!, (msg ?? m[2]!).slice(0, 300));
@@ -148,6 +149,7 @@ export interface AnsibleDeps {
   readonly timeoutMs: number;
   /** Forks: at least the number of Pis, so Ansible reaches all at once as the others do. */
   readonly forks: number;
+  readonly log?: Logger;
 }
 
 export function ansibleEnv(deps: AnsibleDeps, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -175,5 +177,8 @@ export async function ansiblePass(deps: AnsibleDeps, inventory: string, nodes: r
   const recap = parseRecap(result.stdout);
   const hosts = nodes.map((n) => hostName(n.id));
   const changed = [...recap.values()].reduce((n, line) => n + line.changed, 0);
-  return { durationMs: result.durationMs, failures: recapFailures(hosts, recap, result.code, `${result.stdout}\n${result.stderr}`), changed, output: result.stdout };
+  const failures = recapFailures(hosts, recap, result.code, `${result.stdout}\n${result.stderr}`);
+  // The whole output is what explains a failure; it goes to the bench log, not the table.
+  if (failures.length > 0) deps.log?.warn({ stdout: result.stdout.slice(-20_000), stderr: result.stderr.slice(-5000) }, 'ansible-playbook failed');
+  return { durationMs: result.durationMs, failures, changed, output: result.stdout };
 }

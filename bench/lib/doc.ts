@@ -12,7 +12,7 @@ export const END = '<!-- bench:latest:end -->';
 export function latestSection(results: BenchResults): string {
   const m = results.machine;
   const lines = [
-    `Measured ${results.finishedAt.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench -- --pis ${results.options.pis} --runs ${results.options.runs}\`` +
+    `Measured ${results.finishedAt.slice(0, 16).replace('T', ' ')} UTC by \`pirack bench\` (\`--pis ${results.options.pis} --runs ${results.options.runs}\`, other options at their defaults)` +
       (results.lab ? ` on a lab of ${results.lab.stacks} × ${results.lab.perStack} Pis${results.lab.reused ? ' (reused)' : ''}.` : '.'),
     '',
     markdownTable(results.scenarios),

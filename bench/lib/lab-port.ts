@@ -3,7 +3,7 @@
  * a Pi. An interface so the harness's lab handling (reuse, wait, clean up) is tested without
  * booting anything.
  */
-import { labDown, labExec, labStatus, labUp } from '../../src/lab/index.ts';
+import { labDown, labExec, labStatus, labUp, readState } from '../../src/lab/index.ts';
 
 export interface LabCommandResult {
   readonly code: number;
@@ -18,6 +18,8 @@ export interface LabView {
   readonly running: readonly number[];
   readonly stacks?: number;
   readonly perStack?: number;
+  /** When this lab was booted: a different value later means someone re-created it. */
+  readonly createdAt?: string;
 }
 
 export interface LabPort {
@@ -33,7 +35,9 @@ export interface LabPort {
 export const realLab: LabPort = {
   async status() {
     const s = await labStatus();
+    const state = s.up ? await readState(s.dir).catch(() => undefined) : undefined;
     return {
+      ...(state ? { createdAt: state.createdAt } : {}),
       up: s.up,
       dir: s.dir,
       running: s.pis.filter((p) => p.state === 'running').map((p) => p.id),

@@ -28,6 +28,7 @@ export class LabSession {
   reused = false;
   dir = '';
   rackYaml = '';
+  private createdAt: string | undefined;
 
   constructor(private readonly options: LabSessionOptions) {}
 
@@ -49,6 +50,7 @@ export class LabSession {
         this.reused = true;
         this.dir = status.dir;
         this.rackYaml = port.rackYamlOf(status.dir);
+        this.createdAt = status.createdAt;
         return;
       }
       if (waited >= this.options.maxWaitMs) {
@@ -64,11 +66,24 @@ export class LabSession {
     const up = await port.up(need.stacks, need.perStack, progress);
     this.dir = up.dir;
     this.rackYaml = up.rackYaml;
+    this.createdAt = (await port.status()).createdAt;
+  }
+
+  /**
+   * Whether the lab was taken down or re-created since the bench got it: other engineers' tests
+   * share the one lab, and a failure then says so instead of blaming a contender.
+   */
+  async disturbed(): Promise<boolean> {
+    if (this.createdAt === undefined) return false;
+    const now = await this.options.port.status();
+    return !now.up || now.createdAt !== this.createdAt;
   }
 
   /** A fresh lab (new overlays: blank Pis), only ever by tearing down one the bench booted. */
   async fresh(need: LabNeed): Promise<void> {
     if (this.reused) throw new Error('the lab was reused, not booted by the bench: it is not the bench\'s to restart');
+    // Someone may have started testing on our lab meanwhile: never pull it from under them.
+    await this.waitWhileBusy();
     if (this.owned) await this.release();
     await this.acquire(need);
   }

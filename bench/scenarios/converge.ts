@@ -77,7 +77,7 @@ async function oneRun(contender: Contender, rack: RackSpec, env: ScenarioEnv, di
       }
     }
     case 'ansible': {
-      const deps = { run: env.run, workDir: join(dir, 'ansible'), timeoutMs: 30 * 60_000, forks: nodes.length };
+      const deps = { run: env.run, workDir: join(dir, 'ansible'), timeoutMs: 30 * 60_000, forks: nodes.length, log: env.log };
       const inventory = await writeWorkspace(deps.workDir, rack, nodes, true);
       try {
         return await ansiblePass(deps, inventory, nodes, env.signal);
@@ -137,7 +137,7 @@ export async function convergeScenario(env: ScenarioEnv, options: ConvergeOption
       'Blank = first boot of the lab image: root password only, no key, no bc, no Node.js, no slave. Every contender logs in with the bootstrap password first (PiRack: its pool\'s bootstrap login; baseline: sshpass; Ansible: ansible_password via sshpass).',
       'Baseline per Pi, no checks: authorized_keys (password login), apt-get update + install, each file written atomically, daemon-reload + enable --now; Pis all in parallel, steps in order.',
       'After the baseline and after Ansible, a PiRack dry run (untimed) confirmed every Pi matched rack.yaml.',
-      'python3-apt (needed by Ansible\'s apt module, missing from the lab image) is installed on each fresh lab before any contender runs, untimed.',
+      'Before any contender runs on a fresh lab (untimed, for all alike): python3-apt, which Ansible\'s apt module needs and the lab image lacks, is installed, and the empty apt lists directory is dated two days back, as on a flashed image, so that Ansible\'s cache_valid_time does not skip apt-get update.',
     ],
     durationMs: performance.now() - started,
   };

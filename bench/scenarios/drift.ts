@@ -85,7 +85,7 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
 
   // Ansible, with PiRack stopped: one playbook run over the whole rack, as cron would start it.
   const workDir = join(env.tmp, 'drift', 'ansible');
-  const deps = { run: env.run, workDir, timeoutMs: 15 * 60_000, forks: pis };
+  const deps = { run: env.run, workDir, timeoutMs: 15 * 60_000, forks: pis, log: env.log };
   const ansibleRuns: number[] = [];
   try {
     await prepareForAnsible(env.lab, ids, env.run, join(env.tmp, 'drift'));

@@ -28,7 +28,7 @@ export async function noopScenario(env: ScenarioEnv, options: NoopOptions): Prom
   const ids = env.nodes.map((n) => n.id);
   const dir = join(env.tmp, 'noop');
   await mkdir(join(dir, 'cm'), { recursive: true, mode: 0o700 });
-  const ansibleDeps: AnsibleDeps = { run: env.run, workDir: join(dir, 'ansible'), timeoutMs: 15 * 60_000, forks: pis };
+  const ansibleDeps: AnsibleDeps = { run: env.run, workDir: join(dir, 'ansible'), timeoutMs: 15 * 60_000, forks: pis, log: env.log };
   const baseline = new Baseline({
     ssh: opensshConfig(env.rack, join(dir, 'cm'), join(dir, 'known_hosts')),
     run: env.run,

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isPiRackError } from '../errors.ts';
 import { applyCommand } from './commands/apply.ts';
+import { benchCommand } from './commands/bench.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { demoCommand } from './commands/demo.ts';
 import { hostkeyCommand } from './commands/hostkey.ts';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const commands = [
     validateCommand(), planCommand(), applyCommand(), daemonCommand(), statusCommand(),
-    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), demoCommand(), safetyNetCommand(),
+    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), demoCommand(), benchCommand(), safetyNetCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Subcommands inherit exitOverride only when set on each.

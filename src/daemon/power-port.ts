@@ -10,8 +10,9 @@
  */
 import type { Logger } from 'pino';
 import { enlistController, enlistmentOwnedStacks, initialEnlistMemory, recordAttempt, updateRound, type EnlistMemory } from '../../controllers/enlist.ts';
-import { initialPowerMemory, passCompleted, powerController, recordCycle, type PowerMemory } from '../../controllers/power.ts';
+import { cycleDecision, initialPowerMemory, passCompleted, powerController, recordCycle, type PowerMemory } from '../../controllers/power.ts';
 import { createDhcpContext } from '../dhcp/context.ts';
+import { loadCycleHistory, saveCycleHistory } from './cycle-history.ts';
 import { readHostsFile } from '../dhcp/hosts.ts';
 import { tcpReachable } from '../dhcp/reachable.ts';
 import { createLabRelay } from '../lab/relay.ts';
@@ -42,6 +43,11 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
   let overridesRevision = '';
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** When each stack was last seen or made to come on: Pis booting since then are not "dead". */
+  const onSince = new Map<number, number>();
+  /** The last reason a wanted cycle was held back, per stack, so it is reported once, not every pass. */
+  const heldBack = new Map<number, string>();
+  let historyLoaded = false;
 
   const emit: RackContext['emit'] = (event) => runtime.events.add(event);
 
@@ -105,12 +111,18 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
     for (const stack of rack.stacks) {
       const level = await ctx.relay.read(stack.id).catch(() => 'unknown' as const);
       levels.set(stack.id, level);
+      if (level !== 'on') onSince.delete(stack.id);
+      else if (!onSince.has(stack.id)) onSince.set(stack.id, Date.now());
       runtime.tracker.recordStackPower(stack.id, level);
     }
     const nodes = new Map<number, { reachable: boolean; unreachableSince?: number }>();
     for (const node of rack.nodes) {
       const seen = runtime.tracker.reachability(node.id);
-      if (seen) nodes.set(node.id, seen);
+      // Unreachable while the stack was off (or before it came back on) says nothing about
+      // whether its Pis are hung: the policy's clock starts when the stack is on.
+      const on = onSince.get(node.stack);
+      if (seen?.unreachableSince !== undefined && on !== undefined && on > seen.unreachableSince) nodes.set(node.id, { ...seen, unreachableSince: on });
+      else if (seen) nodes.set(node.id, seen);
     }
     const bindings = await ctx.dhcp.readBindings();
     const hostsFile = await readHostsFile(rack.network.dhcp.hostsFile).catch(() => undefined);
@@ -128,13 +140,23 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
   async function pass(declared: RackSpec): Promise<void> {
     const rack = effective(declared);
     const ctx = context(rack);
+    if (!historyLoaded) {
+      powerMemory = { ...powerMemory, cycles: await loadCycleHistory(options.stateDir, Date.now()) };
+      historyLoaded = true;
+    }
     let observed = await observe(rack, ctx);
     enlistMemory = updateRound(enlistMemory, rack, observed.bindings);
 
-    for (const action of powerController.plan(rack, observed, powerMemory, Date.now())) {
+    const actions = powerController.plan(rack, observed, powerMemory, Date.now());
+    reportHeldCycles(rack, observed, actions);
+    for (const action of actions) {
       log.info(describeAction(action));
       const result = await powerController.apply(action, ctx);
-      if (action.kind === 'stack-cycle' && result.ok) powerMemory = recordCycle(powerMemory, { stack: action.stack, at: Date.now(), reason: action.reason });
+      if (result.ok && (action.kind === 'stack-cycle' || (action.kind === 'stack-power' && action.on))) onSince.set(action.stack, Date.now());
+      if (action.kind === 'stack-cycle' && result.ok) {
+        powerMemory = recordCycle(powerMemory, { stack: action.stack, at: Date.now(), reason: action.reason });
+        await saveCycleHistory(options.stateDir, powerMemory.cycles).catch((err: unknown) => log.warn({ err }, 'cannot save the power-cycle history'));
+      }
       if (action.kind === 'stack-power') emit({ kind: 'stack-power', target: `stack ${action.stack}`, message: describeAction(action), result: result.ok ? 'ok' : 'failed', durationMs: Math.round(result.durationMs) });
       // Pis of a stack that just came on are looked at as soon as they can answer.
       if (result.ok) runtime.reconciler.enqueueAll();
@@ -152,6 +174,8 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
         const done = enlist.apply(action, ctx).then((result) => {
           if (!result.ok) log.warn({ err: result.error }, `enlisting stack ${action.stack} failed`);
           enlisting = undefined;
+          // The enlistment ends with a power-cycle of the stack: its Pis are booting now.
+          onSince.set(action.stack, Date.now());
           runtime.tracker.enlistment = runtime.tracker.enlistment ? { ...runtime.tracker.enlistment, active: false } : undefined;
           runtime.tracker.touch();
           runtime.reconciler.enqueueAll();
@@ -161,6 +185,27 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
         const result = await enlist.apply(action, ctx);
         if (!result.ok) log.warn({ err: result.error }, describeAction(action));
       }
+    }
+  }
+
+  /**
+   * A stack whose Pis are all dead but that the policy will not cycle (rate limit, too soon after
+   * the last cycle) gets one event saying why, so an operator sees why nothing happens.
+   */
+  function reportHeldCycles(rack: RackSpec, observed: RackObserved, planned: readonly { kind: string; stack: number }[]): void {
+    const policy = rack.policies.powerCycle;
+    if (!policy.enabled) return;
+    for (const stack of rack.stacks) {
+      const decision = cycleDecision(stack, observed, powerMemory, policy, Date.now());
+      const held = !decision.cycle && /^(rate limit|cycled recently)/.test(decision.why) && !planned.some((a) => a.stack === stack.id);
+      if (!held) {
+        heldBack.delete(stack.id);
+        continue;
+      }
+      if (heldBack.get(stack.id) === decision.why) continue;
+      heldBack.set(stack.id, decision.why);
+      log.warn({ stack: stack.id, why: decision.why }, 'every Pi of the stack is unreachable, power-cycle held back');
+      emit({ kind: 'stack-cycle-held', target: `stack ${stack.id}`, message: `every Pi unreachable, but no power-cycle: ${decision.why}`, result: 'info' });
     }
   }
 
@@ -205,6 +250,7 @@ export function createPowerPort(runtime: Runtime, options: { log: Logger; stateD
             await switchStack(ctx, stack, op);
           }
         }
+        if (op !== 'off') for (const stack of stacks) onSince.set(stack, Date.now());
         for (const stack of stacks) runtime.tracker.recordStackPower(stack, await ctx.relay.read(stack).catch(() => 'unknown' as const));
         emit({ kind: `power-${op}`, target: where, message: `power ${op} by the operator${op === 'cycle' ? '' : ' (kept until the next rack.yaml revision)'}`, result: 'ok', durationMs: Date.now() - started });
         runtime.reconciler.enqueueAll();

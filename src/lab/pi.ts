@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { inCgroupsArgv, piCgroups } from './cgroups.ts';
-import { mustExec, type Exec } from './exec.ts';
+import { hostExec, mustExec, type Exec } from './exec.ts';
 import { isMountPoint } from './mounts.ts';
 import { piFiles } from './paths.ts';
 import { childPids, isAlive, record, signalRecorded, sleep, spawnDetached, waitGone, type RecordedPid } from './process.ts';
@@ -85,7 +85,9 @@ export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | '
     const initPid = await findContainerInit(nspawn.pid);
     if (initPid !== undefined) {
       try {
-        return { nspawn, init: await record(initPid) };
+        const init = await record(initPid);
+        await ownNetSysfs(initPid);
+        return { nspawn, init };
       } catch {
         // It died between being found and recorded: report below.
       }
@@ -96,6 +98,21 @@ export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | '
   await signalRecorded(nspawn, 'SIGKILL');
   const log = await readFile(piFiles(dir, pi.id).console, 'utf8').catch(() => '');
   throw new Error(`systemd-nspawn for pi ${pi.id} did not start its init: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+/**
+ * With --network-namespace-path, nspawn bind-mounts the host's /sys, so /sys/class/net inside the
+ * Pi listed the host's interfaces and the probe read the host's eth0 MAC. A sysfs mounted from
+ * inside the Pi's network namespace shows its own; its net directories are bound over the host's
+ * (a Pi's interfaces are all virtual). Best effort: a Pi without it still boots and answers.
+ */
+async function ownNetSysfs(initPid: number): Promise<void> {
+  // nspawn's PID 1 sets up the mounts before it execs systemd; mounting earlier would be covered.
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && (await readFile(`/proc/${initPid}/comm`, 'utf8').catch(() => '')).trim() !== 'systemd') await sleep(20);
+  const script = 'mkdir -p /run/pirack-netns-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/pirack-netns-sysfs'
+    + ' && mount --bind /run/pirack-netns-sysfs/class/net /sys/class/net && mount --bind /run/pirack-netns-sysfs/devices/virtual/net /sys/devices/virtual/net';
+  await hostExec('nsenter', ['-t', String(initPid), '-m', '-n', '/bin/sh', '-c', script], { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
 /** A power cut: SIGKILL to PID 1, then nspawn (which exits once its container is gone). */

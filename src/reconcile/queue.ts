@@ -5,6 +5,8 @@
  * more afterwards: an event during a pass is never lost, and never runs twice at once.
  */
 
+import { setMaxListeners } from 'node:events';
+
 export type WorkOutcome = 'done' | 'retry';
 
 export interface Timers {
@@ -47,6 +49,8 @@ export class WorkQueue<K> {
 
   constructor(private readonly options: WorkQueueOptions<K>) {
     this.timers = options.timers ?? realTimers;
+    // Every running worker listens on this one signal: as many listeners as concurrency allows.
+    setMaxListeners(Math.max(10, options.concurrency * 4), this.abort.signal);
   }
 
   /** Asks for `key` to be worked on now (or after `delayMs`); collapses with pending requests. */

@@ -4,6 +4,7 @@
  * of BENCHMARKS.md. Ctrl-C cancels between steps and still cleans up (lab it booted, temp files).
  */
 import { Command } from 'commander';
+import { setMaxListeners } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { latestSection, replaceLatest } from '../../../bench/lib/doc.ts';
@@ -60,6 +61,8 @@ export function benchCommand(): Command {
       const only = parseOnly(opts.only);
       const out = resolve(opts.out);
       const stop = new AbortController();
+      // One signal reaches every Pi's commands at once (48 and more): not a listener leak.
+      setMaxListeners(10_000, stop.signal);
       const onSignal = (): void => {
         progress('bench: stopping after the current step, then cleaning up (lab, temp files)…');
         stop.abort();

@@ -31,7 +31,9 @@ const ctx = {
     try {
       const result = await api.operate(request.url, request.body);
       const what = request.title.replace(/\?$/, '');
-      toast(`${what}: ${result.message || (result.ok ? 'done' : 'failed')}`, result.ok ? 'ok' : 'error');
+      // An action's output (cpu, uptime…) is what the person ran it for: show it, not only "done".
+      const output = typeof result.data === 'string' && result.data.trim() !== '' ? ` → ${result.data.trim().slice(0, 200)}` : '';
+      toast(`${what}: ${result.message || (result.ok ? 'done' : 'failed')}${output}`, result.ok ? 'ok' : 'error');
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return showLogin('Your session expired; log in again.');
       toast(error.message, 'error');

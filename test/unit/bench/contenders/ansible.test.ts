@@ -134,3 +134,10 @@ describe('fatal messages', () => {
     expect(recapFailures(['pi2'], parseRecap(out), 2, out)).toEqual(['pi2: 1 task(s) failed: Failed to lock apt for exclusive operation: \\"x\\"']);
   });
 });
+
+describe('fatal messages of loop items', () => {
+  it('read the msg of a failed loop item', () => {
+    const out = 'failed: [pi1] (item=/usr/local/lib/x.js) => {"ansible_loop_var": "item", "msg": "Destination directory /usr/local/lib does not exist"}\n';
+    expect(fatalMessages(out).get('pi1')).toBe('Destination directory /usr/local/lib does not exist');
+  });
+});

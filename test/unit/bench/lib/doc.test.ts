@@ -15,7 +15,7 @@ const results: BenchResults = {
 describe('latest section', () => {
   it('holds the table, the machine and the notes', () => {
     const text = latestSection(results);
-    expect(text).toContain('npm run bench -- --pis 48 --runs 3');
+    expect(text).toContain('`pirack bench` (`--pis 48 --runs 3`');
     expect(text).toContain('4 × 12 Pis');
     expect(text).toContain('| 5. Scale | pass | 20 ms |');
     expect(text).toContain('Test CPU, 2 cores; 24 GB RAM; Debian 12');

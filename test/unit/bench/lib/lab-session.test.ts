@@ -84,4 +84,31 @@ describe('LabSession', () => {
     expect(lab.calls).toEqual(['up 1x2', 'down', 'up 1x2']);
     expect(s.owned).toBe(true);
   });
+
+  it('does not restart its own lab while someone else is testing on it', async () => {
+    const lab = fakeLab({ up: false, dir: '/lab', running: [] });
+    let busy = 0;
+    const { s, slept } = session(lab.port, async () => (busy-- > 0 ? ['pid 7: vitest run --project e2e'] : []));
+    await s.acquire({ stacks: 1, perStack: 2 });
+    busy = 1;
+    await s.fresh({ stacks: 1, perStack: 2 });
+    expect(slept).toEqual([30_000]);
+    expect(lab.calls).toEqual(['up 1x2', 'down', 'up 1x2']);
+  });
+});
+
+describe('LabSession.disturbed', () => {
+  it('notices a lab re-created or taken down by someone else', async () => {
+    const lab = fakeLab({ up: false, dir: '/lab', running: [] });
+    let created = 'T1';
+    const port: LabPort = { ...lab.port, status: async () => ({ ...(await lab.port.status()), createdAt: created }) };
+    const { s } = session(port);
+    await s.acquire({ stacks: 1, perStack: 2 });
+    expect(await s.disturbed()).toBe(false);
+    created = 'T2';
+    expect(await s.disturbed()).toBe(true);
+    created = 'T1';
+    lab.setView({ up: false, dir: '/lab', running: [] });
+    expect(await s.disturbed()).toBe(true);
+  });
 });
