@@ -62,7 +62,7 @@ export function demoCommand(): Command {
             `  admin token ${running.token?.token ?? '(see the state dir)'}`,
             `  desired     ${up.rackYaml}  (edit it: the daemon follows)`,
             `  status      npx pirack status --state-dir ${stateDir}`,
-            `  break a Pi  npx pirack lab fault 1 sshd-stopped   (or: npx pirack lab exec 1 systemctl stop pirack-slave)`,
+            `  break a Pi  npx pirack lab exec 1 systemctl stop pirack-slave   (or: npx pirack lab fault 1 power-loss; undo with --undo)`,
             'The daemon is converging the fresh Pis now (key, bc, Node.js, pirack-slave). Ctrl-C stops and tears down.',
             '',
           ].join('\n'));
