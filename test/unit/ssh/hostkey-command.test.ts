@@ -1,3 +1,4 @@
+import { makeKeyPair } from './fake-ssh-server.ts';
 // Tests src/cli/commands/hostkey.ts; kept under test/unit/ssh/ because test/unit/cli/ is not this
 // work's to create (move to test/unit/cli/commands/hostkey.test.ts when the CLI tree exists).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,9 +10,7 @@ import { hostkeyCommand } from '../../../src/cli/commands/hostkey.ts';
 import { openHostKeyStore } from '../../../src/ssh/hostkeys.ts';
 
 function hostKeyBlob(): Buffer {
-  const key = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
-  if (key instanceof Error || Array.isArray(key)) throw new Error('cannot parse');
-  return key.getPublicSSH();
+  return makeKeyPair().publicKey.getPublicSSH();
 }
 
 let dir: string;

@@ -1,3 +1,4 @@
+import { makeKeyPair } from './fake-ssh-server.ts';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,7 @@ import { sha256Fingerprint } from '../../../src/ssh/fingerprint.ts';
 import { HOST_KEYS_FILE, openHostKeyStore } from '../../../src/ssh/hostkeys.ts';
 
 function hostKeyBlob(): Buffer {
-  const key = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
-  if (key instanceof Error || Array.isArray(key)) throw new Error('cannot parse');
-  return key.getPublicSSH();
+  return makeKeyPair().publicKey.getPublicSSH();
 }
 
 let dir: string;
