@@ -7,7 +7,6 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { parse, stringify } from 'yaml';
 import { labExec, labIp, labMac } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { useLab } from '../support/lab.ts';
+import { waitUntil, freePort } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 2, perStack: 2 });
 const PIS = [1, 2, 3, 4];
@@ -36,35 +36,11 @@ interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** Polls `probe` until it returns a value other than undefined, or fails with `what` after `ms`. */
-async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}${daemon ? `\n--- daemon log tail ---\n${logTail(daemon.logFile)}` : ''}`);
-    await sleep(every);
-  }
-}
+const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> =>
+  waitUntil(what, ms, probe, { every, context: () => (daemon ? `--- daemon log tail ---\n${logTail(daemon.logFile)}` : '') });
 
 function logTail(file: string): string {
   try {

@@ -7,7 +7,6 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { parse, stringify } from 'yaml';
 import { labExec, labFault, labIp } from '../../src/lab/index.ts';
 import { launchChromium } from '../ui/browser.ts';
 import { useLab } from '../support/lab.ts';
+import { freePort } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 2, perStack: 2 });
 const BIN = fileURLToPath(new URL('../../src/cli/pirack.mjs', import.meta.url));
@@ -38,17 +38,6 @@ let powerCut = false;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}dashboard-${name}.png`, fullPage: true });
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 function logTail(): string {
   try {

@@ -17,6 +17,7 @@ import { labExec, labIp, labMac, labStatus, readState } from '../../src/lab/inde
 import type { EnlistmentProgress, StatusReport } from '../../src/model/status.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 2, perStack: 2, blankInventory: true, poweredStacks: [] });
 const PIS = [1, 2, 3, 4];
@@ -47,16 +48,8 @@ function sample(): void {
   if (!last || last.message !== progress.message || last.found !== progress.found || last.active !== progress.active) progressSeen.push(progress);
 }
 
-/** Polls `check` until it returns a value, at most `timeoutMs`; the error names what was awaited. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${lastLogLines()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  waitUntil(what, timeoutMs, check, { every: 500, context: lastLogLines });
 
 function lastLogLines(): string {
   return logText.trim().split('\n').slice(-25).map((l) => { try { const j = JSON.parse(l) as { msg: string; err?: { message?: string } }; return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`; } catch { return l; } }).join('\n');

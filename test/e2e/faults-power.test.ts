@@ -27,20 +27,7 @@ async function onPi(pi: number, cmd: string): Promise<string> {
   return `${(await labExec(pi, cmd)).stdout}`.trim();
 }
 
-async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await sleep(every);
-  }
-}
+const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> => waitUntil(what, ms, probe, { every });
 
 type Rack = Record<string, unknown> & { defaults: { authorizedKeys: { keys: string[] } } };
 
@@ -121,6 +108,7 @@ while time.time() < deadline:
         break
     time.sleep(0.001)
 `;
+import { waitUntil } from '../support/wait.ts';
 
 interface Frozen {
   readonly stopped: string[];

@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Condition, ConditionType, NodeStatus, StatusReport } from '../../src/model/status.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 2, perStack: 2 });
 const PIS = [1, 2, 3, 4];
@@ -48,24 +49,14 @@ async function onPi(pi: number, cmd: string): Promise<string> {
   return `${(await labExec(pi, cmd)).stdout}`.trim();
 }
 
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after `ms`. */
-async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
+const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, every = 250): Promise<T> =>
+  waitUntil(what, ms, probe, {
+    every,
+    context: () => {
       const nodes = daemon ? daemon.status().nodes.map((n) => `pi ${n.id}: ${n.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`).join(' ')} q=${n.quarantined}`).join('\n') : '';
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}\n${nodes}\n--- log tail ---\n${logLines.slice(-30).join('\n')}`);
-    }
-    await sleep(every);
-  }
-}
+      return `${nodes}\n--- log tail ---\n${logLines.slice(-30).join('\n')}`;
+    },
+  });
 
 const nodeOf = (id: number): NodeStatus => {
   const node = daemon!.status().nodes.find((n) => n.id === id);

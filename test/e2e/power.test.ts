@@ -15,6 +15,7 @@ import { createPowerPort } from '../../src/daemon/power-port.ts';
 import { createLabRelay, labExec, labFault, labStatus, readState } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { useLab } from '../support/lab.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 2, perStack: 2, poweredStacks: [1] });
 
@@ -40,15 +41,8 @@ function lastLogLines(): string {
   return logText.trim().split('\n').slice(-25).map((l) => { try { const j = JSON.parse(l) as { msg: string; err?: { message?: string } }; return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`; } catch { return l; } }).join('\n');
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${lastLogLines()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  waitUntil(what, timeoutMs, check, { every: 500, context: lastLogLines });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

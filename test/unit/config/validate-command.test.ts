@@ -7,11 +7,11 @@ import { runValidate, validateCommand } from '../../../src/cli/commands/validate
 import { FAKE_KEY } from './fixtures.ts';
 
 const REPO_RACK = fileURLToPath(new URL('../../../rack.yaml', import.meta.url));
-const stub = { resolveBuiltin: () => '// slave\n' };
+const fakeLoadDeps = { resolveBuiltin: () => '// slave\n' };
 
 async function run(rack: string, extra: { json?: boolean; requireKey?: boolean } = {}, key?: string) {
   let out = '';
-  const code = await runValidate({ rack, ...extra }, { out: (t) => (out += t), load: { ...stub, readPublicKey: () => key } });
+  const code = await runValidate({ rack, ...extra }, { out: (t) => (out += t), load: { ...fakeLoadDeps, readPublicKey: () => key } });
   return { code, out };
 }
 

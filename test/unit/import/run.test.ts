@@ -8,7 +8,7 @@ import { parseRack } from '../../../src/config/load.ts';
 import { importCommand, parsePins, printImportReport } from '../../../src/cli/commands/import.ts';
 
 const EX = (name: string) => fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url));
-const stub = { sourcePath: 'rack.yaml', baseDir: '/x', resolveBuiltin: () => '', readPublicKey: () => undefined, requireKey: false };
+const fakeLoadDeps = { sourcePath: 'rack.yaml', baseDir: '/x', resolveBuiltin: () => '', readPublicKey: () => undefined, requireKey: false };
 
 describe('runImport', () => {
   let dir: string;
@@ -32,7 +32,7 @@ describe('runImport', () => {
     expect(r).toMatchObject({ ok: true, stacks: 2, pis: 4 });
     const text = readFileSync(at('rack.yaml'), 'utf8');
     expect(text).toBe(r.text);
-    const parsed = parseRack(text, stub);
+    const parsed = parseRack(text, fakeLoadDeps);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     expect(parsed.rack.nodes.map((n) => [n.id, n.stack, n.ip, n.mac])).toEqual([
       [1, 1, '192.168.23.70', 'b8:27:eb:12:34:56'],
@@ -58,8 +58,8 @@ describe('runImport', () => {
 
   it('numbers Pis and hands out IPs from .70 like the original; the 4×12 rack matches the committed rack.yaml', async () => {
     const r = await runImport({ structure: at('structure_rack_4x12.ini'), out: '-' });
-    const imported = parseRack(r.text!, stub);
-    const committed = parseRack(readFileSync(fileURLToPath(new URL('../../../rack.yaml', import.meta.url)), 'utf8'), stub);
+    const imported = parseRack(r.text!, fakeLoadDeps);
+    const committed = parseRack(readFileSync(fileURLToPath(new URL('../../../rack.yaml', import.meta.url)), 'utf8'), fakeLoadDeps);
     if (!imported.ok || !committed.ok) throw new Error('both must validate');
     expect(imported.rack.nodes).toEqual(committed.rack.nodes);
     expect(imported.rack.stacks.map((s) => s.relayPin)).toEqual([18, 25, 12, 21]);
@@ -94,7 +94,7 @@ describe('runImport', () => {
     const pinned = await runImport({ structure: at('s.ini'), out: '-', pins: { 5: 16 } });
     expect(pinned.ok).toBe(true);
     const manual = await runImport({ structure: at('s.ini'), out: '-', relay: 'manual' });
-    const rack = parseRack(manual.text!, stub);
+    const rack = parseRack(manual.text!, fakeLoadDeps);
     expect(rack.ok && rack.rack.relay.driver).toBe('manual');
     expect(rack.ok && rack.rack.stacks.every((s) => s.relayPin === undefined)).toBe(true);
   });
