@@ -16,6 +16,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Property-based suites over hostile input (rack.yaml, the API, probe output):
+          // fixed seeds plus one random seed a run, figures in the log (test/fuzz/report.ts).
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'ui',
           include: ['test/ui/**/*.test.ts'],
           globalSetup: ['test/setup/machine.ts'],
