@@ -11,6 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/setup/packages.ts'],
           testTimeout: 20_000,
         },
       },
@@ -20,6 +21,7 @@ export default defineConfig({
           // fixed seeds plus one random seed a run, figures in the log (test/fuzz/report.ts).
           name: 'fuzz',
           include: ['test/fuzz/**/*.test.ts'],
+          globalSetup: ['test/setup/packages.ts'],
           testTimeout: 120_000,
         },
       },

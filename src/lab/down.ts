@@ -90,6 +90,7 @@ export async function labDown(options: LabDownOptions = {}): Promise<LabDownRepo
     // Never recurse into a card or overlay that is still mounted.
     if ((await currentMountsUnder(dir)).length === 0) await rm(files.pisDir, { recursive: true, force: true });
     for (const f of [files.dhcpHosts, files.leases, files.dnsmasqPid]) await rm(f, { force: true });
+    await rm(files.daemonState, { recursive: true, force: true });
     await removeState(dir);
     say(`lab down: ${stopped.length} processes stopped, ${unmounted.length} mounts, ${net.netns.length} namespaces, ${net.links.length} links removed`);
     return { stoppedPids: stopped, unmounted, loops, netns: net.netns, links: net.links };

@@ -42,6 +42,11 @@ export function labFiles(dir: string) {
     dnsmasqLog: path.join(dir, 'dnsmasq.log'),
     httpLog: path.join(dir, 'repo-http.log'),
     pisDir: path.join(dir, 'pis'),
+    /**
+     * The demo daemon's state dir. It pins the host keys of this lab's Pis, which every fresh
+     * lab generates anew, so it lives and dies with the lab (`lab down` removes it).
+     */
+    daemonState: path.join(dir, 'daemon-state'),
   } as const;
 }
 

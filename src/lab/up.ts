@@ -46,7 +46,8 @@ export interface LabUpResult {
   readonly totalSeconds: number;
 }
 
-const REQUIRED_TOOLS = ['mmdebstrap', 'systemd-nspawn', '/usr/sbin/dnsmasq', 'dpkg-scanpackages', 'nsenter', 'ssh-keygen', 'mkfs.ext4', 'iptables', '/usr/bin/python3'];
+/** What `lab up` cannot do without; each is in src/deps/host-tools.txt (a unit test checks). */
+export const REQUIRED_TOOLS = ['mmdebstrap', 'systemd-nspawn', '/usr/sbin/dnsmasq', 'dpkg-scanpackages', 'nsenter', 'ssh-keygen', 'mkfs.ext4', 'iptables', '/usr/bin/python3'];
 
 async function checkTools(exec: Exec): Promise<void> {
   const missing: string[] = [];
@@ -55,7 +56,7 @@ async function checkTools(exec: Exec): Promise<void> {
     if (!found) missing.push(tool);
   }
   if (missing.length > 0) {
-    throw pirackError('PIRACK_ERR_LAB', `missing tools: ${missing.join(', ')} (Debian: apt-get install systemd-container mmdebstrap dnsmasq-base dpkg-dev iptables)`, { where: 'lab up' });
+    throw pirackError('PIRACK_ERR_LAB', `missing tools: ${missing.join(', ')} (their Debian packages are listed in src/deps/host-tools.txt; npm run demo or the test setup installs them)`, { where: 'lab up' });
   }
 }
 

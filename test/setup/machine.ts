@@ -1,13 +1,14 @@
 /**
  * Global setup of the e2e and ui projects: what a fresh machine of this kind lacks is installed
- * here (Debian packages for the virtual rack and Chromium), and the network safety net is put up,
- * so `npm test` needs no set-up step of its own.
+ * here (every Debian package of src/deps/host-tools.txt: the virtual rack's, Chromium, the
+ * benchmark contenders'), and the network safety net is put up, so `npm test` needs no set-up
+ * step of its own.
  */
-import { ensureDebianPackages } from '../../src/lab/deps.ts';
+import { ensureHostPackages } from '../../src/deps/host-tools.ts';
 import { installSafetyRoutes } from '../../src/net/safety-routes.ts';
 
 export function setup(): void {
   const say = (line: string) => process.stderr.write(`[setup] ${line}\n`);
-  ensureDebianPackages(say);
+  ensureHostPackages(say);
   for (const line of installSafetyRoutes()) say(`safety net: ${line}`);
 }

@@ -3,10 +3,10 @@
  * the daemon against it with the dashboard, and tears everything down on Ctrl-C.
  */
 import { Command } from 'commander';
-import { join } from 'node:path';
 import { serveDaemon } from '../../daemon/serve.ts';
-import { ensureDebianPackages } from '../../lab/deps.ts';
+import { ensureHostPackages } from '../../deps/host-tools.ts';
 import { labDown, labUp } from '../../lab/index.ts';
+import { labFiles } from '../../lab/paths.ts';
 import { acquireLabLock } from '../../lab/owner-lock.ts';
 import { createLogger } from '../../log.ts';
 import { installSafetyRoutes } from '../../net/safety-routes.ts';
@@ -37,7 +37,7 @@ export function demoCommand(): Command {
       const perStack = count(opts.perStack, '--per-stack', 12);
       const listen = parseListen(opts.listen);
       if (process.getuid?.() !== 0) throw new Error('the demo boots containers and creates network namespaces: run it as root');
-      ensureDebianPackages(progress);
+      ensureHostPackages(progress);
       for (const line of installSafetyRoutes()) progress(`safety net: ${line}`);
       const lock = await acquireLabLock({ onWait: (pid) => progress(`waiting for the virtual rack in use by PID ${pid}…`) });
       const stop = new AbortController();
@@ -46,7 +46,9 @@ export function demoCommand(): Command {
       try {
         await labDown();
         const up = await labUp({ stacks, perStack, progress });
-        const stateDir = join(up.dir, 'daemon-state');
+        // Scoped to this lab: its Pis have fresh host keys, so pins from an earlier lab would
+        // quarantine every one of them (`lab down` removes this dir with the lab).
+        const stateDir = labFiles(up.dir).daemonState;
         const log = createLogger({ level: process.env.PIRACK_LOG_LEVEL ?? 'warn' });
         const running = await serveDaemon({
           source: createFileSource({ path: up.rackYaml, debounceMs: 100 }),
