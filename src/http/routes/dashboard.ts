@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { sendError } from '../http-error.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
@@ -40,7 +41,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, dir = DASHBO
   const index = files.get('/index.html');
 
   app.get('/', { config: { access: 'public' } }, async (_req, reply) => {
-    if (!index) return reply.code(500).type('text/plain').send('dashboard files missing');
+    if (!index) return sendError(reply, 'PIRACK_ERR_HTTP_INTERNAL', 'the dashboard files are missing from this installation', 'Reinstall PiRack; src/http/dashboard must ship with it.');
     return reply.type(index.type).header('cache-control', 'no-cache').send(index.body);
   });
   app.get('/ui/*', { config: { access: 'public' } }, async (request, reply) => {
