@@ -73,11 +73,26 @@ export function clientErrorHandler(onRefused: (code: HttpErrorCode, socket: Sock
       message = 'the request headers are too large';
     }
     onRefused(code, socket);
-    if (socket.writable) {
-      const body = JSON.stringify(errorBody(code, message));
-      const status = ERRORS[code].status;
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    }
-    socket.destroy();
+    answerSocket(socket, code, message);
   };
+}
+
+/** Answers a socket outside fastify's request cycle in the JSON shape, then closes it. */
+export function answerSocket(socket: Socket, code: HttpErrorCode, message: string): void {
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(code, message));
+    const status = ERRORS[code].status;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroySoon();
+}
+
+/**
+ * CONNECT (proxy tunnels) and Upgrade (WebSocket) requests never reach fastify; without a
+ * listener Node drops the connection without a word. The API is neither a proxy nor a WebSocket
+ * server, so both are refused in the JSON shape.
+ */
+export function refuseTunnels(server: { on(event: 'connect' | 'upgrade', listener: (req: unknown, socket: Socket) => void): unknown }): void {
+  server.on('connect', (_req, socket) => answerSocket(socket, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'CONNECT is not supported: this is no proxy'));
+  server.on('upgrade', (_req, socket) => answerSocket(socket, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'protocol upgrades are not supported; the event stream is plain HTTP (Server-Sent Events)'));
 }

@@ -9,7 +9,7 @@ import type { DaemonFacade } from '../daemon/facade.ts';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMIT } from './auth/failure-limit.ts';
 import { createAuthenticator, installGuard, type ReadAccess } from './auth/guard.ts';
 import { createSessionStore } from './auth/sessions.ts';
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './http-error.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, refuseTunnels, sendError } from './http-error.ts';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 import { resolveLimits, type HttpLimits } from './limits.ts';
 import { createRackMetrics } from './metrics.ts';
@@ -85,7 +85,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit,
     trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
+    // requireHostHeader off: Node would answer a missing Host with a bare 400; the hook below does it in the JSON shape.
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, requireHostHeader: false },
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -113,6 +114,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   installErrorHandlers(app, log, bodyLimit);
+  refuseTunnels(app.server);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      return sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
+    }
+    return undefined;
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

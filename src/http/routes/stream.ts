@@ -85,7 +85,8 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps, o: S
     for (const close of [...open]) close();
   });
 
-  app.get('/api/v1/events/stream', { config: { access: 'read' } }, (request, reply) => {
+  // No HEAD twin: it would open a stream that sends nothing and never ends.
+  app.get('/api/v1/events/stream', { config: { access: 'read' }, exposeHeadRoute: false }, (request, reply) => {
     const pool = deps.authenticator.identify(request) === null ? pools.anonymous : pools.authenticated;
     const refusal = pool.refusal(request.ip);
     if (refusal !== undefined) {

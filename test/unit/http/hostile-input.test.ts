@@ -273,4 +273,26 @@ describe('framework errors in the JSON error shape', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('PIRACK_ERR_HTTP_BAD_REQUEST');
   });
+
+  it('CONNECT and WebSocket upgrades (found by the API fuzz: Node dropped them without a word)', async () => {
+    const port = await listen();
+    const tunnel = await raw(port, 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n');
+    expect(tunnel.text).toMatch(/^HTTP\/1\.1 400/);
+    expect(jsonOf(tunnel.text).error.message).toMatch(/CONNECT is not supported/);
+    const upgrade = await raw(port, 'GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect(jsonOf(upgrade.text).error.code).toBe('PIRACK_ERR_HTTP_BAD_REQUEST');
+  });
+
+  it('an HTTP/1.1 request without Host (found by the API fuzz: a bare 400 without a body)', async () => {
+    const port = await listen();
+    const { text } = await raw(port, 'GET /api/v1/status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(text).toMatch(/^HTTP\/1\.1 400/);
+    expect(jsonOf(text).error.message).toMatch(/Host header/);
+  });
+
+  it('HEAD on the event stream is answered, not left open (found by the API fuzz)', async () => {
+    const port = await listen();
+    const { text } = await raw(port, 'HEAD /api/v1/events/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2000);
+    expect(text).toMatch(/^HTTP\/1\.1 404/);
+  });
 });
