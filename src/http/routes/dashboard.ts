@@ -11,13 +11,13 @@ import { sendError } from '../http-error.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-};
+const TYPES: ReadonlyMap<string, string> = new Map([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.svg', 'image/svg+xml'],
+  ['.ico', 'image/x-icon'],
+]);
 
 interface StaticFile {
   readonly body: Buffer;
@@ -28,7 +28,7 @@ async function loadFiles(dir: string): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const type = TYPES[extname(entry.name)];
+    const type = TYPES.get(extname(entry.name));
     if (type === undefined) continue;
     const full = join(entry.parentPath, entry.name);
     files.set(`/${relative(dir, full).split(sep).join('/')}`, { body: await readFile(full), type });
