@@ -28,7 +28,7 @@ export function actionNames(rack: RackSpec): string[] {
 }
 
 export function actionCommand(rack: RackSpec, name: string): string | undefined {
-  return rack.actions.find((a) => a.name === name)?.command ?? BUILTIN_ACTIONS[name];
+  return rack.actions.find((a) => a.name === name)?.command ?? (Object.hasOwn(BUILTIN_ACTIONS, name) ? BUILTIN_ACTIONS[name] : undefined);
 }
 
 export async function runActionOn(

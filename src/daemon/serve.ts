@@ -19,6 +19,10 @@ export interface ServeOptions {
     readonly port: number;
     readonly readAccess: 'public' | 'authenticated';
     readonly adminTokenFile?: string;
+    /** The session cookie's Secure flag: set it when a TLS reverse proxy serves the dashboard. */
+    readonly secureCookie?: boolean;
+    /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-* headers are believed. */
+    readonly trustProxy?: readonly string[];
   };
 }
 
@@ -39,9 +43,16 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
   let token: AdminToken | undefined;
   let url: string | undefined;
   if (options.http) {
-    const { host, port, readAccess, adminTokenFile } = options.http;
+    const { host, port, readAccess, adminTokenFile, secureCookie, trustProxy } = options.http;
     token = await ensureAdminToken({ stateDir, ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}) });
-    server = await createHttpServer({ facade: daemon, log: log.child({ component: 'http' }), auth: { adminToken: token.token }, readAccess, stateDir });
+    server = await createHttpServer({
+      facade: daemon,
+      log: log.child({ component: 'http' }),
+      auth: { adminToken: token.token, secureCookie: secureCookie ?? false },
+      readAccess,
+      stateDir,
+      ...(trustProxy && trustProxy.length > 0 ? { trustProxy } : {}),
+    });
     await server.listen({ host, port });
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   }

@@ -3,14 +3,17 @@
  * The daemon calls `.listen({host, port})` on the result itself (default 127.0.0.1:8080).
  */
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DaemonFacade } from '../daemon/facade.ts';
+import { createFailureLimiter, DEFAULT_FAILURE_LIMIT } from './auth/failure-limit.ts';
 import { createAuthenticator, installGuard, type ReadAccess } from './auth/guard.ts';
 import { createSessionStore } from './auth/sessions.ts';
-import { errorBody, installErrorHandlers } from './http-error.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, refuseTunnels, sendError } from './http-error.ts';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
+import { resolveLimits, type HttpLimits } from './limits.ts';
 import { createRackMetrics } from './metrics.ts';
+import { createRefusalLog } from './refusal-log.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerLegacyRoutes } from './routes/legacy.ts';
@@ -24,11 +27,14 @@ export interface AuthOptions {
   readonly adminToken: string;
   /** Browser session lifetime; default 12 h. */
   readonly sessionTtlMs?: number;
-  /** Login attempts per client IP and window; default 5 per minute. */
-  readonly loginRateLimit?: { readonly max: number; readonly timeWindowMs: number };
+  /**
+   * Wrong tokens (bearer or login) per client address and window before they are answered 429;
+   * default 10 a minute. The right token is never refused.
+   */
+  readonly failureLimit?: { readonly max: number; readonly windowMs: number };
   /** Sets the cookie's Secure flag; only when served over HTTPS (a reverse proxy). Default false. */
   readonly secureCookie?: boolean;
-  /** Session clock, for tests. */
+  /** Clock of sessions, the failure limit and log sampling, for tests. */
   readonly now?: () => number;
 }
 
@@ -43,8 +49,14 @@ export interface HttpServerOptions {
   /** Largest accepted request body in bytes; default 16 KiB. */
   readonly bodyLimit?: number;
   readonly stream?: Partial<StreamOptions>;
-  /** Trust X-Forwarded-For (behind a reverse proxy only); default false. */
-  readonly trustProxy?: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-For/-Host/-Proto are believed (addresses or CIDRs, or
+   * fastify's `true` for any); default none. Client addresses, which the failure limit, the stream
+   * caps and the logs key on, come from there.
+   */
+  readonly trustProxy?: boolean | string | readonly string[];
+  /** Timeouts; defaults in limits.ts. */
+  readonly limits?: Partial<HttpLimits>;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -65,10 +77,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   // The caller names the component; this child only adds redaction.
   const log = options.log.child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const limits = resolveLimits(options.limits);
+  const now = options.auth.now ?? Date.now;
+  const refusals = createRefusalLog(log, { now });
+  const trustProxy = options.trustProxy ?? false;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,
+    // requireHostHeader off: Node would answer a missing Host with a bare 400; the hook below does it in the JSON shape.
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, requireHostHeader: false },
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Requests Node or the router cannot make sense of are answered in the API's JSON shape too.
+    clientErrorHandler: clientErrorHandler((code, socket) => refusals.refused(socket.remoteAddress ?? 'unknown', { code }, 'malformed request refused')),
+    frameworkErrors: frameworkErrorHandler,
     // Types are checked, never coerced, and unknown properties are rejected rather than silently
     // dropped: a client sending {"op": 1} or a misspelt field learns so at once.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -83,10 +107,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    if (jsonDepth(body as string, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      return done(Object.assign(new Error(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
+    }
     return defaultJson(request, body as string, done);
   });
 
   installErrorHandlers(app, log, bodyLimit);
+  refuseTunnels(app.server);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      return sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
+    }
+    return undefined;
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -94,18 +128,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   await app.register(cookie);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      ...errorBody('TooManyRequests', `too many attempts; retry in ${context.after}`),
-    }),
-  });
+  app.addHook('onClose', async () => refusals.flush());
 
   const sessionTtlMs = options.auth.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  const sessions = createSessionStore({ ttlMs: sessionTtlMs, ...(options.auth.now ? { now: options.auth.now } : {}) });
+  const sessions = createSessionStore({ ttlMs: sessionTtlMs, now });
   const authenticator = createAuthenticator(options.auth.adminToken, sessions);
-  installGuard(app, authenticator, options.readAccess, log);
+  const failures = createFailureLimiter({ ...(options.auth.failureLimit ?? DEFAULT_FAILURE_LIMIT), now });
+  installGuard(app, authenticator, { readAccess: options.readAccess, failures, refusals });
 
   registerAuthRoutes(app, {
     adminToken: options.auth.adminToken,
@@ -114,7 +143,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     readAccess: options.readAccess,
     sessionTtlMs,
     secureCookie: options.auth.secureCookie ?? false,
-    loginRateLimit: options.auth.loginRateLimit ?? { max: 5, timeWindowMs: 60_000 },
+    failures,
+    refusals,
     log,
   });
 
@@ -125,7 +155,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerReadRoutes(app, options.facade);
   registerMutationRoutes(app, options.facade, log);
   registerLegacyRoutes(app, options.facade);
-  registerStreamRoute(app, options.facade, log, { ...DEFAULT_STREAM_OPTIONS, ...options.stream });
+  registerStreamRoute(app, { facade: options.facade, log, authenticator, refusals }, { ...DEFAULT_STREAM_OPTIONS, ...options.stream });
   await registerDashboardRoutes(app);
   return app;
 }

@@ -5,7 +5,9 @@
  */
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { serveDaemon } from '../../daemon/serve.ts';
+import ipaddr from 'ipaddr.js';
+import { pirackError } from '../../errors.ts';
+import { serveDaemon, type ServeOptions } from '../../daemon/serve.ts';
 import { createLogger } from '../../log.ts';
 import { createFileSource } from '../../source/file.ts';
 import { createGitSource } from '../../source/git.ts';
@@ -23,6 +25,8 @@ interface DaemonCliOptions extends RackOptions {
   http: boolean;
   readAccess: 'public' | 'authenticated';
   adminTokenFile?: string;
+  secureCookie: boolean;
+  trustProxy: string[];
 }
 
 export function daemonCommand(): Command {
@@ -37,9 +41,10 @@ export function daemonCommand(): Command {
     .option('--no-http', 'do not serve the API and dashboard')
     .addOption(new Option('--read-access <who>', 'who may read status over HTTP').choices(['public', 'authenticated']).default('public'))
     .option('--admin-token-file <file>', 'admin token for mutations (else env PIRACK_ADMIN_TOKEN, else created in the state dir and shown once)')
+    .option('--secure-cookie', 'mark the dashboard session cookie Secure (when a TLS reverse proxy serves it)', false)
+    .option('--trust-proxy <address>', 'believe X-Forwarded-For/-Host/-Proto from this reverse proxy (address or CIDR, repeatable, or loopback)', collect, [] as string[])
     .action(async (opts: DaemonCliOptions) => {
       const log = createLogger();
-      const listen = parseListen(opts.listen);
       const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
@@ -48,7 +53,7 @@ export function daemonCommand(): Command {
         source,
         stateDir: opts.stateDir,
         log,
-        ...(opts.http ? { http: { ...listen, readAccess: opts.readAccess, ...(opts.adminTokenFile ? { adminTokenFile: opts.adminTokenFile } : {}) } } : {}),
+        ...(opts.http ? { http: httpOptions(opts) } : {}),
       });
       if (running.token?.created) {
         process.stderr.write(`\nAdmin token (shown once; kept 0600 in ${opts.stateDir}/admin-token):\n  ${running.token.token}\n\n`);
@@ -57,6 +62,39 @@ export function daemonCommand(): Command {
       await new Promise<void>((done) => stop.signal.addEventListener('abort', () => done(), { once: true }));
       await running.stop();
     });
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `--trust-proxy` values, checked here so a typo is a usage error rather than a failed start. */
+function collect(value: string, previous: string[]): string[] {
+  const values = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const v of values) {
+    if (!PROXY_NAMES.has(v) && !ipaddr.isValid(v) && !isCidr(v)) {
+      throw pirackError('PIRACK_ERR_USAGE', `--trust-proxy expects an address, a CIDR such as 10.0.0.0/8, or loopback, got "${v}"`);
+    }
+  }
+  return [...previous, ...values];
+}
+
+/** The daemon's HTTP settings from its command line (SECURITY.md lists them with their defaults). */
+export function httpOptions(opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy'>): NonNullable<ServeOptions['http']> {
+  return {
+    ...parseListen(opts.listen),
+    readAccess: opts.readAccess,
+    secureCookie: opts.secureCookie,
+    trustProxy: opts.trustProxy,
+    ...(opts.adminTokenFile ? { adminTokenFile: opts.adminTokenFile } : {}),
+  };
 }
 
 function makeSource(opts: DaemonCliOptions, onError: (err: Error) => void): DesiredSource {

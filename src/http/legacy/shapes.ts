@@ -33,8 +33,14 @@ export interface LegacyStack {
   readonly y: number;
 }
 
-/** Stack actions that mean power rather than a command on each Pi, as the original had them. */
-export const LEGACY_STACK_POWER_ACTIONS: Readonly<Record<string, 'off' | 'cycle'>> = { shutdown: 'off', reboot: 'cycle' };
+/**
+ * Stack actions that mean power rather than a command on each Pi, as the original had them. A Map,
+ * not an object: a client's `constructor` or `__proto__` must find nothing here, not Object's own.
+ */
+export const LEGACY_STACK_POWER_ACTIONS: ReadonlyMap<string, 'off' | 'cycle'> = new Map([
+  ['shutdown', 'off'],
+  ['reboot', 'cycle'],
+]);
 
 export function legacyPower(power: StackStatus['power'] | undefined): LegacyPower {
   if (power === 'on') return 'On';
@@ -76,7 +82,7 @@ export function legacyStacks(status: StatusReport): { stacks: LegacyStack[] } {
 
 /** `/api/v1.0/stacks/options`: the power words first, then every action that fans out to the Pis. */
 export function legacyStackOptions(actionNames: readonly string[]): { actions: string[] } {
-  const names = ['ping', ...Object.keys(LEGACY_STACK_POWER_ACTIONS)];
+  const names = ['ping', ...LEGACY_STACK_POWER_ACTIONS.keys()];
   for (const name of actionNames) if (!names.includes(name)) names.push(name);
   return { actions: names };
 }

@@ -1,13 +1,16 @@
 /**
  * Login for browsers: the admin token, once, buys an HttpOnly SameSite=Strict session cookie, so
- * the dashboard's scripts never hold the token. Scripts skip this and send a bearer token.
+ * the dashboard's scripts never hold the token. Scripts skip this and send a bearer token. Wrong
+ * tokens count against the address (failure-limit.ts); the right one always logs in.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { tokensEqual } from '../auth/compare.ts';
+import type { FailureLimiter } from '../auth/failure-limit.ts';
 import { SESSION_COOKIE, type Authenticator, type ReadAccess } from '../auth/guard.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import { sendError } from '../http-error.ts';
+import type { RefusalLog } from '../refusal-log.ts';
 
 export interface AuthRouteOptions {
   readonly adminToken: string;
@@ -16,7 +19,9 @@ export interface AuthRouteOptions {
   readonly readAccess: ReadAccess;
   readonly sessionTtlMs: number;
   readonly secureCookie: boolean;
-  readonly loginRateLimit: { readonly max: number; readonly timeWindowMs: number };
+  /** Wrong tokens per address, shared with the bearer check; the right token is never limited. */
+  readonly failures: FailureLimiter;
+  readonly refusals: RefusalLog;
   readonly log: Logger;
 }
 
@@ -24,7 +29,7 @@ export function registerAuthRoutes(app: FastifyInstance, o: AuthRouteOptions): v
   app.post(
     '/api/v1/login',
     {
-      config: { access: 'public', rateLimit: { max: o.loginRateLimit.max, timeWindow: o.loginRateLimit.timeWindowMs } },
+      config: { access: 'public' },
       schema: {
         body: {
           type: 'object',
@@ -37,8 +42,13 @@ export function registerAuthRoutes(app: FastifyInstance, o: AuthRouteOptions): v
     async (request, reply) => {
       const { token } = request.body as { token: string };
       if (!tokensEqual(token.trim(), o.adminToken)) {
-        o.log.warn({ ip: request.ip }, 'login failed: wrong token');
-        return sendError(reply, 401, 'Unauthorized', 'wrong token', 'Use the admin token printed at first start or stored in the state directory.');
+        if (o.failures.limited(request.ip)) {
+          o.refusals.refused(request.ip, {}, 'login refused: too many wrong tokens');
+          return sendError(reply, 'PIRACK_ERR_HTTP_RATE_LIMITED', 'too many wrong tokens from this address; try again in a minute');
+        }
+        o.failures.fail(request.ip);
+        o.refusals.refused(request.ip, {}, 'login failed: wrong token');
+        return sendError(reply, 'PIRACK_ERR_HTTP_UNAUTHORIZED', 'wrong token', 'Use the admin token printed at first start or stored in the state directory.');
       }
       const session = o.sessions.create();
       o.log.info({ ip: request.ip }, 'login');

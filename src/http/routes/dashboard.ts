@@ -7,16 +7,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { sendError } from '../http-error.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-};
+const TYPES: ReadonlyMap<string, string> = new Map([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.svg', 'image/svg+xml'],
+  ['.ico', 'image/x-icon'],
+]);
 
 interface StaticFile {
   readonly body: Buffer;
@@ -27,7 +28,7 @@ async function loadFiles(dir: string): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const type = TYPES[extname(entry.name)];
+    const type = TYPES.get(extname(entry.name));
     if (type === undefined) continue;
     const full = join(entry.parentPath, entry.name);
     files.set(`/${relative(dir, full).split(sep).join('/')}`, { body: await readFile(full), type });
@@ -40,7 +41,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, dir = DASHBO
   const index = files.get('/index.html');
 
   app.get('/', { config: { access: 'public' } }, async (_req, reply) => {
-    if (!index) return reply.code(500).type('text/plain').send('dashboard files missing');
+    if (!index) return sendError(reply, 'PIRACK_ERR_HTTP_INTERNAL', 'the dashboard files are missing from this installation', 'Reinstall PiRack; src/http/dashboard must ship with it.');
     return reply.type(index.type).header('cache-control', 'no-cache').send(index.body);
   });
   app.get('/ui/*', { config: { access: 'public' } }, async (request, reply) => {

@@ -1,7 +1,8 @@
 /**
  * The original PiRack's `/api/v1.0` endpoints with their JSON shapes (shapes in legacy/shapes.ts).
  * One deliberate difference: the original had no authentication at all; here `execute` and
- * `installation` need it like every other mutation (src/http/README.md).
+ * `installation` need it like every other mutation (src/http/README.md); `installation` takes
+ * the bearer token only.
  */
 import type { FastifyInstance } from 'fastify';
 import type { DaemonFacade, OperationResult } from '../../daemon/facade.ts';
@@ -39,7 +40,7 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
   app.get('/api/v1.0/rasps/:id', { ...read, schema: { params: ID_PARAM } }, async (req, reply) => {
     const status = facade.status();
     const node = status.nodes.find((n) => n.id === idOf(req.params));
-    if (!node) return sendError(reply, 404, 'NotFound', `no Pi ${idOf(req.params)}`);
+    if (!node) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no Pi ${idOf(req.params)}`);
     return toLegacyRasp(node, status.stacks.find((s) => s.id === node.stack));
   });
   app.post('/api/v1.0/rasps/execute', { ...mutate, schema: { body: EXECUTE_BODY } }, async (req, reply) => {
@@ -58,13 +59,13 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
   app.get('/api/v1.0/stacks/options', read, async () => legacyStackOptions(facade.actionNames()));
   app.get('/api/v1.0/stacks/:id', { ...read, schema: { params: ID_PARAM } }, async (req, reply) => {
     const stack = facade.status().stacks.find((s) => s.id === idOf(req.params));
-    if (!stack) return sendError(reply, 404, 'NotFound', `no stack ${idOf(req.params)}`);
+    if (!stack) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no stack ${idOf(req.params)}`);
     return toLegacyStack(stack);
   });
   app.post('/api/v1.0/stacks/execute', { ...mutate, schema: { body: EXECUTE_BODY } }, async (req, reply) => {
     const { id, action } = req.body as { id: number | string; action: string };
     const stack = Number(id);
-    const power = LEGACY_STACK_POWER_ACTIONS[action.toLowerCase()];
+    const power = LEGACY_STACK_POWER_ACTIONS.get(action.toLowerCase());
     let result: OperationResult;
     if (power !== undefined) {
       result = await facade.power({ scope: 'stack', id: stack }, power);
@@ -76,8 +77,10 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
   });
 
   // The original ran its whole install flow here. Enlistment is now part of every pass, so this
-  // asks for a pass now and answers with the stacks, as the original did when it finished.
-  app.get('/api/v1.0/installation', mutate, async () => {
+  // asks for a pass now and answers with the stacks, as the original did when it finished. A
+  // mutation behind a GET: any same-site page could trigger it with the cookie riding along (no
+  // Origin on a GET), so only the bearer token is accepted.
+  app.get('/api/v1.0/installation', { config: { access: 'token' as const } }, async () => {
     facade.reconcileNow();
     return legacyStacks(facade.status());
   });

@@ -13,17 +13,19 @@ export function registerReadRoutes(app: FastifyInstance, facade: DaemonFacade): 
     const id = idOf(request.params);
     const status = facade.status();
     const stack = status.stacks.find((s) => s.id === id);
-    if (!stack) return sendError(reply, 404, 'NotFound', `no stack ${id}`);
+    if (!stack) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no stack ${id}`);
     return { ...stack, pis: status.nodes.filter((n) => n.stack === id) };
   });
   app.get('/api/v1/pis', read, async () => ({ pis: facade.status().nodes }));
   app.get('/api/v1/pis/:id', { ...read, schema: { params: ID_PARAM } }, async (request, reply) => {
     const id = idOf(request.params);
     const pi = facade.status().nodes.find((n) => n.id === id);
-    if (!pi) return sendError(reply, 404, 'NotFound', `no Pi ${id}`);
+    if (!pi) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no Pi ${id}`);
     return pi;
   });
-  app.get('/api/v1/plan', read, async () => ({ plan: await facade.plan() }));
+  // Planning probes every Pi over SSH today: never for whoever can reach the port (issue 13 makes
+  // it a read of cached facts; until then it needs authentication, whatever readAccess says).
+  app.get('/api/v1/plan', { config: { access: 'private' } }, async () => ({ plan: await facade.plan() }));
   app.get('/api/v1/events', { ...read, schema: { querystring: AFTER_QUERY } }, async (request) => {
     const after = (request.query as { after?: string }).after;
     return { events: facade.events(after === undefined ? undefined : Number(after)) };

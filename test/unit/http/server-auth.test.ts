@@ -31,7 +31,8 @@ describe('authentication', () => {
     ['a forged session cookie', { cookie: 'pirack_session=forged' }],
     ['the token as a cookie', { cookie: `pirack_session=${TOKEN}` }],
   ])('refuses every mutation with %s (401) and never reaches the daemon', async (_name, headers) => {
-    const h = await harness();
+    // A failure limit above the 13 requests below, so each wrong token is answered 401, not 429.
+    const h = await harness({ auth: { adminToken: TOKEN, failureLimit: { max: 100, windowMs: 60_000 } } });
     for (const [url, body] of MUTATIONS) {
       const res = await h.app.inject({ method: 'POST', url, headers, ...(body === undefined ? {} : { payload: body as object }) });
       expect(res.statusCode, url).toBe(401);
@@ -74,12 +75,13 @@ describe('authentication', () => {
 
     const session = await h.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });
     expect(session.json()).toMatchObject({ authenticated: true, method: 'cookie' });
-    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie } });
+    const sameOrigin = { cookie, host: 'localhost:8080', origin: 'http://localhost:8080' };
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: sameOrigin });
     expect(ok.statusCode).toBe(202);
 
     const logout = await h.app.inject({ method: 'POST', url: '/api/v1/logout', headers: { cookie } });
     expect(logout.statusCode).toBe(200);
-    const after = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie } });
+    const after = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: sameOrigin });
     expect(after.statusCode).toBe(401);
     expect(h.facade.calls.filter((c) => c.method === 'reconcileNow')).toHaveLength(1);
     await h.app.close();
@@ -93,19 +95,20 @@ describe('authentication', () => {
     await h.app.close();
   });
 
-  it('rate-limits login attempts per client: the 6th within a minute gets 429, even with the right token', async () => {
-    const h = await harness();
+  it('rate-limits wrong login tokens per client (429 past the limit), never the right one', async () => {
+    const h = await harness({ auth: { adminToken: TOKEN, failureLimit: { max: 5, windowMs: 60_000 } } });
     for (let i = 0; i < 5; i += 1) {
       const res = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: `guess-${i}` } });
       expect(res.statusCode).toBe(401);
     }
-    const limited = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: TOKEN } });
+    const limited = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: 'guess-6' } });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.reason).toBe('TooManyRequests');
     expect(limited.headers['set-cookie']).toBeUndefined();
-    // Another client is not held back by this one.
-    const other = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: TOKEN }, remoteAddress: '127.0.0.2' });
-    expect(other.statusCode).toBe(200);
+    // Another client is not held back by this one, and the right token always logs in.
+    const other = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: 'guess-7' }, remoteAddress: '127.0.0.2' });
+    expect(other.statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: TOKEN } })).statusCode).toBe(200);
     await h.app.close();
   });
 

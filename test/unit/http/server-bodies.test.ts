@@ -19,7 +19,7 @@ describe('request validation', () => {
     const res = await h.app.inject({ method: 'POST', url, headers: json, payload });
     expect(res.statusCode).toBe(400);
     const body = res.json();
-    expect(body.error.code).toBe('PIRACK_ERR_HTTP');
+    expect(body.error.code).toBe('PIRACK_ERR_HTTP_BAD_REQUEST');
     expect(body.error.reason).toBe('BadRequest');
     expect(body.error.message).toMatch(message);
     expect(h.facade.calls).toEqual([]);

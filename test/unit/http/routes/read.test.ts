@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { harness } from '../harness.ts';
+import { bearer, harness } from '../harness.ts';
 
 describe('read routes', () => {
   it('serves status, stacks, Pis, plan, events and actions from the facade', async () => {
     const h = await harness();
+    // The plan needs authentication whatever readAccess says (it probes every Pi); the rest is public here.
     const get = async (url: string) => {
-      const res = await h.app.inject({ method: 'GET', url });
+      const res = await h.app.inject({ method: 'GET', url, ...(url === '/api/v1/plan' ? { headers: bearer } : {}) });
       expect(res.statusCode, url).toBe(200);
       return res.json();
     };
