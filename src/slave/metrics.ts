@@ -2,20 +2,14 @@
  * Health figures of the Pi the slave runs on, read from /proc and /sys: no bc, no shell.
  * The /proc root is a parameter so tests read fixture files.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
+import type { LiveHealth } from './protocol.ts';
 
 export interface CpuSample { readonly busy: number; readonly total: number }
 
-export interface Health {
+/** What `health` prints and `/health` serves: the heartbeat's figures plus the hostname. */
+export interface Health extends LiveHealth {
   readonly hostname: string;
-  readonly cpuPercent: number;
-  readonly temperatureC: number | null;
-  readonly memTotalKb: number;
-  readonly memAvailableKb: number;
-  readonly load1: number;
-  readonly load5: number;
-  readonly load15: number;
-  readonly uptimeSeconds: number;
 }
 
 export function parseCpuLine(stat: string): CpuSample {
@@ -51,13 +45,34 @@ export async function readTemperature(sysRoot = '/sys'): Promise<number | null> 
   }
 }
 
-export async function readHealth(cpuPercent: number, roots = { proc: '/proc', sys: '/sys' }): Promise<Health> {
-  const [meminfo, loadavg, uptime, hostname, temperatureC] = await Promise.all([
+/** Free and total bytes of the root filesystem; nulls where statfs is missing (Node < 18.15). */
+export async function readDisk(path = '/'): Promise<{ freeBytes: number | null; totalBytes: number | null }> {
+  if (typeof statfs !== 'function') return { freeBytes: null, totalBytes: null };
+  try {
+    const s = await statfs(path);
+    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  } catch {
+    return { freeBytes: null, totalBytes: null };
+  }
+}
+
+export interface HealthRoots {
+  readonly proc: string;
+  readonly sys: string;
+  /** Filesystem whose free space is reported. */
+  readonly disk: string;
+}
+
+const ROOTS: HealthRoots = { proc: '/proc', sys: '/sys', disk: '/' };
+
+export async function readHealth(cpuPercent: number, throttled: number | null = null, roots: HealthRoots = ROOTS): Promise<Health> {
+  const [meminfo, loadavg, uptime, hostname, temperatureC, disk] = await Promise.all([
     readFile(`${roots.proc}/meminfo`, 'utf8'),
     readFile(`${roots.proc}/loadavg`, 'utf8'),
     readFile(`${roots.proc}/uptime`, 'utf8'),
     readFile(`${roots.proc}/sys/kernel/hostname`, 'utf8').catch(() => 'unknown'),
     readTemperature(roots.sys),
+    readDisk(roots.disk),
   ]);
   const mem = parseMeminfo(meminfo);
   const [load1, load5, load15] = loadavg.split(' ').map(Number);
@@ -71,7 +86,16 @@ export async function readHealth(cpuPercent: number, roots = { proc: '/proc', sy
     load5: load5 ?? 0,
     load15: load15 ?? 0,
     uptimeSeconds: Number(uptime.split(' ')[0]),
+    diskFreeBytes: disk.freeBytes,
+    diskTotalBytes: disk.totalBytes,
+    throttled,
   };
+}
+
+/** The heartbeat's part of a Health reading (the hostname never changes under a stream). */
+export function liveHealth(health: Health): LiveHealth {
+  const { hostname: _hostname, ...live } = health;
+  return live;
 }
 
 /** Prometheus text exposition of a Health reading. */
@@ -89,6 +113,8 @@ export function toPrometheus(health: Health): string {
     '# TYPE pirack_slave_uptime_seconds gauge',
     `pirack_slave_uptime_seconds ${health.uptimeSeconds}`,
   ];
+  if (health.diskFreeBytes !== null) lines.push('# TYPE pirack_slave_disk_free_bytes gauge', `pirack_slave_disk_free_bytes ${health.diskFreeBytes}`);
+  if (health.throttled !== null) lines.push('# TYPE pirack_slave_throttled gauge', `pirack_slave_throttled ${health.throttled}`);
   if (health.temperatureC !== null) lines.push('# TYPE pirack_slave_temperature_celsius gauge', `pirack_slave_temperature_celsius ${health.temperatureC}`);
   return `${lines.join('\n')}\n`;
 }
