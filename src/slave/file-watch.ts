@@ -5,8 +5,8 @@
  * status), which ends a watch on the file itself. A directory that does not exist yet is waited
  * for through its nearest existing ancestor.
  */
-import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { basename, dirname, relative } from 'node:path';
 
 /** One thing to watch: `key` is what the notice reports when `path` may have changed. */
 export interface WatchTarget {
@@ -86,16 +86,23 @@ export class FileWatches {
     const key = `${ancestor}\u0000${missing}`;
     if (this.#watchers.has(key)) return undefined;
     try {
-      const w = this.watchFn(ancestor, () => {
+      let fired = false;
+      const onStep = (): void => {
         // Anything in the ancestor may be the missing directory appearing (or a step towards it).
+        if (fired) return;
+        fired = true;
         w.close();
         this.#watchers.delete(key);
         if (this.#closed) return;
         const problem = this.#arm(missing);
         if (!problem && this.#watchers.has(missing)) this.#notifyDir(missing);
-      });
+      };
+      const w = this.watchFn(ancestor, onStep);
       w.on('error', () => this.#lost(key));
       this.#watchers.set(key, w);
+      // The next step may have appeared between the failed watch and this one: look once.
+      const step = `${ancestor.replace(/\/$/, '')}/${relative(ancestor, missing).split('/')[0]}`;
+      if (existsSync(step)) onStep();
       return undefined;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -61,6 +61,11 @@ export interface SshPoolOptions {
 export interface SshPool extends SshRunner, SshStreamer {
   /** Consecutive failed connects and when the next attempt is allowed (epoch ms), for status. */
   backoffState(node: number): { readonly failures: number; readonly nextAttemptAt: number } | undefined;
+  /**
+   * Lifts the node's connect backoff, keeping any live connection: something says the Pi is back
+   * (the watch stream's retry, a DHCP lease, its port answering), so the next connect goes now.
+   */
+  retryNow(node: number): void;
 }
 
 interface Live {
@@ -194,6 +199,13 @@ class Pool implements SshPool {
   backoffState(node: number): { failures: number; nextAttemptAt: number } | undefined {
     const state = this.#nodes.get(node);
     return state && state.failures > 0 ? { failures: state.failures, nextAttemptAt: state.nextAttemptAt } : undefined;
+  }
+
+  retryNow(node: number): void {
+    const state = this.#nodes.get(node);
+    if (!state) return;
+    state.failures = 0;
+    state.nextAttemptAt = 0;
   }
 
   async close(): Promise<void> {
