@@ -4,7 +4,6 @@
  * and matches PropertiesChanged on each managed unit's object path, plus UnitFilesChanged for
  * enable/disable. No polling: the slave sleeps until systemd says something changed.
  */
-import dbus from '@homebridge/dbus-native';
 import { existsSync } from 'node:fs';
 
 export const SYSTEM_BUS_SOCKET = '/var/run/dbus/system_bus_socket';
@@ -54,7 +53,7 @@ export interface UnitWatch {
  */
 export function watchUnits(units: readonly string[], onChange: (unit: string) => void, onProblem: (why: string) => void): UnitWatch {
   const byPath = new Map(units.map((u) => [unitObjectPath(u), u]));
-  let bus: Bus;
+  let bus: Bus | undefined;
   let closed = false;
   let failed = false;
   const fail = (why: string): void => {
@@ -62,37 +61,46 @@ export function watchUnits(units: readonly string[], onChange: (unit: string) =>
     failed = true;
     onProblem(why);
   };
-  try {
-    bus = (dbus as unknown as { systemBus(): Bus }).systemBus();
-  } catch (err) {
-    fail(`system bus: ${(err as Error).message}`);
-    return { close: () => undefined };
-  }
-  bus.connection.on('error', (err) => fail(`system bus: ${(err as Error).message ?? String(err)}`));
-  bus.connection.on('end', () => fail('system bus connection ended'));
   const check = (what: string) => (err: unknown) => {
     if (err) fail(`${what}: ${describe(err)}`);
   };
-  for (const path of byPath.keys()) {
-    bus.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='${path}'`, check('AddMatch'));
-  }
-  bus.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.systemd1.Manager',member='UnitFilesChanged'`, check('AddMatch'));
-  bus.invoke({ destination: SYSTEMD, path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'Subscribe' }, check('systemd Subscribe'));
-  bus.connection.on('message', (raw) => {
-    const msg = raw as BusMessage;
-    if (closed || msg.type !== SIGNAL) return;
-    if (msg.member === 'PropertiesChanged' && msg.path) {
-      const unit = byPath.get(msg.path);
-      if (unit) onChange(unit);
-    } else if (msg.member === 'UnitFilesChanged') {
-      onChange('unit-files');
-    }
-  });
+  // Loaded only here, so the one-shot commands (health, cpu) do not pay for the D-Bus library.
+  import('@homebridge/dbus-native').then(
+    (mod) => {
+      if (closed) return;
+      try {
+        const lib = ((mod as { default?: unknown }).default ?? mod) as { systemBus(): Bus };
+        bus = lib.systemBus();
+      } catch (err) {
+        fail(`system bus: ${(err as Error).message}`);
+        return;
+      }
+      const b = bus;
+      b.connection.on('error', (err) => fail(`system bus: ${(err as Error).message ?? String(err)}`));
+      b.connection.on('end', () => fail('system bus connection ended'));
+      for (const path of byPath.keys()) {
+        b.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='${path}'`, check('AddMatch'));
+      }
+      b.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.systemd1.Manager',member='UnitFilesChanged'`, check('AddMatch'));
+      b.invoke({ destination: SYSTEMD, path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'Subscribe' }, check('systemd Subscribe'));
+      b.connection.on('message', (raw) => {
+        const msg = raw as BusMessage;
+        if (closed || msg.type !== SIGNAL) return;
+        if (msg.member === 'PropertiesChanged' && msg.path) {
+          const unit = byPath.get(msg.path);
+          if (unit) onChange(unit);
+        } else if (msg.member === 'UnitFilesChanged') {
+          onChange('unit-files');
+        }
+      });
+    },
+    (err: Error) => fail(`D-Bus library: ${err.message}`),
+  );
   return {
     close() {
       closed = true;
       try {
-        bus.connection.end();
+        bus?.connection.end();
       } catch {
         /* already gone */
       }

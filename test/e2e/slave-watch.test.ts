@@ -10,6 +10,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRack } from '../../src/config/load.ts';
+import { resolveBuiltin } from '../../src/slave/bundle.ts';
 import { defaultSensors, labExec, labFault, labIp, setLabSensors } from '../../src/lab/index.ts';
 import { createLogger } from '../../src/log.ts';
 import type { RackSpec } from '../../src/model/desired.ts';
@@ -98,7 +99,7 @@ beforeAll(async () => {
     await onPi(pi, `mkdir -p /etc/pirack-watch && echo one > ${PROBE_FILE}`);
     await onPi(pi, `printf '[Service]\\nExecStart=/bin/sleep infinity\\n' > /etc/systemd/system/${PROBE_UNIT} && systemctl daemon-reload && systemctl start ${PROBE_UNIT}`);
   }
-  rack = await loadRack(lab().rackYaml);
+  rack = await loadRack(lab().rackYaml, { resolveBuiltin });
   const hostKeys = await openHostKeyStore({ stateDir: lab().stateDir });
   const options = {
     user: rack.ssh.user,
