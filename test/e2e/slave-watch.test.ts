@@ -86,7 +86,9 @@ async function noticeAfter(pi: number, what: string, cmd: string): Promise<{ lag
     await onPi(pi, cmd);
     const done = Date.now();
     await waitFor(`a ${what} notice from pi ${pi} after \`${cmd}\``, 1_000, () => (seenAt.length ? true : undefined), 5).catch(() => undefined);
-    return { lagMs: seenAt.length ? seenAt[0]! - done : Number.POSITIVE_INFINITY, detail };
+    const lagMs = seenAt.length ? seenAt[0]! - done : Number.POSITIVE_INFINITY;
+    process.stderr.write(`[slave-watch] ${what} notice ${lagMs} ms after \`${cmd.slice(0, 60)}\` returned\n`);
+    return { lagMs, detail };
   } finally {
     clearInterval(spy);
   }
@@ -232,6 +234,7 @@ JS`);
     void plain.then((o) => (plainOutcome = o));
     await waitFor('pi 2 lost', 15_000, () => (sink.of('lost').length > lostBefore ? true : undefined), 50);
     const detectedMs = Date.now() - cut;
+    process.stderr.write(`[slave-watch] power-loss reported lost after ${detectedMs} ms\n`);
     expect(detectedMs).toBeLessThanOrEqual(15_000);
     expect(sink.of('lost').at(-1)!.reason).toMatch(/no heartbeat|ended/);
     // No FIN, no RST: without the stream, the same Pi's connection has not noticed anything yet.
@@ -246,6 +249,7 @@ JS`);
     await waitFor('pi 2 sshd answering', 90_000, async () => ((await labExec(2, 'systemctl is-active ssh.service')).stdout.trim() === 'active' ? true : undefined), 100);
     const sshdAt = Date.now();
     await waitFor('pi 2 stream open again', 20_000, () => (sink.of('opened').length > openedBefore ? true : undefined), 50);
+    process.stderr.write(`[slave-watch] stream open again ${Date.now() - sshdAt} ms after sshd answered; plain connection: ${plainOutcome ?? 'still waiting'}\n`);
     expect(Date.now() - sshdAt).toBeLessThanOrEqual(10_000);
     await plain;
   });
