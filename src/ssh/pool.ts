@@ -176,7 +176,18 @@ class Pool implements SshPool {
       free();
       throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the stream waited for a session', { where });
     }
-    return openStreamChannel(live.client, { target: t, command, onStdout: options.onStdout, ...(options.signal ? { signal: options.signal } : {}), onChannelGone: free });
+    return openStreamChannel(live.client, {
+      target: t,
+      command,
+      onStdout: options.onStdout,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onChannelGone: free,
+      closeGraceMs: this.#o.closeGraceMs ?? 5_000,
+      onStuck: () => {
+        this.#log.warn({ node: t.node, host: t.host }, 'a closed watch stream did not close; dropping the connection');
+        this.#drop(t.node, live);
+      },
+    });
   }
 
   usedBootstrap(node: number): boolean {

@@ -14,6 +14,10 @@ export interface StreamRun {
   readonly signal?: AbortSignal;
   /** Called exactly once when the channel is gone (or never opened): frees the seat. */
   readonly onChannelGone: () => void;
+  /** After close(), how long the server gets to confirm before the connection is presumed stuck. */
+  readonly closeGraceMs: number;
+  /** The server did not confirm the close in time: the pool drops the connection (freeing the seat). */
+  readonly onStuck: () => void;
 }
 
 const STDERR_TAIL = 2_000;
@@ -54,6 +58,10 @@ export function openStreamChannel(client: Client, run: StreamRun): Promise<ExecS
           /* a server without signals hangs the command up when the channel closes */
         }
         ch.close();
+        const grace = setTimeout(() => {
+          if (!gone) run.onStuck();
+        }, run.closeGraceMs);
+        grace.unref();
       };
       const onAbort = (): void => close();
       run.signal?.addEventListener('abort', onAbort, { once: true });

@@ -135,7 +135,7 @@ export class NodeStream {
     this.#spec = spec;
     this.#target = target;
     if (moved && this.#state !== 'stopped' && this.#state !== 'idle') {
-      this.#restart('the Pi has a new address', true);
+      this.#restart('the Pi has a new address');
       return;
     }
     if (!changed) return;
@@ -288,12 +288,11 @@ export class NodeStream {
     this.#retryAfter(this.#t.unsupportedRetryMs);
   }
 
-  #restart(why: string, now: boolean): void {
+  #restart(why: string): void {
     const wasLive = this.#state === 'live';
     this.#abandon();
     if (wasLive) this.#o.sink.lost(this.#node, why);
-    if (now) this.#attempt();
-    else this.#retryAfter(this.#reconnectDelay());
+    this.#attempt();
   }
 
   /** Forgets the current attempt: later events from it are ignored, its channel is closed. */
