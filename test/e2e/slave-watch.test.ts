@@ -7,6 +7,7 @@
  * 15 s of a power-loss that sends no FIN (while an ordinary connection to the same Pi, with no
  * stream, still has not noticed). Wiring the stream into the daemon is a separate step.
  */
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRack } from '../../src/config/load.ts';
@@ -22,7 +23,6 @@ import { RecordingSink } from '../unit/stream/fakes.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
-import { readFile } from 'node:fs/promises';
 
 const lab = useLab({ stacks: 1, perStack: 2 });
 const SLAVE_JS = '/usr/local/lib/pirack/pirack-slave.js';
