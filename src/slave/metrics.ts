@@ -1,8 +1,15 @@
 /**
  * Health figures of the Pi the slave runs on, read from /proc and /sys: no bc, no shell.
- * The /proc root is a parameter so tests read fixture files.
+ * The /proc root is a parameter so tests read fixture files. These pseudo-files are read
+ * synchronously: they never block, and the watch stream reads them every second, where the
+ * promise API's thread-pool round trips cost about seven times the CPU.
  */
-import { readFile, statfs } from 'node:fs/promises';
+import * as fs from 'node:fs';
+
+function readText(path: string): string {
+  return fs.readFileSync(path, 'utf8');
+}
+
 import type { LiveHealth } from './protocol.ts';
 
 export interface CpuSample { readonly busy: number; readonly total: number }
@@ -33,12 +40,12 @@ export function parseMeminfo(text: string): { totalKb: number; availableKb: numb
 }
 
 export async function sampleCpu(procRoot = '/proc'): Promise<CpuSample> {
-  return parseCpuLine(await readFile(`${procRoot}/stat`, 'utf8'));
+  return parseCpuLine(readText(`${procRoot}/stat`));
 }
 
 export async function readTemperature(sysRoot = '/sys'): Promise<number | null> {
   try {
-    const milli = Number((await readFile(`${sysRoot}/class/thermal/thermal_zone0/temp`, 'utf8')).trim());
+    const milli = Number(readText(`${sysRoot}/class/thermal/thermal_zone0/temp`).trim());
     return Number.isFinite(milli) ? milli / 1000 : null;
   } catch {
     return null;
@@ -47,9 +54,11 @@ export async function readTemperature(sysRoot = '/sys'): Promise<number | null> 
 
 /** Free and total bytes of the root filesystem; nulls where statfs is missing (Node < 18.15). */
 export async function readDisk(path = '/'): Promise<{ freeBytes: number | null; totalBytes: number | null }> {
-  if (typeof statfs !== 'function') return { freeBytes: null, totalBytes: null };
+  // statfsSync appeared in Node 18.15; bookworm has 18.19, older Pis report null.
+  const statfsSync = (fs as { statfsSync?: typeof fs.statfsSync }).statfsSync;
+  if (typeof statfsSync !== 'function') return { freeBytes: null, totalBytes: null };
   try {
-    const s = await statfs(path);
+    const s = statfsSync(path);
     return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
   } catch {
     return { freeBytes: null, totalBytes: null };
@@ -66,14 +75,16 @@ export interface HealthRoots {
 const ROOTS: HealthRoots = { proc: '/proc', sys: '/sys', disk: '/' };
 
 export async function readHealth(cpuPercent: number, throttled: number | null = null, roots: HealthRoots = ROOTS): Promise<Health> {
-  const [meminfo, loadavg, uptime, hostname, temperatureC, disk] = await Promise.all([
-    readFile(`${roots.proc}/meminfo`, 'utf8'),
-    readFile(`${roots.proc}/loadavg`, 'utf8'),
-    readFile(`${roots.proc}/uptime`, 'utf8'),
-    readFile(`${roots.proc}/sys/kernel/hostname`, 'utf8').catch(() => 'unknown'),
-    readTemperature(roots.sys),
-    readDisk(roots.disk),
-  ]);
+  const meminfo = readText(`${roots.proc}/meminfo`);
+  const loadavg = readText(`${roots.proc}/loadavg`);
+  const uptime = readText(`${roots.proc}/uptime`);
+  let hostname = 'unknown';
+  try {
+    hostname = readText(`${roots.proc}/sys/kernel/hostname`);
+  } catch {
+    /* keep 'unknown' */
+  }
+  const [temperatureC, disk] = await Promise.all([readTemperature(roots.sys), readDisk(roots.disk)]);
   const mem = parseMeminfo(meminfo);
   const [load1, load5, load15] = loadavg.split(' ').map(Number);
   return {
