@@ -26,12 +26,12 @@ const DEFAULTS_BLOCK = `defaults:
       mode: "0644"
       content: |
         [Unit]
-        Description=PiRack slave: health and metrics for the master
+        Description=PiRack slave (no network port; add --port N for a loopback-only exporter)
         After=network-online.target
         Wants=network-online.target
 
         [Service]
-        ExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js serve --port 1026
+        ExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js serve
         Restart=always
         RestartSec=2
         DynamicUser=yes

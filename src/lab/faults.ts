@@ -30,7 +30,7 @@ export interface FaultOptions {
 
 /** What a fault does, for `--help` and status. */
 export const FAULT_DESCRIPTIONS: Readonly<Record<FaultKind, string>> = {
-  'power-loss': 'hard power cut (SIGKILL to the container init); undo boots it again',
+  'power-loss': 'hard power cut: the link goes silent (no FIN, no RST), then SIGKILL to the container init; undo boots it again',
   'sshd-stopped': 'systemctl stop ssh.service inside; undo starts it',
   'net-delay': 'outgoing packets held 300 ms (NFQUEUE in the Pi namespace; this kernel has no netem)',
   'net-loss': '30 % of packets to the Pi dropped (iptables statistic in the Pi namespace)',
@@ -97,7 +97,7 @@ export async function labFault(id: number, kind: FaultKind, options: FaultOption
   switch (kind) {
     case 'power-loss':
       if (undo) await powerOn(dir, id, exec);
-      else await powerOff(dir, id);
+      else await powerOff(dir, id, exec);
       await setFault(dir, id, kind, !undo);
       return;
     case 'sshd-stopped':

@@ -9,6 +9,7 @@ import { inCgroupsArgv, piCgroups } from './cgroups.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
 import { isMountPoint } from './mounts.ts';
 import { piFiles } from './paths.ts';
+import { mountSensors, writeSensors } from './sensors.ts';
 import { childPids, isAlive, record, signalRecorded, sleep, spawnDetached, waitGone, type RecordedPid } from './process.ts';
 import type { LabPiState } from './state.ts';
 
@@ -79,6 +80,7 @@ export async function findContainerInit(nspawnPid: number): Promise<number | und
 /** Boots the Pi; resolves once its PID 1 exists (bounded), with both PIDs to record. */
 export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
   const cgroups = await piCgroups(pi.id);
+  await writeSensors(pi.root, pi.id);
   const nspawn = await spawnDetached('/bin/sh', inCgroupsArgv(cgroups, 'systemd-nspawn', nspawnArgs(pi)), piFiles(dir, pi.id).console);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -87,6 +89,8 @@ export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | '
       try {
         const init = await record(initPid);
         await ownNetSysfs(initPid);
+        // Best effort like the sysfs above: a Pi without its stand-in sensor still boots (temperature null).
+        await mountSensors(initPid).catch(() => undefined);
         return { nspawn, init };
       } catch {
         // It died between being found and recorded: report below.

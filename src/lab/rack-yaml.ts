@@ -7,12 +7,12 @@ import { DYNAMIC_RANGE, LAB_SUBNET, MASTER_IP, labFiles, labIp, labMac, stackPis
 
 /** The pirack-slave unit the lab's rack.yaml installs; one constant so the lead can adjust it. */
 export const SLAVE_UNIT = `[Unit]
-Description=PiRack slave agent (health, metrics, actions)
+Description=PiRack slave agent (no network port; the master reads it over SSH)
 After=network-online.target
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js
+ExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js serve
 Restart=on-failure
 RestartSec=2
 

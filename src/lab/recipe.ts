@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MASTER_IP, REPO_PORT, BOOTSTRAP_PASSWORD } from './paths.ts';
+import { VCGENCMD_SCRIPT } from './sensors.ts';
 
 /** A Raspberry Pi OS Lite stand-in: what a freshly flashed Pi has, and no bc, no Node.js. */
 export const IMAGE_PACKAGES: readonly string[] = [
@@ -90,6 +91,12 @@ chroot "$R" systemctl enable systemd-networkd.service regenerate_ssh_host_keys.s
 # make the e2e tests flaky; the dpkg-lock fault holds that lock on purpose instead.
 chroot "$R" systemctl mask apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service \\
   man-db.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer
+
+# Raspberry Pi OS has vcgencmd; the lab's stand-in answers measure_temp and get_throttled from
+# the sensor files each Pi gets at boot (src/lab/sensors.ts).
+cat > "$R/usr/bin/vcgencmd" <<'VCGENCMD'
+${VCGENCMD_SCRIPT}VCGENCMD
+chmod 0755 "$R/usr/bin/vcgencmd"
 
 # An empty machine-id makes systemd treat each Pi's first boot as a first boot and give it its own id.
 : > "$R/etc/machine-id"

@@ -47,7 +47,7 @@ export function createLabRelay(opts: LabRelayOptions = {}): RelayDriver {
         // mirrors a relay board whose stack comes up together but is recorded one Pi at a time.
         for (const id of ids) {
           if (power === 'on') await powerOn(dir, id, exec);
-          else await powerOff(dir, id);
+          else await powerOff(dir, id, exec);
         }
       } catch (err) {
         throw pirackError('PIRACK_ERR_RELAY', `lab relay could not switch stack ${stack} ${power}: ${(err as Error).message}`, {

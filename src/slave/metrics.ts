@@ -1,21 +1,22 @@
 /**
  * Health figures of the Pi the slave runs on, read from /proc and /sys: no bc, no shell.
- * The /proc root is a parameter so tests read fixture files.
+ * The /proc root is a parameter so tests read fixture files. These pseudo-files are read
+ * synchronously: they never block, and the watch stream reads them every second, where the
+ * promise API's thread-pool round trips cost about seven times the CPU.
  */
-import { readFile } from 'node:fs/promises';
+import * as fs from 'node:fs';
+
+function readText(path: string): string {
+  return fs.readFileSync(path, 'utf8');
+}
+
+import type { LiveHealth } from './protocol.ts';
 
 export interface CpuSample { readonly busy: number; readonly total: number }
 
-export interface Health {
+/** What `health` prints and `/health` serves: the heartbeat's figures plus the hostname. */
+export interface Health extends LiveHealth {
   readonly hostname: string;
-  readonly cpuPercent: number;
-  readonly temperatureC: number | null;
-  readonly memTotalKb: number;
-  readonly memAvailableKb: number;
-  readonly load1: number;
-  readonly load5: number;
-  readonly load15: number;
-  readonly uptimeSeconds: number;
 }
 
 export function parseCpuLine(stat: string): CpuSample {
@@ -39,26 +40,51 @@ export function parseMeminfo(text: string): { totalKb: number; availableKb: numb
 }
 
 export async function sampleCpu(procRoot = '/proc'): Promise<CpuSample> {
-  return parseCpuLine(await readFile(`${procRoot}/stat`, 'utf8'));
+  return parseCpuLine(readText(`${procRoot}/stat`));
 }
 
 export async function readTemperature(sysRoot = '/sys'): Promise<number | null> {
   try {
-    const milli = Number((await readFile(`${sysRoot}/class/thermal/thermal_zone0/temp`, 'utf8')).trim());
+    const milli = Number(readText(`${sysRoot}/class/thermal/thermal_zone0/temp`).trim());
     return Number.isFinite(milli) ? milli / 1000 : null;
   } catch {
     return null;
   }
 }
 
-export async function readHealth(cpuPercent: number, roots = { proc: '/proc', sys: '/sys' }): Promise<Health> {
-  const [meminfo, loadavg, uptime, hostname, temperatureC] = await Promise.all([
-    readFile(`${roots.proc}/meminfo`, 'utf8'),
-    readFile(`${roots.proc}/loadavg`, 'utf8'),
-    readFile(`${roots.proc}/uptime`, 'utf8'),
-    readFile(`${roots.proc}/sys/kernel/hostname`, 'utf8').catch(() => 'unknown'),
-    readTemperature(roots.sys),
-  ]);
+/** Free and total bytes of the root filesystem; nulls where statfs is missing (Node < 18.15). */
+export async function readDisk(path = '/'): Promise<{ freeBytes: number | null; totalBytes: number | null }> {
+  // statfsSync appeared in Node 18.15; bookworm has 18.19, older Pis report null.
+  const statfsSync = (fs as { statfsSync?: typeof fs.statfsSync }).statfsSync;
+  if (typeof statfsSync !== 'function') return { freeBytes: null, totalBytes: null };
+  try {
+    const s = statfsSync(path);
+    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  } catch {
+    return { freeBytes: null, totalBytes: null };
+  }
+}
+
+export interface HealthRoots {
+  readonly proc: string;
+  readonly sys: string;
+  /** Filesystem whose free space is reported. */
+  readonly disk: string;
+}
+
+const ROOTS: HealthRoots = { proc: '/proc', sys: '/sys', disk: '/' };
+
+export async function readHealth(cpuPercent: number, throttled: number | null = null, roots: HealthRoots = ROOTS): Promise<Health> {
+  const meminfo = readText(`${roots.proc}/meminfo`);
+  const loadavg = readText(`${roots.proc}/loadavg`);
+  const uptime = readText(`${roots.proc}/uptime`);
+  let hostname = 'unknown';
+  try {
+    hostname = readText(`${roots.proc}/sys/kernel/hostname`);
+  } catch {
+    /* keep 'unknown' */
+  }
+  const [temperatureC, disk] = await Promise.all([readTemperature(roots.sys), readDisk(roots.disk)]);
   const mem = parseMeminfo(meminfo);
   const [load1, load5, load15] = loadavg.split(' ').map(Number);
   return {
@@ -71,7 +97,16 @@ export async function readHealth(cpuPercent: number, roots = { proc: '/proc', sy
     load5: load5 ?? 0,
     load15: load15 ?? 0,
     uptimeSeconds: Number(uptime.split(' ')[0]),
+    diskFreeBytes: disk.freeBytes,
+    diskTotalBytes: disk.totalBytes,
+    throttled,
   };
+}
+
+/** The heartbeat's part of a Health reading (the hostname never changes under a stream). */
+export function liveHealth(health: Health): LiveHealth {
+  const { hostname: _hostname, ...live } = health;
+  return live;
 }
 
 /** Prometheus text exposition of a Health reading. */
@@ -89,6 +124,8 @@ export function toPrometheus(health: Health): string {
     '# TYPE pirack_slave_uptime_seconds gauge',
     `pirack_slave_uptime_seconds ${health.uptimeSeconds}`,
   ];
+  if (health.diskFreeBytes !== null) lines.push('# TYPE pirack_slave_disk_free_bytes gauge', `pirack_slave_disk_free_bytes ${health.diskFreeBytes}`);
+  if (health.throttled !== null) lines.push('# TYPE pirack_slave_throttled gauge', `pirack_slave_throttled ${health.throttled}`);
   if (health.temperatureC !== null) lines.push('# TYPE pirack_slave_temperature_celsius gauge', `pirack_slave_temperature_celsius ${health.temperatureC}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,16 +1,18 @@
 /**
- * pirack-slave: the small agent every Pi runs under systemd (bundled to one file by esbuild, run
- * by the Pi's Node.js). It serves health and metrics over HTTP and answers the original's actions
- * from the command line, which the master runs over SSH:
- *   node pirack-slave.js serve [--port 1026] [--host 0.0.0.0]
- *   node pirack-slave.js cpu | temperature | health
+ * pirack-slave: the small agent every Pi runs (bundled to one file by esbuild, run by the Pi's
+ * Node.js). The master runs it over its SSH connection:
+ *   node pirack-slave.js watch                 the watch stream (see ./watch.ts, ./protocol.ts)
+ *   node pirack-slave.js cpu | temperature | health | version
+ * and the Pi's systemd unit runs `serve`, which opens no port unless asked for a loopback one:
+ *   node pirack-slave.js serve [--port N] [--host 127.0.0.1]   (or PIRACK_SLAVE_PORT=N)
  * It replaces the original's UDP slave, which had no authentication and ran shell commands it was
  * sent; this one only reports, and everything that changes a Pi goes through SSH.
  */
-import { createServer } from 'node:http';
-import { cpuPercentBetween, readHealth, readTemperature, sampleCpu, toPrometheus, type CpuSample } from './metrics.ts';
-
-const SAMPLE_MS = 5_000;
+import { cpuPercentBetween, readHealth, readTemperature, sampleCpu } from './metrics.ts';
+import { PROTOCOL_VERSION } from './protocol.ts';
+import { serve, serveChoice } from './serve.ts';
+import { ThrottleReader } from './throttled.ts';
+import { runWatch } from './watch.ts';
 
 async function measureCpuOnce(): Promise<number> {
   const a = await sampleCpu();
@@ -18,52 +20,22 @@ async function measureCpuOnce(): Promise<number> {
   return cpuPercentBetween(a, await sampleCpu());
 }
 
-function serve(port: number, host: string): void {
-  let last: CpuSample | undefined;
-  let cpuPercent = 0;
-  const tick = async (): Promise<void> => {
-    const now = await sampleCpu();
-    if (last) cpuPercent = cpuPercentBetween(last, now);
-    last = now;
-  };
-  void tick();
-  setInterval(() => void tick(), SAMPLE_MS).unref();
-
-  const server = createServer((req, res) => {
-    const send = (status: number, type: string, body: string): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
-    if (req.url === '/healthz') return send(200, 'text/plain', 'ok\n');
-    if (req.url === '/health' || req.url === '/metrics') {
-      readHealth(cpuPercent).then(
-        (health) => (req.url === '/health' ? send(200, 'application/json', JSON.stringify(health)) : send(200, 'text/plain; version=0.0.4', toPrometheus(health))),
-        (err: Error) => send(500, 'text/plain', `${err.message}\n`),
-      );
-      return;
-    }
-    send(404, 'text/plain', 'not found\n');
-  });
-  server.listen(port, host, () => console.log(`pirack-slave listening on ${host}:${port}`));
-  const stop = (): void => {
-    server.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-}
-
 async function main(args: string[]): Promise<number> {
   const [command = 'serve'] = args;
   switch (command) {
-    case 'serve':
-      serve(Number(option(args, '--port', '1026')), option(args, '--host', '0.0.0.0'));
+    case 'serve': {
+      const choice = serveChoice(args.slice(1), process.env);
+      if (typeof choice === 'string') {
+        console.error(`pirack-slave: ${choice}`);
+        return 2;
+      }
+      serve(choice, (line) => console.log(line));
+      return 0;
+    }
+    case 'watch':
+      // A closed stdout (the master went away) ends the stream like a closed stdin.
+      process.stdout.on('error', () => process.exit(0));
+      await runWatch({ input: process.stdin, write: (line) => process.stdout.write(line), log: (m) => process.stderr.write(`pirack-slave watch: ${m}\n`) });
       return 0;
     case 'cpu':
       console.log(`${await measureCpuOnce()}`);
@@ -74,17 +46,25 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
     case 'health':
-      console.log(JSON.stringify(await readHealth(await measureCpuOnce())));
+      console.log(JSON.stringify(await readHealth(await measureCpuOnce(), await new ThrottleReader().read())));
+      return 0;
+    case 'version':
+      console.log(`pirack-slave protocol ${PROTOCOL_VERSION}`);
       return 0;
     default:
-      console.error(`pirack-slave: unknown command "${command}"; use serve, cpu, temperature or health`);
+      console.error(`pirack-slave: unknown command "${command}"; use serve, watch, cpu, temperature, health or version`);
       return 2;
   }
 }
 
 main(process.argv.slice(2)).then((code) => {
-  if (code !== 0) process.exit(code);
+  // watch returns once stdin closed: exit even if a watcher handle lingers.
+  if (code !== 0 || args0() === 'watch') process.exit(code);
 }, (err: Error) => {
   console.error(`pirack-slave: ${err.message}`);
   process.exit(1);
 });
+
+function args0(): string | undefined {
+  return process.argv[2];
+}

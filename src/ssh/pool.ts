@@ -17,7 +17,8 @@ import { whereOf } from './map-error.ts';
 import { runOnChannel } from './run-channel.ts';
 import type { Secret } from './secret.ts';
 import { Semaphore } from './semaphore.ts';
-import type { ExecOptions, ExecResult, SshRunner, SshTarget } from './types.ts';
+import { openStreamChannel } from './stream-channel.ts';
+import type { ExecOptions, ExecResult, ExecStream, SshRunner, SshStreamer, SshTarget, StreamOptions } from './types.ts';
 
 /** Password login for a freshly flashed Pi, tried only when the key is refused. */
 export interface BootstrapCredentials {
@@ -56,10 +57,15 @@ export interface SshPoolOptions {
   readonly closeGraceMs?: number;
 }
 
-/** The pool: an SshRunner plus what the daemon needs to watch it. */
-export interface SshPool extends SshRunner {
+/** The pool: an SshRunner, the watch stream's long-lived channel, and what the daemon needs to watch it. */
+export interface SshPool extends SshRunner, SshStreamer {
   /** Consecutive failed connects and when the next attempt is allowed (epoch ms), for status. */
   backoffState(node: number): { readonly failures: number; readonly nextAttemptAt: number } | undefined;
+  /**
+   * Lifts the node's connect backoff, keeping any live connection: something says the Pi is back
+   * (the watch stream's retry, a DHCP lease, its port answering), so the next connect goes now.
+   */
+  retryNow(node: number): void;
 }
 
 interface Live {
@@ -69,6 +75,8 @@ interface Live {
   readonly port: number;
   /** Set when the socket has closed; an ended client is simply no longer in the node's state. */
   closed: boolean;
+  /** A long-lived stream holds one seat of `sessions` (at most one per connection). */
+  streaming: boolean;
 }
 
 interface NodeState {
@@ -136,6 +144,52 @@ class Pool implements SshPool {
     });
   }
 
+  /**
+   * The watch stream's channel. Its seat comes out of the same per-connection limit as every exec
+   * (so OpenSSH's MaxSessions is never exceeded), but only one stream per connection is allowed
+   * and only when the limit is at least 2: commands always keep a seat, so they never starve
+   * behind a stream. No exec timeout applies.
+   */
+  async openStream(target: SshTarget, command: string, options: StreamOptions): Promise<ExecStream> {
+    const t = this.#resolve(target);
+    const where = whereOf(t);
+    if (this.#o.maxSessionsPerConnection < 2) {
+      throw pirackError('PIRACK_ERR_SSH_CHANNEL', `maxSessionsPerConnection is ${this.#o.maxSessionsPerConnection}: a watch stream would leave no session for commands; set it to 2 or more`, { where });
+    }
+    if (this.#closed) throw pirackError('PIRACK_ERR_ABORTED', 'the SSH pool is closed', { where });
+    if (options.signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', 'cancelled before the stream was opened', { cause: options.signal.reason, where });
+    const live = await this.#connection(t, options.signal);
+    if (live.streaming) throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'a watch stream is already open on this connection', { where });
+    live.streaming = true;
+    let release: () => void;
+    try {
+      release = await live.sessions.acquire(options.signal);
+    } catch (err) {
+      live.streaming = false;
+      throw err;
+    }
+    const free = (): void => {
+      live.streaming = false;
+      release();
+    };
+    if (live.closed) {
+      free();
+      throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the stream waited for a session', { where });
+    }
+    return openStreamChannel(live.client, {
+      target: t,
+      command,
+      onStdout: options.onStdout,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onChannelGone: free,
+      closeGraceMs: this.#o.closeGraceMs ?? 5_000,
+      onStuck: () => {
+        this.#log.warn({ node: t.node, host: t.host }, 'a closed watch stream did not close; dropping the connection');
+        this.#drop(t.node, live);
+      },
+    });
+  }
+
   usedBootstrap(node: number): boolean {
     return this.#nodes.get(node)?.usedBootstrap ?? false;
   }
@@ -156,6 +210,13 @@ class Pool implements SshPool {
   backoffState(node: number): { failures: number; nextAttemptAt: number } | undefined {
     const state = this.#nodes.get(node);
     return state && state.failures > 0 ? { failures: state.failures, nextAttemptAt: state.nextAttemptAt } : undefined;
+  }
+
+  retryNow(node: number): void {
+    const state = this.#nodes.get(node);
+    if (!state) return;
+    state.failures = 0;
+    state.nextAttemptAt = 0;
   }
 
   async close(): Promise<void> {
@@ -225,7 +286,7 @@ class Pool implements SshPool {
     }
     try {
       const opened = await this.#login(target, log);
-      const live: Live = { client: opened.client, sessions: new Semaphore(this.#o.maxSessionsPerConnection), host: target.host, port: target.port, closed: false };
+      const live: Live = { client: opened.client, sessions: new Semaphore(this.#o.maxSessionsPerConnection), host: target.host, port: target.port, closed: false, streaming: false };
       state.failures = 0;
       state.nextAttemptAt = 0;
       delete state.lastError;

@@ -41,3 +41,41 @@ export interface SshRunner {
   connectionCount(): number;
   close(): Promise<void>;
 }
+
+/** How a long-lived exec channel ended. */
+export interface StreamEnd {
+  /** Exit status when the command reported one (128+N for death by signal N). */
+  readonly exitCode?: number;
+  /** Why it ended, for a person: "exited 127", "connection closed", "closed by us". */
+  readonly reason: string;
+  /** Last bytes of stderr, where the command said why it gave up. */
+  readonly stderrTail: string;
+}
+
+export interface StreamOptions {
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** One open long-lived channel: no timeout, stdin kept open for more lines. */
+export interface ExecStream {
+  /** Writes to the command's stdin; false once the channel is gone. */
+  write(data: string): boolean;
+  /** Closes the channel (the command is sent SIGKILL); `ended` resolves soon after. */
+  close(): void;
+  /** Settles once the channel is gone, whatever the cause; never rejects. */
+  readonly ended: Promise<StreamEnd>;
+}
+
+/**
+ * Runners that can hold a long-lived channel open (the watch stream). Separate from SshRunner so
+ * test doubles of the runner need not implement it.
+ */
+export interface SshStreamer {
+  /**
+   * Opens `command` on the node's connection, exempt from the exec timeout. It takes one of the
+   * connection's session seats for as long as it runs; at most one per node, and only when the
+   * seat limit leaves at least one seat for commands. Rejects like `exec` when it cannot start.
+   */
+  openStream(target: SshTarget, command: string, options: StreamOptions): Promise<ExecStream>;
+}

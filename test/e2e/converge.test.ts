@@ -49,10 +49,11 @@ describe('converge from blank, then idempotence, then drift repair', () => {
       expect(await onPi(pi, 'stat -c "%a %U" /root/.ssh /root/.ssh/authorized_keys')).toBe('700 root\n600 root');
       expect(await onPi(pi, 'cat /root/.ssh/authorized_keys')).toContain(masterKey);
     }
-    // The slave answers over HTTP with metrics computed without bc.
-    const health = await fetch(`http://${labIp(1)}:1026/health`).then((r) => r.json()) as { cpuPercent: number; memTotalKb: number };
+    // The slave reports metrics computed without bc, over SSH: it listens on no network port.
+    const health = JSON.parse(await onPi(1, `node ${SLAVE_JS} health`)) as { cpuPercent: number; memTotalKb: number };
     expect(health.memTotalKb).toBeGreaterThan(0);
     expect(typeof health.cpuPercent).toBe('number');
+    await expect(fetch(`http://${labIp(1)}:1026/health`, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
   });
 
   it('plans and performs zero actions on a second run', async () => {

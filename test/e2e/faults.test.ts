@@ -148,7 +148,10 @@ describe('faults on one Pi while the daemon runs', () => {
 
   it('power-loss: Reachable False, a drift on another Pi is still repaired within seconds, converges after power returns', async () => {
     await labFault(1, 'power-loss');
-    const reachable = await waitFor('pi 1 unreachable', 30_000, () => {
+    // The lab's power-loss is silent like a real one (no FIN, no RST). Until the watch stream is
+    // wired into the daemon (issue 10: lost within seconds), the open connection only notices
+    // when SSH keepalive gives up: 3 × keepaliveInterval (15 s) plus the pass's reconnect.
+    const reachable = await waitFor('pi 1 unreachable', 90_000, () => {
       const c = conditionOf(1, 'Reachable');
       return c?.status === 'False' ? c : undefined;
     });

@@ -1,7 +1,8 @@
 // One Pi in full: addresses, facts, conditions, pending actions, last error, its recent events,
 // and what can be done to it.
 import { $, h, replace } from '../dom.js';
-import { formatAgo, formatNumber, formatTime, formatUptime, piState, stateLabel } from '../format.js';
+import { formatAgo, formatTime, piState, stateLabel } from '../format.js';
+import { healthFacts } from '../health.js';
 import { actionRequest } from './actions.js';
 import { keyed } from './menu.js';
 
@@ -29,9 +30,7 @@ export function renderDetail(ctx) {
   const o = node.observed;
   const facts = [
     ['IP', o.ip], ['MAC', o.mac ?? '—'], ['Hostname', o.hostname ?? '—'], ['Stack', String(node.stack)],
-    ['CPU', formatNumber(o.cpuPercent, ' %', 1)], ['Temperature', formatNumber(o.temperatureC, ' °C', 1)],
-    ['Uptime', formatUptime(o.uptimeSeconds)], ['Load (1 min)', formatNumber(o.load1, '', 2)],
-    ['Memory used', formatNumber(o.memUsedPercent, ' %')], ['Last seen', formatAgo(node.lastSeen)],
+    ...healthFacts(node), ['Last seen', formatAgo(node.lastSeen)],
   ];
   const events = ctx.state.events.filter((e) => e.target === `pi ${node.id}`).slice(-8).reverse();
   replace(aside.querySelector('.detail-body'),

@@ -2,7 +2,8 @@
 // is rebuilt only when the rack's shape changes; live updates touch classes and texts in place,
 // so open menus, focus and the search survive them.
 import { h, replace } from '../dom.js';
-import { STATES, formatAgo, formatNumber, matchesQuery, piState, stackAnswering, stateLabel } from '../format.js';
+import { STATES, formatAgo, matchesQuery, piState, stackAnswering, stateLabel } from '../format.js';
+import { tileHealthText } from '../health.js';
 import { actionRequest, powerOps } from './actions.js';
 import { keyed, menu } from './menu.js';
 
@@ -33,7 +34,7 @@ export function renderRack(ctx, root) {
     tile.querySelector('.tile-state').textContent = stateLabel(state, { short: true });
     tile.querySelector('.tile-ip').textContent = node.observed.ip;
     tile.querySelector('.tile-facts').textContent =
-      state === 'ready' || state === 'converging' ? `${formatNumber(node.observed.cpuPercent, '%')} · ${formatNumber(node.observed.temperatureC, '°C')}` : state === 'unreachable' ? `seen ${formatAgo(node.lastSeen)}` : '';
+      state === 'ready' || state === 'converging' ? tileHealthText(node) : state === 'unreachable' ? `seen ${formatAgo(node.lastSeen)}` : '';
   }
   for (const stack of status.stacks) updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack, stackAnswering(stack, status.nodes));
   root.querySelector('.search-result').textContent = query.trim() === '' ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
