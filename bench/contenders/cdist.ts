@@ -140,7 +140,8 @@ export interface CdistRunReport {
   readonly failedHosts: ReadonlySet<string>;
 }
 
-const LOG_LINE = /^(ERROR|WARNING|INFO|VERBOSE|DEBUG|TRACE): ([^:\s]+): (.*)$/;
+/** `LEVEL: host: message`; with -p or -j cdist puts the worker's PID in between: `LEVEL: [pid]: host: message`. */
+const LOG_LINE = /^(ERROR|WARNING|INFO|VERBOSE|DEBUG|TRACE): (?:\[\d+\]: )?([^:\s]+): (.*)$/;
 
 /**
  * One line for an error block: cdist's first line names a script, the useful part is the object

@@ -83,15 +83,16 @@ describe('writeCdistWorkspace', () => {
   });
 });
 
-// Shapes taken from cdist 7.0.0's own output (INFO to stdout, ERROR to stderr).
-const OK = `INFO: 10.213.0.11: Starting configuration run
-INFO: 10.213.0.12: Starting configuration run
-INFO: 10.213.0.11: Processing __package_apt/nodejs
-INFO: 10.213.0.11: Processing __file/usr/local/lib/pirack/pirack-slave.js
-INFO: 10.213.0.11: Finished successful run in 12.34 seconds
-INFO: 10.213.0.12: Finished successful run in 3.21 seconds
+// Shapes taken from cdist 7.0.0's own output (INFO to stdout, ERROR to stderr); with -p or -j
+// each line carries the worker's PID after the level.
+const OK = `INFO: [101]: 10.213.0.11: Starting configuration run
+INFO: [102]: 10.213.0.12: Starting configuration run
+INFO: [103]: 10.213.0.11: Processing __package_apt/nodejs
+INFO: [104]: 10.213.0.11: Processing __file/usr/local/lib/pirack/pirack-slave.js
+INFO: [101]: 10.213.0.11: Finished successful run in 12.34 seconds
+INFO: [102]: 10.213.0.12: Finished successful run in 3.21 seconds
 `;
-const FAILED = `ERROR: 10.213.0.12: /usr/lib/python3/dist-packages/cdist/conf/type/__systemd_service/gencode-remote: ['/usr/lib/python3/dist-packages/cdist/conf/type/__systemd_service/gencode-remote']
+const FAILED = `ERROR: [102]: 10.213.0.12: /usr/lib/python3/dist-packages/cdist/conf/type/__systemd_service/gencode-remote: ['/usr/lib/python3/dist-packages/cdist/conf/type/__systemd_service/gencode-remote']
 
 Error processing object '__systemd_service/pirack-slave.service'
 ================================================================
@@ -116,6 +117,7 @@ describe('cdist output', () => {
   });
 
   it('explains a failed host by its object and the last line of its stderr', () => {
+    // Without -p/-j (one host) there is no PID.
     const report = parseCdistOutput(`INFO: 10.213.0.11: Finished successful run in 1 seconds\n${FAILED}`);
     expect([...report.failedHosts]).toEqual(['10.213.0.12', '10.213.0.13']);
     expect(report.errors.get('10.213.0.12')).toBe("__systemd_service/pirack-slave.service: systemd or service 'pirack-slave.service' does not exist!");
