@@ -9,18 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labStatus } from '../../src/lab/index.ts';
+import { acquireLabLock, type LabLock } from '../../src/lab/owner-lock.ts';
 import { runBench } from '../../bench/run.ts';
 
 const isRoot = process.getuid?.() === 0;
 let logDir: string | undefined;
+let lock: LabLock | undefined;
 
 afterAll(async () => {
+  lock?.release();
   if (logDir) await rm(logDir, { recursive: true, force: true });
 });
 
 // The virtual rack needs root (network namespaces, systemd-nspawn); elsewhere there is nothing to run on.
 describe.skipIf(!isRoot)('bench smoke: no-op verify on a 2-Pi lab', () => {
   it('runs PiRack, the OpenSSH baseline, Ansible and cdist, each producing positive figures', async () => {
+    // Like every e2e file, the smoke holds the lab lock, so no other file tears the lab down
+    // under it; the other files then wait for the lock and do not use the lab meanwhile.
+    lock = await acquireLabLock({ timeoutMs: 20 * 60_000, onWait: (pid) => process.stderr.write(`[bench smoke] waiting for the virtual rack held by PID ${pid}\n`) });
     const wasUp = (await labStatus()).up;
     logDir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
     const lines: string[] = [];
@@ -38,6 +44,7 @@ describe.skipIf(!isRoot)('bench smoke: no-op verify on a 2-Pi lab', () => {
       signal: new AbortController().signal,
       progress: (line) => lines.push(line),
       maxLabWaitMs: 10 * 60_000,
+      othersUsingLab: async () => [],
     });
     const noop = results.scenarios.find((s) => s.id === 'noop');
     expect(noop, lines.join('\n')).toBeDefined();
@@ -58,5 +65,6 @@ describe.skipIf(!isRoot)('bench smoke: no-op verify on a 2-Pi lab', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     // The bench tears down a lab it booted, and leaves one that was already up.
     expect((await labStatus()).up).toBe(wasUp);
-  }, 900_000);
+    // Up to 20 minutes waiting for the lock on a shared machine, then the run itself.
+  }, 35 * 60_000);
 });
