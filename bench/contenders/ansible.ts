@@ -35,12 +35,12 @@ function stateKey(node: NodeSpec): string {
  * One variable set for the whole group keeps the playbook as a person would write it; a rack
  * whose Pis differ would need host_vars, which the bench does not generate.
  */
-export function assertUniform(nodes: readonly NodeSpec[]): NodeSpec {
+export function assertUniform(nodes: readonly NodeSpec[], contender = 'Ansible'): NodeSpec {
   const first = nodes[0];
   if (!first) throw new Error('the rack has no Pis');
   const key = stateKey(first);
   const odd = nodes.find((n) => stateKey(n) !== key);
-  if (odd) throw new Error(`pi ${odd.id} is declared differently from pi ${first.id}: the Ansible contender needs every Pi alike`);
+  if (odd) throw new Error(`pi ${odd.id} is declared differently from pi ${first.id}: the ${contender} contender needs every Pi alike`);
   return first;
 }
 

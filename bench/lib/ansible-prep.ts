@@ -1,5 +1,6 @@
 /**
- * What Ansible's apt module needs of a lab Pi, done before any timed run for all contenders alike.
+ * What Ansible's apt module (and cdist's apt types) need of a lab Pi, done before any timed run for
+ * all contenders alike.
  *
  * 1. python3-apt on the managed host. The lab's image (a Raspberry Pi OS
  * Lite stand-in) lacks it and its apt repository does not carry it, so before any timed run the
@@ -35,7 +36,13 @@ export async function downloadDebs(run: RunProcess, dir: string): Promise<string
   return (await readdir(dir)).filter((f) => f.endsWith('.deb')).map((f) => join(dir, f));
 }
 
-export const AGE_EMPTY_LISTS = "ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || touch -d '2 days ago' /var/lib/apt/lists";
+/**
+ * cdist's __package_update_index judges the same staleness by /var/cache/apt/pkgcache.bin, which
+ * the image may carry from its build: it is dated back with the lists, so neither tool skips the
+ * first update on a Pi that has no package lists at all.
+ */
+export const AGE_EMPTY_LISTS = "ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || { touch -d '2 days ago' /var/lib/apt/lists; "
+  + "[ ! -f /var/cache/apt/pkgcache.bin ] || touch -d '2 days ago' /var/cache/apt/pkgcache.bin; }";
 
 /** Both preparations on every Pi of `pis`; returns the ids python3-apt was installed on. */
 export async function prepareForAnsible(lab: LabPort, pis: readonly number[], run: RunProcess, workDir: string): Promise<number[]> {

@@ -24,6 +24,7 @@ export function latestSection(results: BenchResults): string {
       `kernel ${m.kernel}`,
       `Node.js ${m.node}`,
       m.ansible,
+      ...(m.cdist ? [m.cdist] : []),
       m.openssh,
     ].join('; ') + '.',
     '',

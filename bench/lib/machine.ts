@@ -14,6 +14,8 @@ export interface MachineInfo {
   readonly os: string;
   readonly node: string;
   readonly ansible: string;
+  /** Absent in results measured before cdist was a contender. */
+  readonly cdist?: string;
   readonly openssh: string;
   readonly date: string;
 }
@@ -71,6 +73,7 @@ export function machineInfo(probe: MachineProbe = hostProbe): MachineInfo {
     os: osNameOf(probe.readFile('/etc/os-release')),
     node: probe.nodeVersion,
     ansible: firstLine(probe.run('ansible-playbook', ['--version'])),
+    cdist: firstLine(probe.run('cdist', ['--version'])),
     openssh: firstLine(probe.run('ssh', ['-V'])),
     date: probe.now().toISOString(),
   };

@@ -7,7 +7,7 @@ import type { TargetCheck } from './targets.ts';
 import type { MachineInfo } from './machine.ts';
 
 export type ScenarioId = 'noop' | 'converge' | 'drift' | 'rest' | 'scale';
-export type ContenderId = 'pirack' | 'ansible' | 'baseline';
+export type ContenderId = 'pirack' | 'ansible' | 'cdist' | 'baseline';
 
 export const SCENARIO_IDS: readonly ScenarioId[] = ['noop', 'converge', 'drift', 'rest', 'scale'];
 

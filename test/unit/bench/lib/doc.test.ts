@@ -4,7 +4,7 @@ import type { BenchResults } from '../../../../bench/lib/results.ts';
 import { summarize } from '../../../../bench/lib/stats.ts';
 
 const results: BenchResults = {
-  machine: { cpuModel: 'Test CPU', cores: 2, memoryMB: 24_576, kernel: '6.1.0', os: 'Debian 12', node: 'v20.1.0', ansible: 'ansible-playbook [core 2.14.18]', openssh: 'OpenSSH_9.2p1', date: '2025-01-01T00:00:00Z' },
+  machine: { cpuModel: 'Test CPU', cores: 2, memoryMB: 24_576, kernel: '6.1.0', os: 'Debian 12', node: 'v20.1.0', ansible: 'ansible-playbook [core 2.14.18]', cdist: 'cdist 7.0.0', openssh: 'OpenSSH_9.2p1', date: '2025-01-01T00:00:00Z' },
   startedAt: '2025-01-01T00:00:00.000Z',
   finishedAt: '2025-01-01T00:30:00.000Z',
   options: { pis: 48, runs: 3, only: ['scale'] },
@@ -19,6 +19,7 @@ describe('latest section', () => {
     expect(text).toContain('4 × 12 Pis');
     expect(text).toContain('| 5. Scale | pass | 20 ms |');
     expect(text).toContain('Test CPU, 2 cores; 24 GB RAM; Debian 12');
+    expect(text).toContain('ansible-playbook [core 2.14.18]; cdist 7.0.0; OpenSSH_9.2p1');
     expect(text).toContain('- Scale: synthetic');
   });
 

@@ -19,7 +19,7 @@ describe('machine info parsing', () => {
   it('assembles everything from the injected probe', () => {
     const probe: MachineProbe = {
       readFile: (p) => (p === '/proc/cpuinfo' ? 'model name : Test CPU\n' : 'PRETTY_NAME="TestOS 1"\n'),
-      run: (file) => (file === 'ssh' ? 'OpenSSH_9.2p1 Debian\n' : 'ansible-playbook [core 2.14.18]\n'),
+      run: (file) => ({ ssh: 'OpenSSH_9.2p1 Debian\n', cdist: 'cdist 7.0.0\n' } as Record<string, string>)[file] ?? 'ansible-playbook [core 2.14.18]\n',
       cores: () => 2,
       totalMem: () => 2 * 1024 * 1024 * 1024,
       release: () => '6.1.0-test',
@@ -28,7 +28,7 @@ describe('machine info parsing', () => {
     };
     expect(machineInfo(probe)).toEqual({
       cpuModel: 'Test CPU', cores: 2, memoryMB: 2048, kernel: '6.1.0-test', os: 'TestOS 1', node: 'v20.0.0',
-      ansible: 'ansible-playbook [core 2.14.18]', openssh: 'OpenSSH_9.2p1 Debian', date: '2025-01-02T03:04:05.000Z',
+      ansible: 'ansible-playbook [core 2.14.18]', cdist: 'cdist 7.0.0', openssh: 'OpenSSH_9.2p1 Debian', date: '2025-01-02T03:04:05.000Z',
     });
   });
 });
