@@ -27,6 +27,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The package as a user installs it: `npm run package`, then `npm install -g` of the
+          // tarball offline into a temp prefix, then the installed `pirack` (about a minute).
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 240_000,
+        },
+      },
+      {
+        test: {
           name: 'ui',
           include: ['test/ui/**/*.test.ts'],
           globalSetup: ['test/setup/machine.ts'],

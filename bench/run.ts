@@ -24,6 +24,7 @@ import type { ScenarioEnv } from './scenarios/env.ts';
 import { noopScenario } from './scenarios/noop.ts';
 import { restScenario } from './scenarios/rest.ts';
 import { SCALE_DEFAULTS, scaleScenario } from './scenarios/scale.ts';
+import { startupScenario } from './scenarios/startup.ts';
 
 export interface BenchOptions {
   readonly pis: number;
@@ -54,7 +55,10 @@ export interface BenchOptions {
 }
 
 /** Order of execution: no lab first, then the converged-rack scenarios, converge last. */
-export const EXECUTION_ORDER: readonly ScenarioId[] = ['scale', 'noop', 'drift', 'rest', 'converge'];
+export const EXECUTION_ORDER: readonly ScenarioId[] = ['scale', 'startup', 'noop', 'drift', 'rest', 'converge'];
+
+/** Scenarios that need no virtual rack. */
+const NO_LAB: ReadonlySet<ScenarioId> = new Set(['scale', 'startup']);
 
 /** Stacks of at most 12 Pis (the original rack's shape: 4 × 12 = 48). */
 export function labShape(pis: number): LabNeed {
@@ -106,7 +110,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       results.set(id, failed(id, (err as Error).message, pis, performance.now() - t0));
     }
     let r = results.get(id)!;
-    if (r.status === 'failed' && id !== 'scale' && (await session.disturbed().catch(() => false))) {
+    if (r.status === 'failed' && !NO_LAB.has(id) && (await session.disturbed().catch(() => false))) {
       r = { ...r, reason: `${r.reason ?? ''} — the lab was taken down or re-created by another process meanwhile (someone else's tests?); rerun when the lab is free` };
       results.set(id, r);
     }
@@ -115,7 +119,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   let labInfo: BenchResults['lab'];
   try {
     await guard('scale', options.scaleNodes, () => scaleScenario({ ...SCALE_DEFAULTS, nodes: options.scaleNodes }));
-    const needsLab = EXECUTION_ORDER.some((id) => id !== 'scale' && wanted.has(id));
+    await guard('startup', 3, () => startupScenario({ runs: options.runs, restSeconds: Math.min(options.restSeconds, 30), tmp, run, progress: say, sleep, signal: options.signal }));
+    const needsLab = EXECUTION_ORDER.some((id) => !NO_LAB.has(id) && wanted.has(id));
     if (needsLab && !options.signal.aborted) {
       let env: ScenarioEnv | undefined;
       try {
@@ -134,7 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         };
         env = await makeEnv();
       } catch (err) {
-        for (const id of EXECUTION_ORDER) if (id !== 'scale' && wanted.has(id)) results.set(id, failed(id, `no lab: ${(err as Error).message}`, options.pis, 0));
+        for (const id of EXECUTION_ORDER) if (!NO_LAB.has(id) && wanted.has(id)) results.set(id, failed(id, `no lab: ${(err as Error).message}`, options.pis, 0));
       }
       if (env) {
         const e = env;

@@ -6,10 +6,10 @@ import type { Summary } from './stats.ts';
 import type { TargetCheck } from './targets.ts';
 import type { MachineInfo } from './machine.ts';
 
-export type ScenarioId = 'noop' | 'converge' | 'drift' | 'rest' | 'scale';
+export type ScenarioId = 'noop' | 'converge' | 'drift' | 'rest' | 'scale' | 'startup';
 export type ContenderId = 'pirack' | 'ansible' | 'cdist' | 'baseline';
 
-export const SCENARIO_IDS: readonly ScenarioId[] = ['noop', 'converge', 'drift', 'rest', 'scale'];
+export const SCENARIO_IDS: readonly ScenarioId[] = ['noop', 'converge', 'drift', 'rest', 'scale', 'startup'];
 
 export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   noop: '1. No-op verify of a converged rack',
@@ -17,6 +17,7 @@ export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   drift: '3. Drift detect-to-repair',
   rest: '4. Daemon at rest',
   scale: '5. Scale without SSH (synthetic)',
+  startup: '6. Start-up and memory: dist/ against tsx',
 };
 
 /** One line of the table: a measured figure, or a figure computed from measured ones. */

@@ -1,34 +1,91 @@
 /**
  * The `pirack` command line. The only place that decides exit codes: library code returns values
  * or throws PiRackError, and this turns them into a message that says what to do.
+ *
+ * Commands load lazily: a run imports only the module of the command it names, so `pirack
+ * validate` never loads the lab, fastify or ssh2. The top-level help lists every command from
+ * commands.json, which `npm run build` writes into dist/ beside this module (commandManifest());
+ * a run from the sources, which has none, loads every command to list them.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isPiRackError } from '../errors.ts';
-import { applyCommand } from './commands/apply.ts';
-import { benchCommand } from './commands/bench.ts';
-import { daemonCommand } from './commands/daemon.ts';
-import { demoCommand } from './commands/demo.ts';
-import { hostkeyCommand } from './commands/hostkey.ts';
-import { enlistCommand } from './commands/enlist.ts';
-import { importCommand } from './commands/import.ts';
-import { labCommand } from '../lab/cli.ts';
-import { powerCommand } from './commands/power.ts';
-import { planCommand } from './commands/plan.ts';
-import { safetyNetCommand } from './commands/safety-net.ts';
-import { statusCommand } from './commands/status.ts';
-import { validateCommand } from './commands/validate.ts';
 
-export function buildProgram(): Command {
+/** Every command, in the order of the help, and how to load it. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  validate: async () => (await import('./commands/validate.ts')).validateCommand(),
+  plan: async () => (await import('./commands/plan.ts')).planCommand(),
+  apply: async () => (await import('./commands/apply.ts')).applyCommand(),
+  daemon: async () => (await import('./commands/daemon.ts')).daemonCommand(),
+  status: async () => (await import('./commands/status.ts')).statusCommand(),
+  import: async () => (await import('./commands/import.ts')).importCommand(),
+  hostkey: async () => (await import('./commands/hostkey.ts')).hostkeyCommand(),
+  power: async () => (await import('./commands/power.ts')).powerCommand(),
+  enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
+  lab: async () => (await import('../lab/cli.ts')).labCommand(),
+  demo: async () => (await import('./commands/demo.ts')).demoCommand(),
+  bench: async () => (await import('./commands/bench.ts')).benchCommand(),
+  'safety-net': async () => (await import('./commands/safety-net.ts')).safetyNetCommand(),
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** A command as the top-level help lists it. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly term: string;
+  readonly description: string;
+}
+
+/** Written by `npm run build`; absent in src/. */
+export const COMMAND_MANIFEST = fileURLToPath(new URL('./commands.json', import.meta.url));
+
+/** The command a command line runs (`pirack help X` included), if it names one. */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
+}
+
+/** Loads every command and describes it as the help would: what the build stores. */
+export async function commandManifest(): Promise<CommandEntry[]> {
+  const program = await buildProgram(COMMAND_NAMES);
+  const help = program.createHelp();
+  return program.commands.map((c) => ({ name: c.name(), term: help.subcommandTerm(c), description: help.subcommandDescription(c) }));
+}
+
+function readManifest(): Map<string, CommandEntry> | undefined {
+  if (!existsSync(COMMAND_MANIFEST)) return undefined;
+  const entries = JSON.parse(readFileSync(COMMAND_MANIFEST, 'utf8')) as CommandEntry[];
+  return new Map(entries.map((e) => [e.name, e]));
+}
+
+/**
+ * The program with the named commands loaded; the others are listed from the manifest, or all
+ * loaded when there is none.
+ */
+export async function buildProgram(load: readonly string[]): Promise<Command> {
   const program = new Command('pirack')
     .description('Keep a rack of Raspberry Pis equal to rack.yaml: stacks powered, Pis enlisted, keys, packages, files and services in place.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [
-    validateCommand(), planCommand(), applyCommand(), daemonCommand(), statusCommand(),
-    importCommand(), hostkeyCommand(), powerCommand(), enlistCommand(), labCommand(), demoCommand(), benchCommand(), safetyNetCommand(),
-  ];
-  for (const command of commands) program.addCommand(command);
+  const manifest = readManifest();
+  const listed = new Map<Command, CommandEntry>();
+  for (const name of COMMAND_NAMES) {
+    const entry = manifest?.get(name);
+    if (entry && !load.includes(name)) {
+      const placeholder = new Command(name).description(entry.description);
+      listed.set(placeholder, entry);
+      program.addCommand(placeholder);
+    } else {
+      program.addCommand(await COMMANDS[name]!());
+    }
+  }
+  program.configureHelp({
+    subcommandTerm: (c) => listed.get(c)?.term ?? Help.prototype.subcommandTerm.call(program.createHelp(), c),
+  });
   // Subcommands inherit exitOverride only when set on each.
   const override = (c: Command): void => {
     c.exitOverride();
@@ -40,8 +97,9 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const named = commandNamed(argv);
+    const program = await buildProgram(named === undefined ? [] : [named]);
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -2,16 +2,12 @@
  * rack.yaml's JSON Schema, compiled once, and its errors phrased for people. `x-expect` in the
  * schema says what a value must look like; messages name the path and the offending value.
  */
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import rackSchema from '../../schemas/rack.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
 import type { UnplacedProblem } from './problem.ts';
 import { fromPointer, humanPath } from './problem.ts';
+import { loadRackValidator } from './rack-validator.ts';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
-ajv.addVocabulary(['x-expect']);
-addFormatsModule.default(ajv, ['ipv4']);
-const validate = ajv.compile(rackSchema);
+const validate = loadRackValidator();
 
 /** Checks the document against the schema; an empty list means it has the right shape. */
 export function checkSchema(data: unknown): UnplacedProblem[] {

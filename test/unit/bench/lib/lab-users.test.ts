@@ -7,11 +7,14 @@ describe('isLabUser', () => {
     expect(isLabUser('node node_modules/vitest/vitest.mjs run test/e2e/daemon.test.ts')).toBe(true);
     expect(isLabUser('node src/cli/pirack.mjs daemon --rack /var/lib/pirack-lab/rack.yaml')).toBe(true);
     expect(isLabUser('node src/cli/pirack.mjs lab up --stacks 2')).toBe(true);
+    expect(isLabUser('node /usr/lib/node_modules/pirack/bin/pirack.mjs daemon')).toBe(true);
+    expect(isLabUser('node dist/src/cli/bin.js lab up')).toBe(true);
   });
 
   it('ignores unit test runs and unrelated commands', () => {
     expect(isLabUser('node node_modules/.bin/vitest run --project unit')).toBe(false);
     expect(isLabUser('node src/cli/pirack.mjs validate rack.yaml')).toBe(false);
+    expect(isLabUser('node dist/src/cli/bin.js validate --rack rack.yaml')).toBe(false);
     expect(isLabUser('/usr/sbin/sshd -D')).toBe(false);
   });
 });

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The compiled entry, dist/src/cli/bin.js: what an installed `pirack` runs (see bin/pirack.mjs).
+// src/cli/pirack.mjs is its twin for the sources, through tsx.
+import { main } from './main.ts';
+
+process.exitCode = await main(process.argv);
