@@ -124,6 +124,8 @@ function toProblem(e: ErrorObject): UnplacedProblem {
       const range = expect ?? `${e.keyword === 'minimum' || e.keyword === 'exclusiveMinimum' ? 'at least' : 'at most'} ${String(params['limit'])}`;
       return { segments, message: `${where} ${show(e.data)} is out of range: it must be ${range}`, hint: `Use a value ${range.replace(/^an? /, '')}.` };
     }
+    case 'maxLength':
+      return { segments, message: `${where} is too long: at most ${String(params['limit'])} characters${expect ? ` (${expect})` : ''}`, hint: 'Shorten it.' };
     case 'minItems':
     case 'maxItems': {
       const wanted = expect ?? `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params['limit'])} items`;
