@@ -10,10 +10,11 @@ import type { RackSpec } from '../model/desired.ts';
 import { pirackError } from '../errors.ts';
 import type { Problem, UnplacedProblem } from './problem.ts';
 import { formatProblem } from './problem.ts';
-import { byPosition, PositionIndex } from './positions.ts';
+import { byPosition, PositionIndex, positionTable, type PositionTable } from './positions.ts';
 import { flowTooDeep, MAX_DEPTH, valueTooDeep } from './depth.ts';
 import { confinedReader, maxRackBytes, readRegularFile, ReadRefusedError } from './read-limited.ts';
-import { checkSchema } from './schema.ts';
+import { checkSchemaBounded } from './schema.ts';
+import { duplicateKeys } from './duplicate-keys.ts';
 import { checkSemantics } from './semantic.ts';
 import { resolveRack } from './resolve.ts';
 import { deepFreeze } from './freeze.ts';
@@ -52,6 +53,8 @@ export type RackLoadResult =
 
 /** More than this many problems are summed up in one line: a person fixes the first ones first. */
 export const MAX_PROBLEMS = 100;
+/** Schema errors turned into sentences; beyond this they are only counted (50,000 unknown keys). */
+const SCHEMA_ERRORS_PHRASED = 1000;
 
 /** The default public key reader: a missing file is "no key", other errors propagate. */
 export function readPublicKeyFile(path: string): string | undefined {
@@ -63,16 +66,22 @@ export function readPublicKeyFile(path: string): string | undefined {
   }
 }
 
-const whole = (message: string, hint: string, line = 1, column = 1): RackLoadResult => ({ ok: false, problems: [{ path: '', line, column, message, hint }], warnings: [] });
+/** What judging the text alone found: the document's data and where each node is, or problems. */
+export type RackAnalysis =
+  | { readonly ok: true; readonly data: RawRack; readonly positions: PositionTable }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+const whole = (message: string, hint: string, line = 1, column = 1): RackAnalysis => ({ ok: false, problems: [{ path: '', line, column, message, hint }] });
 
 /**
- * Judges one rack.yaml text. Bounded: the size is checked first, nesting before the YAML is
- * composed, and problems are placed through one index of the document, so the worst case of a
- * file within the size limit stays well under a second (test/fuzz/loader.test.ts) and no input
- * ends in a crash or "Maximum call stack size exceeded".
+ * Judges one rack.yaml text without touching anything else: size, nesting, YAML syntax, schema
+ * and the semantic rules. Pure, and bounded: the size is checked first, nesting before the YAML is
+ * composed, problems are placed through one index of the document, and at most a few hundred are
+ * phrased. Its result is plain data, so the daemon runs it in a worker with time and memory
+ * limits (src/config/analyse-in-worker.ts): yaml's parser alone needs seconds for some files
+ * within the size limit, and that must never stall the daemon's loop.
  */
-export function parseRack(text: string, options: ParseRackOptions): RackLoadResult {
-  const maxBytes = options.maxBytes ?? maxRackBytes();
+export function analyseRack(text: string, maxBytes: number = maxRackBytes()): RackAnalysis {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     return whole(`the file is ${bytes} bytes, over the limit of ${maxBytes} bytes`, 'A rack.yaml is a few KiB; check that the right file was committed, or raise the limit on the master (PIRACK_MAX_RACK_BYTES).');
@@ -86,12 +95,18 @@ export function parseRack(text: string, options: ParseRackOptions): RackLoadResu
   let doc: ReturnType<typeof parseDocument>;
   let data: unknown;
   try {
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
     const syntax: Problem[] = doc.errors.map((e) => {
       const pos = lc.linePos(e.pos[0]);
       return { path: '', line: pos.line, column: pos.col, message: e.message.split('\n')[0] ?? e.message, hint: hintForYamlError(e.code) };
     });
-    if (syntax.length > 0) return { ok: false, problems: capped(syntax), warnings: [] };
+    if (syntax.length === 0) {
+      for (const { key, offset } of duplicateKeys(doc)) {
+        const pos = lc.linePos(offset);
+        syntax.push({ path: '', line: pos.line, column: pos.col, message: `Map keys must be unique: ${JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key)} appears twice`, hint: hintForYamlError('DUPLICATE_KEY') });
+      }
+    }
+    if (syntax.length > 0) return { ok: false, problems: capped(syntax) };
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
     const message = err instanceof RangeError ? `the YAML nests too deeply to read (${err.message})` : (err as Error).message;
@@ -100,21 +115,32 @@ export function parseRack(text: string, options: ParseRackOptions): RackLoadResu
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return whole('the file is not a YAML mapping of rack settings', 'Start from docs/rack-format.md or run `pirack import`.');
   }
+  const positions = positionTable(doc, lc);
+  const index = new PositionIndex(positions);
   const tooDeep = valueTooDeep(data);
   if (tooDeep !== undefined) {
-    const pos = new PositionIndex(doc, lc).locate(tooDeep);
+    const pos = index.locate(tooDeep);
     return whole(`the document nests deeper than ${MAX_DEPTH} levels`, 'rack.yaml needs a handful of levels; check the indentation.', pos.line, pos.column);
   }
+  const schema = checkSchemaBounded(data, SCHEMA_ERRORS_PHRASED);
+  const unplaced: UnplacedProblem[] = [...schema.problems, ...checkSemantics(data as RawRack)];
+  if (unplaced.length > 0) return { ok: false, problems: placeAll(index, unplaced, schema.omitted) };
+  return { ok: true, data: data as RawRack, positions };
+}
 
-  const unplaced: UnplacedProblem[] = [...checkSchema(data), ...checkSemantics(data as RawRack)];
-  let index: PositionIndex | undefined;
-  const placeAll = (list: readonly UnplacedProblem[]) => {
-    index ??= new PositionIndex(doc, lc);
-    return capped(dedupe(list.map((p) => index!.place(p))).sort(byPosition));
-  };
-  if (unplaced.length > 0) return { ok: false, problems: placeAll(unplaced), warnings: [] };
+function placeAll(index: PositionIndex, list: readonly UnplacedProblem[], omitted = 0): Problem[] {
+  return capped(dedupe(list.map((p) => index.place(p))).sort(byPosition), omitted);
+}
 
-  const resolved = resolveRack(data as RawRack, {
+/**
+ * The second half of judging: reads what the document refers to (`source:` files, the daemon's
+ * key) and builds the frozen RackSpec.
+ */
+export function resolveAnalysed(analysis: RackAnalysis, text: string, options: ParseRackOptions): RackLoadResult {
+  if (!analysis.ok) return { ok: false, problems: analysis.problems, warnings: [] };
+  const index = new PositionIndex(analysis.positions);
+  const maxBytes = options.maxBytes ?? maxRackBytes();
+  const resolved = resolveRack(analysis.data, {
     baseDir: options.baseDir,
     sourcePath: options.sourcePath,
     revision: options.revision ?? contentRevision(text),
@@ -123,9 +149,14 @@ export function parseRack(text: string, options: ParseRackOptions): RackLoadResu
     requireKey: options.requireKey ?? true,
     ...(options.resolveBuiltin ? { resolveBuiltin: options.resolveBuiltin } : {}),
   });
-  const warnings = placeAll(resolved.warnings);
-  if (!resolved.rack || resolved.problems.length > 0) return { ok: false, problems: placeAll(resolved.problems), warnings };
+  const warnings = placeAll(index, resolved.warnings);
+  if (!resolved.rack || resolved.problems.length > 0) return { ok: false, problems: placeAll(index, resolved.problems), warnings };
   return { ok: true, rack: deepFreeze(resolved.rack), warnings };
+}
+
+/** Judges one rack.yaml text in this thread: analyseRack, then resolveAnalysed. */
+export function parseRack(text: string, options: ParseRackOptions): RackLoadResult {
+  return resolveAnalysed(analyseRack(text, options.maxBytes), text, options);
 }
 
 function positionOf(text: string, offset: number): { line: number; column: number } {
@@ -134,13 +165,14 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** The first MAX_PROBLEMS, then one line saying how many more. */
-function capped(problems: Problem[]): Problem[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  const last = problems[MAX_PROBLEMS - 1]!;
+/** The first MAX_PROBLEMS, then one line saying how many more (`omitted` were never phrased). */
+function capped(problems: Problem[], omitted = 0): Problem[] {
+  if (problems.length <= MAX_PROBLEMS && omitted === 0) return problems;
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  const last = shown[shown.length - 1];
   return [
-    ...problems.slice(0, MAX_PROBLEMS),
-    { path: '', line: last.line, column: last.column, message: `and ${problems.length - MAX_PROBLEMS} more problem(s) not shown`, hint: 'Fix the ones above first.' },
+    ...shown,
+    { path: '', line: last?.line ?? 1, column: last?.column ?? 1, message: `and ${problems.length - shown.length + omitted} more problem(s) not shown`, hint: 'Fix the ones above first.' },
   ];
 }
 

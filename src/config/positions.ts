@@ -10,7 +10,7 @@ import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type N
 import type { Problem, UnplacedProblem } from './problem.ts';
 import { toPointer } from './problem.ts';
 
-interface Position {
+export interface Position {
   readonly line: number;
   readonly column: number;
 }
@@ -18,8 +18,8 @@ interface Position {
 type Range = readonly [number, number, number];
 
 interface Entry {
-  readonly key?: Range;
-  readonly value?: Range;
+  readonly key?: Position;
+  readonly value?: Position;
 }
 
 function scalarKey(key: unknown): string | undefined {
@@ -31,49 +31,64 @@ function escape(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** Where every node of the document was written; built once per document. */
-export class PositionIndex {
-  private readonly entries = new Map<string, Entry>();
-  private readonly root: Range | undefined;
+/** Where every node was written, by JSON pointer: plain data, so a worker can hand it over. */
+export interface PositionTable {
+  readonly root?: Position;
+  readonly entries: Map<string, { readonly key?: Position; readonly value?: Position }>;
+}
 
-  constructor(doc: Document, private readonly lc: LineCounter) {
-    this.root = doc.contents?.range ?? undefined;
-    const stack: { node: Node | null | undefined; pointer: string }[] = [{ node: doc.contents, pointer: '' }];
-    while (stack.length > 0) {
-      const { node, pointer } = stack.pop()!;
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (!isPair(pair)) continue;
-          const name = scalarKey(pair.key);
-          if (name === undefined) continue;
-          const keyNode = pair.key as Node | null;
-          const valueNode = pair.value as Node | null;
-          const child = `${pointer}/${escape(name)}`;
-          // The first of duplicate keys wins, as the old per-problem walk found it first.
-          if (!this.entries.has(child)) this.entries.set(child, { ...(keyNode?.range ? { key: keyNode.range } : {}), ...(valueNode?.range ? { value: valueNode.range } : {}) });
-          stack.push({ node: valueNode, pointer: child });
-        }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => {
-          const child = `${pointer}/${i}`;
-          const range = (item as Node | null)?.range;
-          this.entries.set(child, range ? { value: range } : {});
-          stack.push({ node: item as Node | null, pointer: child });
-        });
+/** Walks the document once (iteratively: no recursion) into a PositionTable. */
+export function positionTable(doc: Document, lc: LineCounter): PositionTable {
+  const at = (range: Range | null | undefined): Position | undefined => {
+    if (!range) return undefined;
+    const pos = lc.linePos(range[0]);
+    return { line: pos.line, column: pos.col };
+  };
+  const entries = new Map<string, Entry>();
+  const stack: { node: Node | null | undefined; pointer: string }[] = [{ node: doc.contents, pointer: '' }];
+  while (stack.length > 0) {
+    const { node, pointer } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const name = scalarKey(pair.key);
+        if (name === undefined) continue;
+        const keyNode = pair.key as Node | null;
+        const valueNode = pair.value as Node | null;
+        const child = `${pointer}/${escape(name)}`;
+        const key = at(keyNode?.range);
+        const value = at(valueNode?.range);
+        // The first of duplicate keys wins, as the old per-problem walk found it first.
+        if (!entries.has(child)) entries.set(child, { ...(key ? { key } : {}), ...(value ? { value } : {}) });
+        stack.push({ node: valueNode, pointer: child });
       }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = `${pointer}/${i}`;
+        const value = at((item as Node | null)?.range);
+        entries.set(child, value ? { value } : {});
+        stack.push({ node: item as Node | null, pointer: child });
+      });
     }
   }
+  const root = at(doc.contents?.range);
+  return { ...(root ? { root } : {}), entries };
+}
+
+/** Places problems through a PositionTable: a few map lookups each. */
+export class PositionIndex {
+  constructor(private readonly table: PositionTable) {}
 
   /**
    * The node at `segments`; when a segment is missing (a required key), the deepest node that
    * exists, which is where the user has to add it.
    */
   locate(segments: readonly (string | number)[], atKey = false): Position {
-    let best = this.root;
+    let best = this.table.root;
     let pointer = '';
     for (let i = 0; i < segments.length; i++) {
       pointer += `/${escape(String(segments[i]))}`;
-      const entry = this.entries.get(pointer);
+      const entry = this.table.entries.get(pointer);
       if (!entry) break;
       const last = i === segments.length - 1;
       if ((last && atKey) || !entry.value) {
@@ -82,9 +97,7 @@ export class PositionIndex {
       }
       if (!(last && atKey)) best = entry.value;
     }
-    if (!best) return { line: 1, column: 1 };
-    const pos = this.lc.linePos(best[0]);
-    return { line: pos.line, column: pos.col };
+    return best ?? { line: 1, column: 1 };
   }
 
   place(p: UnplacedProblem): Problem {

@@ -15,8 +15,14 @@ const validate = ajv.compile(rackSchema);
 
 /** Checks the document against the schema; an empty list means it has the right shape. */
 export function checkSchema(data: unknown): UnplacedProblem[] {
-  if (validate(data)) return [];
-  return relevant(validate.errors ?? []).map(toProblem);
+  return checkSchemaBounded(data, Infinity).problems;
+}
+
+/** The same, phrasing at most `limit` errors and counting the rest as `omitted`. */
+export function checkSchemaBounded(data: unknown, limit: number): { problems: UnplacedProblem[]; omitted: number } {
+  if (validate(data)) return { problems: [], omitted: 0 };
+  const errors = relevant(validate.errors ?? []);
+  return { problems: errors.slice(0, limit).map(toProblem), omitted: Math.max(0, errors.length - limit) };
 }
 
 /**

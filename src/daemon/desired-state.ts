@@ -10,7 +10,8 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseRack } from '../config/load.ts';
+import { parseRack, resolveAnalysed, type RackLoadResult } from '../config/load.ts';
+import { analyseInWorker, type WorkerLimits } from '../config/analyse-in-worker.ts';
 import { formatProblem } from '../config/problem.ts';
 import { confinedReader } from '../config/read-limited.ts';
 import type { RackSpec } from '../model/desired.ts';
@@ -30,12 +31,13 @@ const CRASHED = 'crashed-revisions.json';
 /** Enough to outlast any crash loop; old entries go first. */
 const CRASHED_KEPT = 20;
 
-export function judgeRevision(rev: Revision, baseDir = dirname(rev.path)): Verdict {
-  if (rev.refused !== undefined) {
-    return { ok: false, errors: [formatProblem(rev.path, { path: '', line: 0, column: 0, message: rev.refused, hint: 'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).' })] };
-  }
+function refusedVerdict(rev: Revision & { refused: string }): Verdict {
+  return { ok: false, errors: [formatProblem(rev.path, { path: '', line: 0, column: 0, message: rev.refused, hint: 'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).' })] };
+}
+
+function toVerdict(rev: Revision, judge: () => RackLoadResult): Verdict {
   try {
-    const result = parseRack(rev.text, { sourcePath: rev.path, baseDir, resolveBuiltin, revision: rev.revision, ...(rev.readFile ? { readFile: rev.readFile } : {}) });
+    const result = judge();
     const warnings = result.warnings.map((p) => formatProblem(rev.path, p));
     if (result.ok) return { ok: true, rack: result.rack, warnings };
     return { ok: false, errors: result.problems.map((p) => formatProblem(rev.path, p)) };
@@ -43,6 +45,24 @@ export function judgeRevision(rev: Revision, baseDir = dirname(rev.path)): Verdi
     // parseRack reports problems as values; a throw is a bug, but still only this revision's problem.
     return { ok: false, errors: [formatProblem(rev.path, { path: '', line: 0, column: 0, message: `judging the revision failed: ${(err as Error).message}`, hint: 'This is a PiRack bug; please report it with the file. The last good revision stays in force.' })] };
   }
+}
+
+const optionsOf = (rev: Revision, baseDir: string) => ({ sourcePath: rev.path, baseDir, resolveBuiltin, revision: rev.revision, ...(rev.readFile ? { readFile: rev.readFile } : {}) });
+
+/** Judges in this thread (tests, tools); the daemon uses judgeRevisionGuarded. */
+export function judgeRevision(rev: Revision, baseDir = dirname(rev.path)): Verdict {
+  if (rev.refused !== undefined) return refusedVerdict(rev as Revision & { refused: string });
+  return toVerdict(rev, () => parseRack(rev.text, optionsOf(rev, baseDir)));
+}
+
+/**
+ * Judges with the text analysed in a worker (time and memory limits, src/config/analyse-in-worker.ts),
+ * then reads `source:` files through the revision's own reader here.
+ */
+export async function judgeRevisionOffThread(rev: Revision, limits: WorkerLimits = {}, baseDir = dirname(rev.path)): Promise<Verdict> {
+  if (rev.refused !== undefined) return refusedVerdict(rev as Revision & { refused: string });
+  const analysis = await analyseInWorker(rev.text, limits);
+  return toVerdict(rev, () => resolveAnalysed(analysis, rev.text, optionsOf(rev, baseDir)));
 }
 
 interface CrashRecord {
@@ -72,7 +92,7 @@ function crashError(rev: Revision, record: CrashRecord): string {
  * judgeRevision with the crash guard: a revision that was being judged when the daemon last
  * stopped is refused, and remembered in the state dir as such.
  */
-export async function judgeRevisionGuarded(stateDir: string, rev: Revision): Promise<Verdict> {
+export async function judgeRevisionGuarded(stateDir: string, rev: Revision, limits: WorkerLimits = {}): Promise<Verdict> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const crashedPath = join(stateDir, CRASHED);
   const judgingPath = join(stateDir, JUDGING);
@@ -89,7 +109,7 @@ export async function judgeRevisionGuarded(stateDir: string, rev: Revision): Pro
     return { ok: false, errors: [crashError(rev, known)] };
   }
   await writeFileAtomic(judgingPath, JSON.stringify({ revision: rev.revision, since: new Date().toISOString() }), { mode: 0o600 });
-  const verdict = judgeRevision(rev);
+  const verdict = await judgeRevisionOffThread(rev, limits);
   await rm(judgingPath, { force: true });
   return verdict;
 }
