@@ -53,6 +53,11 @@ export type RackLoadResult =
 
 /** More than this many problems are summed up in one line: a person fixes the first ones first. */
 export const MAX_PROBLEMS = 100;
+/**
+ * yaml's parser slows down steeply on long documents (50,000 short lines took several seconds
+ * here); a rack.yaml for a thousand Pis is a few thousand lines.
+ */
+export const MAX_LINES = 20_000;
 /** Schema errors turned into sentences; beyond this they are only counted (50,000 unknown keys). */
 const SCHEMA_ERRORS_PHRASED = 1000;
 
@@ -85,6 +90,10 @@ export function analyseRack(text: string, maxBytes: number = maxRackBytes()): Ra
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     return whole(`the file is ${bytes} bytes, over the limit of ${maxBytes} bytes`, 'A rack.yaml is a few KiB; check that the right file was committed, or raise the limit on the master (PIRACK_MAX_RACK_BYTES).');
+  }
+  const lines = lineCount(text);
+  if (lines > MAX_LINES) {
+    return whole(`the file has ${lines} lines, over the limit of ${MAX_LINES}`, 'A rack.yaml is a few hundred lines; move large file contents to `source:` files.', MAX_LINES + 1, 1);
   }
   const lc = new LineCounter();
   const deep = flowTooDeep(text);
@@ -157,6 +166,12 @@ export function resolveAnalysed(analysis: RackAnalysis, text: string, options: P
 /** Judges one rack.yaml text in this thread: analyseRack, then resolveAnalysed. */
 export function parseRack(text: string, options: ParseRackOptions): RackLoadResult {
   return resolveAnalysed(analyseRack(text, options.maxBytes), text, options);
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function positionOf(text: string, offset: number): { line: number; column: number } {

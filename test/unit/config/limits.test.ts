@@ -75,29 +75,34 @@ describe('size and nesting', () => {
       const index = new PositionIndex(positionTable(doc, lc));
       return Array.from({ length: 50_000 }, (_, i) => index.place({ segments: [`k${i}`], atKey: true, message: 'm', hint: 'h' }));
     });
-    expect(ms).toBeLessThan(1000);
+    // The walk per problem took 47 s; one pass is linear. Generous for a shared 2-core machine.
+    expect(ms).toBeLessThan(2500);
     expect(placed[0]!.line).toBe(placed[1]!.line - 1);
     expect(placed[49_999]!.line).toBeGreaterThan(50_000);
   });
 
-  it('50,000 unknown keys: the first hundred shown, the rest counted (the daemon judges it in a worker, bounded in time)', async () => {
+  it('refuses 50,000 unknown keys at once by the line limit', () => {
     const raw = baseRack() as unknown as Record<string, unknown>;
     for (let i = 0; i < 50_000; i++) raw[`k${i}`] = i;
     const text = stringify(raw);
-    const started = Date.now();
-    const analysis = await analyseInWorker(text, { timeoutMs: 30_000 });
-    expect(Date.now() - started).toBeLessThan(60_000);
-    expect(analysis.ok).toBe(false);
-    if (analysis.ok) return;
-    expect(analysis.problems).toHaveLength(MAX_PROBLEMS + 1);
-    expect(analysis.problems[0]!.message).toBe('the document has an unknown key "k0"');
-    expect(analysis.problems.at(-1)!.message).toBe('and 49900 more problem(s) not shown');
+    const { value, ms } = timed(() => parseRack(text, testOptions()));
+    expect(ms).toBeLessThan(1000);
+    expect(problems(value)).toEqual([expect.stringMatching(/^20001:1 the file has \d+ lines, over the limit of 20000$/)]);
+  });
+
+  it('2,000 unknown keys: the first hundred shown, the rest counted', () => {
+    const raw = baseRack() as unknown as Record<string, unknown>;
+    for (let i = 0; i < 2000; i++) raw[`k${i}`] = i;
+    const r = parseRack(stringify(raw), testOptions());
+    if (r.ok) throw new Error('expected problems');
+    expect(r.problems).toHaveLength(MAX_PROBLEMS + 1);
+    expect(r.problems[0]!.message).toBe('the document has an unknown key "k0"');
+    expect(r.problems.at(-1)!.message).toBe('and 1900 more problem(s) not shown');
   });
 
   it('a worker past its time limit is stopped and the revision gets a clear error', async () => {
-    const raw = baseRack() as unknown as Record<string, unknown>;
-    for (let i = 0; i < 50_000; i++) raw[`k${i}`] = i;
-    const analysis = await analyseInWorker(stringify(raw), { timeoutMs: 50 });
+    const flow = `{${Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}`).join(', ')}}`;
+    const analysis = await analyseInWorker(flow, { timeoutMs: 50 });
     expect(analysis).toEqual({ ok: false, problems: [expect.objectContaining({ message: 'judging the revision took longer than 50 ms and was stopped' })] });
   });
 });
