@@ -106,8 +106,9 @@ function toProblem(e: ErrorObject): UnplacedProblem {
       };
     }
     case 'oneOf': {
-      const data = (e.data ?? {}) as Record<string, unknown>;
-      const both = 'content' in data && 'source' in data;
+      // A file entry that is not a mapping at all also fails the oneOf: `in` needs an object.
+      const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
+      const both = Object.hasOwn(data, 'content') && Object.hasOwn(data, 'source');
       return both
         ? { segments, message: `${where} has both content and source`, hint: 'Keep exactly one: `content:` inline text or `source:` a file path or builtin:<name>.' }
         : { segments, message: `${where} has neither content nor source`, hint: 'Add `content:` (inline text) or `source:` (a path relative to rack.yaml, or builtin:<name>).' };
