@@ -10,6 +10,7 @@ import type { NodeController } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { atomicWriteScript } from '../src/remote/write-file.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
+import { ownValue } from '../src/model/lookup.ts';
 
 type FilesAction = Extract<NodeAction, { kind: 'file-write' | 'file-attrs' }>;
 
@@ -26,29 +27,30 @@ export const filesController: NodeController<'files', FilesAction> = {
     script(node) {
       if (node.files.length === 0) return ':';
       const paths = node.files.map((f) => shellQuote(f.path)).join(' ');
-      return `for f in ${paths}; do if [ -f "$f" ]; then echo "file $(stat -c '%a %U %G' -- "$f") $(sha256sum < "$f" | cut -d' ' -f1) $f"; else echo "missing $f"; fi; done`;
+      // printf, not echo: dash's echo would turn a backslash in a path into a control character.
+      return `for f in ${paths}; do if [ -f "$f" ]; then printf 'file %s %s %s\\n' "$(stat -c '%a %U %G' -- "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"; else printf 'missing %s\\n' "$f"; fi; done`;
     },
     parse(output, node): Record<string, FileFacts> {
-      const files: Record<string, FileFacts> = {};
+      const files = new Map<string, FileFacts>();
       for (const line of output.split('\n')) {
         const present = /^file (\d+) (\S+) (\S+) ([0-9a-f]{64}) (.+)$/.exec(line);
         if (present) {
           const [, mode, owner, group, sha256, path] = present;
-          files[path!] = { exists: true, mode: mode!, owner: owner!, group: group!, sha256: sha256! };
+          files.set(path!, { exists: true, mode: mode!, owner: owner!, group: group!, sha256: sha256! });
         } else if (line.startsWith('missing ')) {
-          files[line.slice(8)] = { exists: false };
+          files.set(line.slice(8), { exists: false });
         } else if (line.trim() !== '') {
           throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `files probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
         }
       }
-      return files;
+      return Object.fromEntries(files);
     },
   },
 
   plan(node, facts) {
     const actions: FilesAction[] = [];
     for (const file of node.files) {
-      const seen = facts.files[file.path];
+      const seen = ownValue(facts.files, file.path);
       if (!seen?.exists) {
         actions.push({ kind: 'file-write', node: node.id, path: file.path, sha256: file.sha256, reason: 'missing' });
       } else if (seen.sha256 !== file.sha256) {

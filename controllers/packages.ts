@@ -11,6 +11,7 @@ import type { PackageFacts, PackagesFacts } from '../src/model/observed.ts';
 import type { NodeController, NodeContext } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { shellCommand } from '../src/ssh/quote.ts';
+import { ownValue } from '../src/model/lookup.ts';
 
 type PackagesAction = Extract<NodeAction, { kind: 'pkg-install' | 'pkg-remove' | 'pkg-repair' }>;
 
@@ -46,7 +47,7 @@ export const packagesController: NodeController<'packages', PackagesAction> = {
       ].join('\n');
     },
     parse(output, node): PackagesFacts {
-      const byName: Record<string, PackageFacts> = {};
+      const byName = new Map<string, PackageFacts>();
       const audit: string[] = [];
       const reinstRequired: string[] = [];
       let listsMtime = 0;
@@ -56,7 +57,7 @@ export const packagesController: NodeController<'packages', PackagesAction> = {
           const match = /^pkg (\S+) ([a-z][a-zA-Z])(R?)\s*(\S*)/.exec(line);
           if (!match) throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
           const [, name, status, flag, version] = match;
-          byName[name!] = { status: status!, ...(version ? { version } : {}) };
+          byName.set(name!, { status: status!, ...(version ? { version } : {}) });
           if (flag === 'R') reinstRequired.push(name!);
         } else if (line.startsWith('lists')) {
           listsMtime = Number(line.slice(5).trim()) || 0;
@@ -66,7 +67,7 @@ export const packagesController: NodeController<'packages', PackagesAction> = {
           throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unexpected line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
         }
       }
-      return { byName, listsMtime, audit: audit.join('\n').trim(), reinstRequired };
+      return { byName: Object.fromEntries(byName), listsMtime, audit: audit.join('\n').trim(), reinstRequired };
     },
   },
 
@@ -76,8 +77,8 @@ export const packagesController: NodeController<'packages', PackagesAction> = {
     if (observed.reinstRequired.length > 0) return [];
     if (observed.audit !== '') return [{ kind: 'pkg-repair', node: node.id, audit: observed.audit }];
     const actions: PackagesAction[] = [];
-    const missing = node.packages.filter((p) => p.state === 'present' && !isInstalled(observed.byName[p.name])).map((p) => p.name);
-    const unwanted = node.packages.filter((p) => p.state === 'absent' && isPresentForRemoval(observed.byName[p.name])).map((p) => p.name);
+    const missing = node.packages.filter((p) => p.state === 'present' && !isInstalled(ownValue(observed.byName, p.name))).map((p) => p.name);
+    const unwanted = node.packages.filter((p) => p.state === 'absent' && isPresentForRemoval(ownValue(observed.byName, p.name))).map((p) => p.name);
     if (unwanted.length > 0) actions.push({ kind: 'pkg-remove', node: node.id, pkgs: unwanted });
     if (missing.length > 0) {
       const listsAgeMs = now - observed.listsMtime * 1000;

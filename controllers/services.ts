@@ -11,6 +11,7 @@ import type { ServiceFacts } from '../src/model/observed.ts';
 import type { NodeController } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
+import { ownValue } from '../src/model/lookup.ts';
 
 type ServicesAction = Extract<NodeAction, { kind: 'systemd-reload' | 'service-enable' | 'service-start' | 'service-restart' }>;
 
@@ -39,22 +40,22 @@ export const servicesController: NodeController<'services', ServicesAction> = {
         '  e=$(systemctl is-enabled -- "$u" 2>/dev/null); [ -n "$e" ] || e=not-found',
         '  a=$(systemctl is-active -- "$u" 2>/dev/null); [ -n "$a" ] || a=unknown',
         '  r=$(systemctl show -p NeedDaemonReload --value -- "$u" 2>/dev/null)',
-        '  echo "unit $u $e $a ${r:-no}"',
+        "  printf 'unit %s %s %s %s\\n' \"$u\" \"$e\" \"$a\" \"${r:-no}\"",
         'done',
       ].join('\n');
     },
     parse(output, node): Record<string, ServiceFacts> {
-      const services: Record<string, ServiceFacts> = {};
+      const services = new Map<string, ServiceFacts>();
       for (const line of output.split('\n')) {
         const match = /^unit (\S+) (\S+) (\S+) (\S+)$/.exec(line);
         if (match) {
           const [, unit, enabled, active, reload] = match;
-          services[unit!] = { enabled: enabled!, active: active!, needsReload: reload === 'yes' };
+          services.set(unit!, { enabled: enabled!, active: active!, needsReload: reload === 'yes' });
         } else if (line.trim() !== '') {
           throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `services probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
         }
       }
-      return services;
+      return Object.fromEntries(services);
     },
   },
 
@@ -62,11 +63,11 @@ export const servicesController: NodeController<'services', ServicesAction> = {
     const written = new Set(planned.filter((a) => a.kind === 'file-write').map((a) => (a as { path: string }).path));
     const actions: ServicesAction[] = [];
     const unitFileChanges = [...written].some(isUnitFile);
-    const staleUnits = node.services.some((s) => facts.services[s.name]?.needsReload);
+    const staleUnits = node.services.some((s) => ownValue(facts.services, s.name)?.needsReload);
     if (unitFileChanges || staleUnits) actions.push({ kind: 'systemd-reload', node: node.id });
 
     for (const service of node.services) {
-      const seen = facts.services[service.name] ?? { enabled: 'not-found', active: 'unknown', needsReload: false };
+      const seen = ownValue(facts.services, service.name) ?? { enabled: 'not-found', active: 'unknown', needsReload: false };
       const isEnabled = ENABLED_STATES.has(seen.enabled);
       if (service.enabled !== isEnabled && seen.enabled !== 'static') {
         actions.push({ kind: 'service-enable', node: node.id, unit: service.name, enable: service.enabled });

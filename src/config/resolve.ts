@@ -23,6 +23,14 @@ import { humanPath } from './problem.ts';
 import { DEFAULTS } from './defaults.ts';
 import { durationMs } from './duration.ts';
 import { sha256Hex } from './revision.ts';
+import { ReadRefusedError } from './read-limited.ts';
+
+const REFUSED_HINT: Readonly<Record<ReadRefusedError['code'], string>> = {
+  EOUTSIDE: 'Keep the file next to rack.yaml (file mode) or in the repository (git mode); to allow another folder, start the daemon with --allow-source <dir>. Secrets such as the master\'s key must never be a source.',
+  ENOTREG: 'Point source: at a regular file; pipes, devices and directories are never read.',
+  EFBIG: 'Managed files are small configuration files; raise PIRACK_MAX_RACK_BYTES on the master if this one really must be larger.',
+  ESYMLINK: 'Commit the file itself rather than a symbolic link to it.',
+};
 
 /** The effects resolution needs; all synchronous so parsing stays a plain function. */
 export interface ResolveOptions {
@@ -273,6 +281,10 @@ function fileContent(f: RawFile, at: Seg, options: ResolveOptions, abs: (p: stri
   try {
     return options.readFile(path);
   } catch (err) {
+    if (err instanceof ReadRefusedError) {
+      problems.push({ segments: [...at, 'source'], message: `${where} "${source}" is refused: ${err.message}`, hint: REFUSED_HINT[err.code] });
+      return undefined;
+    }
     const code = (err as NodeJS.ErrnoException).code;
     problems.push({
       segments: [...at, 'source'],

@@ -11,8 +11,14 @@ const validate = loadRackValidator();
 
 /** Checks the document against the schema; an empty list means it has the right shape. */
 export function checkSchema(data: unknown): UnplacedProblem[] {
-  if (validate(data)) return [];
-  return relevant(validate.errors ?? []).map(toProblem);
+  return checkSchemaBounded(data, Infinity).problems;
+}
+
+/** The same, phrasing at most `limit` errors and counting the rest as `omitted`. */
+export function checkSchemaBounded(data: unknown, limit: number): { problems: UnplacedProblem[]; omitted: number } {
+  if (validate(data)) return { problems: [], omitted: 0 };
+  const errors = relevant(validate.errors ?? []);
+  return { problems: errors.slice(0, limit).map(toProblem), omitted: Math.max(0, errors.length - limit) };
 }
 
 /**
@@ -96,8 +102,9 @@ function toProblem(e: ErrorObject): UnplacedProblem {
       };
     }
     case 'oneOf': {
-      const data = (e.data ?? {}) as Record<string, unknown>;
-      const both = 'content' in data && 'source' in data;
+      // A file entry that is not a mapping at all also fails the oneOf: `in` needs an object.
+      const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
+      const both = Object.hasOwn(data, 'content') && Object.hasOwn(data, 'source');
       return both
         ? { segments, message: `${where} has both content and source`, hint: 'Keep exactly one: `content:` inline text or `source:` a file path or builtin:<name>.' }
         : { segments, message: `${where} has neither content nor source`, hint: 'Add `content:` (inline text) or `source:` (a path relative to rack.yaml, or builtin:<name>).' };
@@ -120,6 +127,8 @@ function toProblem(e: ErrorObject): UnplacedProblem {
       const range = expect ?? `${e.keyword === 'minimum' || e.keyword === 'exclusiveMinimum' ? 'at least' : 'at most'} ${String(params['limit'])}`;
       return { segments, message: `${where} ${show(e.data)} is out of range: it must be ${range}`, hint: `Use a value ${range.replace(/^an? /, '')}.` };
     }
+    case 'maxLength':
+      return { segments, message: `${where} is too long: at most ${String(params['limit'])} characters${expect ? ` (${expect})` : ''}`, hint: 'Shorten it.' };
     case 'minItems':
     case 'maxItems': {
       const wanted = expect ?? `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params['limit'])} items`;

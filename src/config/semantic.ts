@@ -8,6 +8,8 @@ import type { RawFile, RawNodeLists, RawRack, RawStack } from './raw.ts';
 import type { UnplacedProblem } from './problem.ts';
 import { humanPath } from './problem.ts';
 import { inSubnet, intToIp, ipToInt, parseSubnet } from './net.ts';
+import { durationBounds } from './duration-bounds.ts';
+import { posix } from 'node:path';
 
 export type Rule = (rack: RawRack) => UnplacedProblem[];
 
@@ -241,15 +243,30 @@ export const duplicateListEntries: Rule = (rack) =>
     return [...check('packages', 'name', 'package'), ...check('files', 'path', 'file path'), ...check('services', 'name', 'unit')];
   });
 
+/**
+ * Managed files are placed by absolute, normalised path: `/etc/x/../y` or `/etc//y` would name a
+ * file other than the one the plan and the probe compare, and would never converge.
+ */
 export const absoluteFilePaths: Rule = (rack) =>
   nodeLists(rack).flatMap(({ segments, lists }) =>
-    entries<RawFile>(lists.files)
-      .filter(({ item }) => typeof item.path === 'string' && !item.path.startsWith('/'))
-      .map(({ item, index }) => ({
-        segments: [...segments, 'files', index, 'path'],
-        message: `${humanPath([...segments, 'files', index, 'path'])} "${item.path}" is not an absolute path`,
-        hint: `Files are placed on the Pi by absolute path, e.g. /${item.path.replace(/^\.?\/*/, '')}.`,
-      })),
+    entries<RawFile>(lists.files).flatMap(({ item, index }): UnplacedProblem[] => {
+      if (typeof item.path !== 'string') return [];
+      const at = [...segments, 'files', index, 'path'];
+      if (!item.path.startsWith('/')) {
+        return [{
+          segments: at,
+          message: `${humanPath(at)} "${item.path}" is not an absolute path`,
+          hint: `Files are placed on the Pi by absolute path, e.g. /${item.path.replace(/^\.?\/*/, '')}.`,
+        }];
+      }
+      const normal = posix.normalize(item.path).replace(/(.)\/+$/, '$1');
+      if (normal === item.path && normal !== '/') return [];
+      return [{
+        segments: at,
+        message: `${humanPath(at)} ${JSON.stringify(item.path.length > 60 ? `${item.path.slice(0, 57)}...` : item.path)} is not a normalised path to a file`,
+        hint: normal === '/' ? 'Name a file, not the root directory.' : `Write ${normal} (no //, /./, /../ or trailing /).`,
+      }];
+    }),
   );
 
 /**
@@ -305,6 +322,7 @@ export const RULES: readonly Rule[] = [
   duplicateListEntries,
   absoluteFilePaths,
   restartTargetsManaged,
+  durationBounds,
 ];
 
 export function checkSemantics(rack: RawRack): UnplacedProblem[] {

@@ -7,6 +7,7 @@
 import type { NodeSpec, RackSpec } from '../model/desired.ts';
 import { isPiRackError } from '../errors.ts';
 import type { SshRunner } from '../ssh/types.ts';
+import { ownValue } from '../model/lookup.ts';
 
 export interface ActionOutcome {
   readonly node: number;
@@ -28,7 +29,7 @@ export function actionNames(rack: RackSpec): string[] {
 }
 
 export function actionCommand(rack: RackSpec, name: string): string | undefined {
-  return rack.actions.find((a) => a.name === name)?.command ?? (Object.hasOwn(BUILTIN_ACTIONS, name) ? BUILTIN_ACTIONS[name] : undefined);
+  return rack.actions.find((a) => a.name === name)?.command ?? ownValue(BUILTIN_ACTIONS, name);
 }
 
 export async function runActionOn(

@@ -10,7 +10,7 @@ import type { RackEvent, StatusReport } from '../model/status.ts';
 import { describeAction } from '../model/actions.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, runActionOn } from './actions.ts';
-import { judgeRevision, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
+import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 
 /** Stack power as the daemon needs it; implemented over a relay driver and the power controller. */
 export interface PowerPort {
@@ -45,7 +45,7 @@ export class Daemon implements DaemonFacade {
   async resumeLastGood(): Promise<void> {
     const lastGood = await loadLastGood(this.options.stateDir);
     if (!lastGood) return;
-    const verdict = judgeRevision(lastGood);
+    const verdict = await judgeRevisionGuarded(this.options.stateDir, lastGood);
     if (verdict.ok) await this.apply(lastGood, verdict.rack);
   }
 
@@ -59,7 +59,7 @@ export class Daemon implements DaemonFacade {
 
   private async judge(rev: Revision): Promise<void> {
     if (this.current?.revision === rev.revision) return;
-    const verdict = judgeRevision(rev);
+    const verdict = await judgeRevisionGuarded(this.options.stateDir, rev);
     const log = this.options.log.child({ revision: rev.revision });
     if (!verdict.ok) {
       log.error({ errors: verdict.errors }, `revision rejected: ${verdict.errors.length} problem(s); keeping ${this.current?.revision ?? 'nothing'}`);

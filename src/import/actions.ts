@@ -7,6 +7,7 @@
 import { parse } from 'ini';
 import type { ImportProblem } from './problem.ts';
 import { iniLine } from './problem.ts';
+import { ownValue } from '../model/lookup.ts';
 
 export interface ImportedAction {
   readonly name: string;
@@ -57,7 +58,7 @@ export function parseActions(text: string, file: string): ActionsResult {
         problems.push({ file, ...at, message: `[${section}] action name "${key}" is not a name PiRack accepts`, hint: 'Use letters, digits, _ and -, starting with a letter.' });
         continue;
       }
-      const known = KNOWN_ACTIONS[name];
+      const known = ownValue(KNOWN_ACTIONS, name);
       const action: ImportedAction = known ? { name, ...known } : { name, command: String(value) };
       if (!known && /^(sh|bash) \.\//.test(String(value))) {
         warnings.push({ file, ...at, message: `[${section}] ${key} = ${String(value)} runs a script relative to the ssh user's home`, hint: 'Deploy the script as a managed file with an absolute path and point the action at it.' });

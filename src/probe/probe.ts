@@ -22,20 +22,30 @@ export function buildProbeScript(node: NodeSpec, controllers: readonly NodeContr
   return ['set +e', 'export LC_ALL=C', ...parts].join('\n');
 }
 
-export function splitSections(output: string): Map<string, string> {
-  const sections = new Map<string, string>();
+/**
+ * Cuts the output at marker lines. A section name seen twice means some fragment's output
+ * imitated a marker; it is kept under `duplicates` so the caller rejects the whole observation.
+ */
+export function splitSections(output: string): Map<string, string> & { duplicates?: string[] } {
+  const sections: Map<string, string> & { duplicates?: string[] } = new Map<string, string>();
   let current: string | undefined;
   let lines: string[] = [];
   for (const line of output.split('\n')) {
     if (line.startsWith(MARK)) {
-      if (current !== undefined) sections.set(current, lines.join('\n'));
+      if (current !== undefined) {
+        if (sections.has(current)) (sections.duplicates ??= []).push(current);
+        sections.set(current, lines.join('\n'));
+      }
       current = line.slice(MARK.length).trim();
       lines = [];
     } else if (current !== undefined) {
       lines.push(line);
     }
   }
-  if (current !== undefined) sections.set(current, lines.join('\n'));
+  if (current !== undefined) {
+    if (sections.has(current)) (sections.duplicates ??= []).push(current);
+    sections.set(current, lines.join('\n'));
+  }
   return sections;
 }
 
@@ -47,6 +57,9 @@ export function parseProbe(output: string, node: NodeSpec, controllers: readonly
   if (missing.length > 0) {
     const sample = JSON.stringify(output.slice(0, 120));
     throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe output lacks section(s) ${missing.join(', ')}; began with ${sample}`, { where });
+  }
+  if (sections.duplicates) {
+    throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe output repeats section(s) ${[...new Set(sections.duplicates)].join(', ')}; some output imitated a section marker`, { where });
   }
   const facts: Partial<Record<FactsKey, unknown>> = {};
   for (const controller of controllers) {

@@ -18,7 +18,11 @@ export interface RemoteFile {
   readonly dirMode?: string;
 }
 
-/** Shell words computed on the Pi, for targets only the Pi knows (a user's home directory). */
+/**
+ * Shell words computed on the Pi, for targets only the Pi knows (a user's home directory). These
+ * are expansions of variables the caller's script set ("$h/.ssh/authorized_keys"), never values
+ * from rack.yaml pasted into quotes: values go through shellQuote.
+ */
 export interface ShellExpressions {
   readonly path?: string;
   readonly owner?: string;
@@ -40,7 +44,8 @@ export function atomicWriteScript(file: RemoteFile, expressions: ShellExpression
     't=$(mktemp "$d/.pirack.XXXXXX")',
     "trap 'rm -f \"$t\"' EXIT HUP INT TERM",
     'cat > "$t"',
-    `[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha} ] || { echo "pirack: content checksum mismatch, ${file.path} left unchanged" >&2; exit 3; }`,
+    // The message names the target through "$p": the path is never pasted into the script twice.
+    `[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha} ] || { printf 'pirack: content checksum mismatch, %s left unchanged\\n' "$p" >&2; exit 3; }`,
     `chown ${owner} "$t"`,
     `chmod ${mode} "$t"`,
     'sync "$t" 2>/dev/null || sync',

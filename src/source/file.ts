@@ -4,11 +4,10 @@
  * like an in-place save. Revisions are content hashes; an event that leaves the content as it was
  * calls nobody.
  */
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { contentRevision } from '../config/revision.ts';
+import { confinedReader, maxRackBytes, readRegularFile, ReadRefusedError } from '../config/read-limited.ts';
 import type { DesiredRevision, DesiredSource, SourceErrorHandler } from './types.ts';
 import { serialize } from './serial.ts';
 
@@ -19,6 +18,10 @@ export interface FileSourceOptions {
   /** Safety-net re-read for events a watch can miss; 0 turns it off. Default 5000. */
   readonly pollIntervalMs?: number;
   readonly onError?: SourceErrorHandler;
+  /** Size limit of rack.yaml and each `source:` file. Default maxRackBytes() (1 MiB). */
+  readonly maxBytes?: number;
+  /** Folders besides rack.yaml's own that `source:` may read from (--allow-source); default none. */
+  readonly allowedSourceDirs?: readonly string[];
 }
 
 export function createFileSource(options: FileSourceOptions): DesiredSource {
@@ -26,6 +29,9 @@ export function createFileSource(options: FileSourceOptions): DesiredSource {
   const dir = dirname(path);
   const name = basename(path);
   const debounceMs = options.debounceMs ?? 100;
+  const maxBytes = options.maxBytes ?? maxRackBytes();
+  // rack.yaml's folder, and only what the master's operator allowed besides it.
+  const roots = [dir, ...(options.allowedSourceDirs ?? []).map((d) => resolve(d))];
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let settle: NodeJS.Timeout | undefined;
@@ -37,8 +43,16 @@ export function createFileSource(options: FileSourceOptions): DesiredSource {
   const check = serialize(async () => {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readRegularFile(path, maxBytes);
     } catch (err) {
+      if (err instanceof ReadRefusedError) {
+        // Refused unread (a FIFO, a device, too large): reported as a rejected revision, once.
+        const revision = `refused:${contentRevision(err.message)}`;
+        if (stopped || revision === last) return;
+        last = revision;
+        emit?.({ revision, text: '', path, refused: err.message });
+        return;
+      }
       // Between an editor's unlink and rename the file is briefly missing; the next event reads it.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') options.onError?.(err as Error);
       return;
@@ -46,7 +60,7 @@ export function createFileSource(options: FileSourceOptions): DesiredSource {
     const revision = contentRevision(text);
     if (stopped || revision === last) return;
     last = revision;
-    emit?.({ revision, text, path, readFile: (p) => readFileSync(p, 'utf8') });
+    emit?.({ revision, text, path, sourceRoots: roots, readFile: confinedReader(roots, maxBytes) });
   });
 
   const schedule = () => {

@@ -13,6 +13,16 @@ export interface DesiredRevision {
    * parseRack's `readFile`.
    */
   readonly readFile?: (absPath: string) => string;
+  /**
+   * Folders `source:` files may come from (the repository or rack.yaml's folder, plus any the
+   * master allows); kept with the last good revision so a restart reads with the same confinement.
+   */
+  readonly sourceRoots?: readonly string[];
+  /**
+   * Set when the source refused the revision before reading it (too large, not a regular file):
+   * the daemon reports it as a rejected revision, and `text` is empty.
+   */
+  readonly refused?: string;
 }
 
 export interface DesiredSource {

@@ -14,7 +14,7 @@ export function applyCommand(): Command {
     .option('--pi <ids>', 'only these Pis, comma-separated ids')
     .option('--json', 'print the result as JSON')
     .action(async (opts: RackOptions & { json?: boolean; pi?: string }) => {
-      const rack = await readRack(opts.rack);
+      const rack = await readRack(opts.rack, opts.allowSource);
       const log = createLogger();
       const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log });
       const started = Date.now();

@@ -104,9 +104,10 @@ function makeSource(opts: DaemonCliOptions, onError: (err: Error) => void): Desi
       branch: opts.branch,
       path: opts.path,
       onError,
+      allowedSourceDirs: opts.allowSource,
       ...(opts.remote ? { remote: { name: opts.remote, fetchIntervalMs: parseDurationOption(opts.fetchInterval, '--fetch-interval') } } : {}),
     });
   }
-  return createFileSource({ path: resolve(opts.rack), debounceMs: 100, onError });
+  return createFileSource({ path: resolve(opts.rack), debounceMs: 100, onError, allowedSourceDirs: opts.allowSource });
 }
 

@@ -43,7 +43,7 @@ async function observe(rack: RackSpec, relay: RelayDriver, ctx: RackContext, enl
 }
 
 async function runEnlist(opts: RackOptions & { yes?: boolean }, log: Logger): Promise<number> {
-  const rack = await readRack(opts.rack);
+  const rack = await readRack(opts.rack, opts.allowSource);
   requireYes(rack, opts.yes, 'enlistment (it switches off every stack waiting to be enlisted)');
   const relay = openCliRelay(rack, opts.stateDir, log);
   const dhcp = createDhcpContext(rack, { stateDir: opts.stateDir, log });
@@ -120,7 +120,7 @@ export function enlistCommand(): Command {
         const opts = command.optsWithGlobals<RackOptions>();
         const id = Number(piText);
         if (!Number.isInteger(id) || id < 1) throw pirackError('PIRACK_ERR_USAGE', `<pi> must be a Pi id, got "${piText}"`);
-        const rack = await readRack(opts.rack);
+        const rack = await readRack(opts.rack, opts.allowSource);
         const node = rack.nodes.find((n) => n.id === id);
         if (!node) throw pirackError('PIRACK_ERR_USAGE', `no pi ${id} in ${rack.sourcePath}`);
         if (node.mac !== undefined) throw pirackError('PIRACK_ERR_USAGE', `pi ${id}'s MAC ${node.mac} is pinned in rack.yaml; change or remove it there`);

@@ -14,7 +14,7 @@ export function planCommand(): Command {
     .option('--json', 'print the plan as JSON')
     .option('--pi <ids>', 'only these Pis, comma-separated ids')
     .action(async (opts: RackOptions & { json?: boolean; pi?: string }) => {
-      const rack = await readRack(opts.rack);
+      const rack = await readRack(opts.rack, opts.allowSource);
       const log = createLogger({ level: process.env.PIRACK_LOG_LEVEL ?? 'warn' });
       const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log });
       try {

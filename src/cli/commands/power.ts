@@ -63,7 +63,7 @@ export { sleep };
 type PowerOp = 'on' | 'off' | 'cycle';
 
 async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?: boolean }): Promise<void> {
-  const rack = await readRack(opts.rack);
+  const rack = await readRack(opts.rack, opts.allowSource);
   const stacks = parseStackTarget(rack, target);
   if (op !== 'on') requireYes(rack, opts.yes, `power ${op} ${target}`);
   const log = createLogger().child({ command: 'power' });
@@ -131,7 +131,7 @@ export function powerCommand(): Command {
       .description("read every stack's relay without changing it, next to what rack.yaml wants")
       .option('--json', 'print as JSON')
       .action(async (opts: RackOptions & { json?: boolean }) => {
-        const rack = await readRack(opts.rack);
+        const rack = await readRack(opts.rack, opts.allowSource);
         const relay = openCliRelay(rack, opts.stateDir, createLogger().child({ command: 'power' }));
         try {
           const rows: { stack: number; desired: PowerState; relay: PowerState | 'unknown' }[] = [];

@@ -4,12 +4,15 @@ import { relative, resolve } from 'node:path';
 import { loadRackResult, type ParseRackOptions } from '../../config/load.ts';
 import { formatProblem, type Problem } from '../../config/problem.ts';
 import { resolveBuiltin } from '../../slave/bundle.ts';
+import { ALLOW_SOURCE_HELP, collect } from '../common.ts';
 
 export interface ValidateOptions {
   readonly rack: string;
   readonly json?: boolean;
   /** The daemon needs its key; off the master a missing key is only a warning unless asked. */
   readonly requireKey?: boolean;
+  /** --allow-source folders, as the daemon would be started with. */
+  readonly allowSource?: readonly string[];
 }
 
 /** Where output goes and how rack.yaml's references are read; tests swap them. */
@@ -22,7 +25,7 @@ export interface ValidateIo {
 export async function runValidate(opts: ValidateOptions, io: ValidateIo): Promise<number> {
   const abs = resolve(opts.rack);
   const shown = relative(process.cwd(), abs) || opts.rack;
-  const result = await loadRackResult(abs, { resolveBuiltin, requireKey: opts.requireKey ?? false, sourcePath: shown, ...io.load });
+  const result = await loadRackResult(abs, { resolveBuiltin, requireKey: opts.requireKey ?? false, sourcePath: shown, allowedSourceDirs: opts.allowSource ?? [], ...io.load });
   if (opts.json) {
     const body = result.ok
       ? { ok: true, file: shown, revision: result.rack.revision, stacks: result.rack.stacks.length, pis: result.rack.nodes.length, problems: [], warnings: result.warnings }
@@ -48,6 +51,7 @@ export function validateCommand(): Command {
     .description('check rack.yaml against the schema and the rules beyond it; prints every problem with file:line:column')
     .option('--rack <file>', 'the desired state (env PIRACK_RACK)', process.env.PIRACK_RACK ?? 'rack.yaml')
     .option('--json', 'print the result as JSON')
+    .option('--allow-source <dir>', ALLOW_SOURCE_HELP, collect, [])
     .option('--require-key', "fail when the daemon's public key (<ssh.keyFile>.pub) is missing, as the daemon does")
     .action(async (opts: ValidateOptions) => {
       process.exitCode = await runValidate(opts, { out: (t) => process.stdout.write(t) });

@@ -55,8 +55,8 @@ describe('pirack validate', () => {
     expect(JSON.parse(out)).toMatchObject({ ok: true, stacks: 4, pis: 48, problems: [], warnings: [] });
   });
 
-  it('registers --rack, --json and --require-key', () => {
+  it('registers --rack, --json, --allow-source and --require-key', () => {
     const names = validateCommand().options.map((o) => o.long);
-    expect(names).toEqual(['--rack', '--json', '--require-key']);
+    expect(names).toEqual(['--rack', '--json', '--allow-source', '--require-key']);
   });
 });
