@@ -19,7 +19,9 @@ export interface WorkerLimits {
   readonly maxBytes?: number;
 }
 
-const ENTRY = new URL('./analyse-worker.mjs', import.meta.url);
+// Compiled (dist/), this module is a .js file beside the compiled worker entry; from the
+// sources it is .ts, and the worker needs tsx registered first.
+const ENTRY = import.meta.url.endsWith('.ts') ? new URL('./analyse-worker-dev.mjs', import.meta.url) : new URL('./analyse-worker.js', import.meta.url);
 
 const failed = (message: string, hint: string): RackAnalysis => ({ ok: false, problems: [{ path: '', line: 0, column: 0, message, hint }] });
 
