@@ -8,7 +8,7 @@ import { pirackError } from '../src/errors.ts';
 import type { NodeSpec } from '../src/model/desired.ts';
 import type { AuthorizedKeysFacts } from '../src/model/observed.ts';
 import type { NodeAction } from '../src/model/actions.ts';
-import type { NodeController } from '../src/reconcile/controller.ts';
+import type { Controller } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { atomicWriteScript } from '../src/remote/write-file.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
@@ -31,11 +31,13 @@ export function desiredKeyLines(spec: NodeSpec['authorizedKeys'], present: reado
   return [...spec.keys, ...kept];
 }
 
-export const keysController: NodeController<'authorizedKeys', KeysAction> = {
+export const keysController: Controller<'node', KeysAction> = {
   name: 'keys',
-  facts: 'authorizedKeys',
+  scope: 'node',
+  condition: { type: 'KeysInSync', reason: 'KeysDiffer' },
   kinds: ['keys-write'],
   observe: {
+    facts: 'authorizedKeys',
     script(node) {
       const user = shellQuote(node.authorizedKeys.user);
       return [

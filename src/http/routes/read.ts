@@ -23,7 +23,11 @@ export function registerReadRoutes(app: FastifyInstance, facade: DaemonFacade): 
     if (!pi) return sendError(reply, 404, 'NotFound', `no Pi ${id}`);
     return pi;
   });
-  app.get('/api/v1/plan', read, async () => ({ plan: await facade.plan() }));
+  // From the daemon's cached observations: no probe, no write. `?fresh=1` queues a pass of every key through the loop first.
+  app.get('/api/v1/plan', read, async (request) => {
+    const fresh = (request.query as { fresh?: string } | undefined)?.fresh;
+    return { plan: await facade.plan(fresh === '1' || fresh === 'true' ? { fresh: true } : {}) };
+  });
   app.get('/api/v1/events', { ...read, schema: { querystring: AFTER_QUERY } }, async (request) => {
     const after = (request.query as { after?: string }).after;
     return { events: facade.events(after === undefined ? undefined : Number(after)) };
