@@ -10,13 +10,11 @@ import type { Controller } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { atomicWriteScript } from '../src/remote/write-file.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
+import { sameMode } from '../src/model/identity.ts';
 
 type FilesAction = Extract<NodeAction, { kind: 'file-write' | 'file-attrs' }>;
 
-/** "0644", "644" and "00644" are the same mode. */
-export function sameMode(a: string | undefined, b: string): boolean {
-  return a !== undefined && parseInt(a, 8) === parseInt(b, 8);
-}
+export { sameMode };
 
 export const filesController: Controller<'node', FilesAction> = {
   name: 'files',
