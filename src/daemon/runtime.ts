@@ -108,7 +108,7 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
     ...(options.onPass ? { onPass: options.onPass } : {}),
   });
   let revisions: RevisionInfo = { revisionErrors: [] };
-  const tracker = new StatusTracker(store, () => ({ rack: reconciler.desired, operator: reconciler.operatorState, revisions, suspended: reconciler.suspended }), registry);
+  const tracker = new StatusTracker(store, () => ({ rack: reconciler.desired, operator: reconciler.operatorState, revisions, suspended: reconciler.suspended }), registry, () => new Date(clock.now()));
   return {
     stateDir,
     ssh,

@@ -35,7 +35,7 @@ export class StatusTracker {
     private readonly store: ObservedStore,
     private readonly view: () => DesiredView | undefined,
     private readonly controllers: ControllerSet,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {
     this.changedAt = now();
     store.subscribe((change) => this.onChange(change));
