@@ -35,7 +35,7 @@ import {
 import { planFromStore, rackObservedFrom, stackObservedFrom, type PlanEntry } from './plan-view.ts';
 import { WorkQueue, type WorkOutcome } from './queue.ts';
 
-/** How often a stack's relay is read back and its policy looked at, while nothing else asks. */
+/** How often a stack's relay and the rack's DHCP files are read back, and the policy looked at, while nothing else asks. */
 export const STACK_PERIOD_MS = 5_000;
 
 /** The rack-level effects, built once per relay/DHCP configuration (src/daemon/rack-io.ts). */
@@ -528,8 +528,9 @@ export class Reconciler {
     store.recordRackPass(remaining, error, this.deps.clock.now());
     this.reports.set(RACK_KEY, { scope: 'rack', key: RACK_KEY, planned, applied, ...(error ? { error } : {}), durationMs: this.deps.clock.now() - started });
     if (error) return error.transient ? 'retry' : 'done';
-    // One stack enlisted: plan again at once for the next one.
-    return applied.some((a) => a.action.kind === 'enlist-stack') && this.started ? { requeueAfterMs: 1 } : 'done';
+    // One stack enlisted: plan again at once for the next one. Otherwise look again soon: a binding
+    // released by `pirack enlist release` or an edited hosts file is a file the rack key reads.
+    return applied.some((a) => a.action.kind === 'enlist-stack') ? { requeueAfterMs: 1 } : { requeueAfterMs: STACK_PERIOD_MS };
   }
 }
 
