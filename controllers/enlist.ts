@@ -19,7 +19,7 @@ import type { RackAction } from '../src/model/actions.ts';
 import { stepFailed, stepOk, type StepResult } from '../src/model/step.ts';
 import { pirackError, isPiRackError } from '../src/errors.ts';
 import type { Controller, EnlistAttempt, RackContext, RackDesired, RackObserved } from '../src/reconcile/controller.ts';
-import { hostEntries, unboundByStack, type Bindings } from '../src/dhcp/bindings.ts';
+import { effectiveMacs, hostEntries, unboundByStack, type Bindings } from '../src/dhcp/bindings.ts';
 import { sameHostEntries } from '../src/dhcp/hosts.ts';
 import { runEnlistmentSafely, type EnlistmentResult } from '../src/dhcp/enlistment.ts';
 
@@ -32,8 +32,7 @@ export function recordAttempt(attempts: Readonly<Record<number, EnlistAttempt>>,
 type EnlistView = Pick<RackObserved, 'bindings' | 'attempts'>;
 
 /** Stacks that still need enlisting and are not held back by a short attempt at this revision. */
-export function stacksToEnlist(rack: RackDesired, observed: EnlistView): number[] {
-  const unbound = unboundByStack(rack, observed.bindings);
+export function stacksToEnlist(rack: RackDesired, observed: EnlistView, unbound: ReadonlyMap<number, readonly number[]> = unboundByStack(rack, observed.bindings)): number[] {
   const heldBack = (id: number) => {
     const attempt = observed.attempts[id];
     if (attempt?.revision !== rack.revision) return false;
@@ -68,14 +67,16 @@ function position(stack: number, rack: RackSpec, observed: RackObserved): { inde
 
 function plan(rack: RackDesired, observed: RackObserved): RackAction[] {
   const actions: RackAction[] = [];
-  const entries = hostEntries(rack, observed.bindings);
+  // One MAC lookup for the whole plan: it runs every rack pass, over every Pi.
+  const macs = effectiveMacs(rack, observed.bindings);
+  const entries = hostEntries(rack, observed.bindings, macs);
   const hostsDiffer = observed.hostsFile === undefined ? entries.length > 0 : !sameHostEntries(observed.hostsFile, entries);
   if (hostsDiffer) actions.push({ kind: 'dhcp-hosts-write', entries });
   if (observed.active !== undefined) return actions;
-  const next = stacksToEnlist(rack, observed)[0];
+  const unboundAll = unboundByStack(rack, observed.bindings, macs);
+  const next = stacksToEnlist(rack, observed, unboundAll)[0];
   if (next !== undefined) {
-    const unbound = unboundByStack(rack, observed.bindings).get(next) ?? [];
-    actions.push({ kind: 'enlist-stack', stack: next, unbound, position: position(next, rack, observed) });
+    actions.push({ kind: 'enlist-stack', stack: next, unbound: unboundAll.get(next) ?? [], position: position(next, rack, observed) });
   }
   return actions;
 }

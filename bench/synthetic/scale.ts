@@ -42,8 +42,16 @@ interface RackModel {
   readonly observed: RackObserved;
 }
 
-/** Every stack on and answering, every MAC pinned: the steady state, where power and enlist plan nothing. */
+const models = new WeakMap<readonly SyntheticNode[], RackModel>();
+
+/** Every stack on and answering, every MAC pinned: the steady state, where power and enlist plan nothing. Built once per rack, like the Pis' facts. */
 function rackModel(nodes: readonly SyntheticNode[], policies: PoliciesSpec): RackModel {
+  let model = models.get(nodes);
+  if (!model) models.set(nodes, (model = buildRackModel(nodes, policies)));
+  return model;
+}
+
+function buildRackModel(nodes: readonly SyntheticNode[], policies: PoliciesSpec): RackModel {
   const byStack = new Map<number, SyntheticNode[]>();
   for (const n of nodes) byStack.set(n.spec.stack, [...(byStack.get(n.spec.stack) ?? []), n]);
   const specs = [...byStack.entries()].map(([id, members], i) => ({

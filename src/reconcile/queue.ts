@@ -147,25 +147,31 @@ export class WorkQueue<K> {
   }
 
   private async work(key: K): Promise<void> {
-    const waiters = this.waiting.get(key) ?? [];
-    this.waiting.delete(key);
-    const pass = new AbortController();
-    const onStop = () => pass.abort(this.abort.signal.reason);
-    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    const waiters = this.waiting.get(key);
+    if (waiters) this.waiting.delete(key);
     const limit = this.options.timeoutMs?.(key);
-    const timer = limit === undefined ? undefined : this.options.timers.setTimeout(
-      () => pass.abort(pirackError('PIRACK_ERR_ABORTED', `pass of ${String(key)} took longer than ${limit} ms and was cancelled`)),
-      limit,
-    );
+    // A pass of its own signal only when it has a timeout: the stop signal alone otherwise (cheap at 5,000 keys).
+    const pass = limit === undefined ? undefined : new AbortController();
+    const onStop = () => pass?.abort(this.abort.signal.reason);
+    let timer: unknown;
+    if (pass) {
+      this.abort.signal.addEventListener('abort', onStop, { once: true });
+      timer = this.options.timers.setTimeout(
+        () => pass.abort(pirackError('PIRACK_ERR_ABORTED', `pass of ${String(key)} took longer than ${limit} ms and was cancelled`)),
+        limit!,
+      );
+    }
     let outcome: WorkOutcome;
     try {
-      outcome = await this.options.worker(key, pass.signal);
+      outcome = await this.options.worker(key, pass?.signal ?? this.abort.signal);
     } catch (err) {
       this.options.onWorkerError?.(key, err);
       outcome = 'retry';
     } finally {
-      if (timer !== undefined) this.options.timers.clearTimeout(timer);
-      this.abort.signal.removeEventListener('abort', onStop);
+      if (pass) {
+        this.options.timers.clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', onStop);
+      }
     }
     this.running.delete(key);
     this.options.onPassed?.(key, outcome);
@@ -178,7 +184,7 @@ export class WorkQueue<K> {
       this.failures.delete(key);
       if (outcome !== 'done' && !this.dirty.has(key)) this.add(key, Math.max(1, outcome.requeueAfterMs));
     }
-    for (const resolve of waiters) resolve(true);
+    if (waiters) for (const resolve of waiters) resolve(true);
     if (this.dirty.delete(key)) this.add(key);
     this.pump();
     this.notifyIdle();
