@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { DaemonFacade, DaemonMetrics, OperationResult, PlanEntry, PowerOp, ActionTarget } from './facade.ts';
 import type { RackSpec } from '../model/desired.ts';
 import type { RackEvent, StatusReport } from '../model/status.ts';
-import { parseKey } from '../reconcile/keys.ts';
+import { parseKey, type WorkKey } from '../reconcile/keys.ts';
 import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, runActionOn } from './actions.ts';
@@ -103,24 +103,31 @@ export class Daemon implements DaemonFacade {
     });
   }
 
-  /** Every key's pass counts; the duration window keeps Pi passes (what `pass_duration` has always meant). */
-  private onPass(key: string, durationMs: number): void {
-    this.passCount++;
-    if (parseKey(key as never).scope === 'node') {
+  /** Pi passes feed the pass metrics (what `pass_duration` has always meant); every key's pass may change the status. */
+  private onPass(key: WorkKey, durationMs: number): void {
+    if (parseKey(key).scope === 'node') {
+      this.passCount++;
       this.passDurations.push(durationMs);
       if (this.passDurations.length > 500) this.passDurations.splice(0, 250);
     }
     this.scheduleStatus();
   }
 
+  /** Writes status.json soon (debounced), when the report changed since the last write. */
   private scheduleStatus(): void {
-    this.runtime?.tracker.touch();
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       delete this.statusTimer;
-      void this.runtime?.writeStatus().catch((err: unknown) => this.options.log.error({ err }, 'cannot write status.json'));
+      const runtime = this.runtime;
+      if (!runtime) return;
+      const at = runtime.tracker.version;
+      if (at === this.statusWrittenAt) return;
+      this.statusWrittenAt = at;
+      void runtime.writeStatus().catch((err: unknown) => this.options.log.error({ err }, 'cannot write status.json'));
     }, this.options.statusDebounceMs ?? 200);
   }
+
+  private statusWrittenAt?: number;
 
   get rack(): RackSpec | undefined {
     return this.runtime?.reconciler.desired;

@@ -44,30 +44,54 @@ export class StatusTracker {
   /** The desired side changed (a revision, suspend, an override): the report is new. */
   touch(): void {
     this.changedAt = this.now();
+    this.changes++;
+  }
+
+  private changes = 0;
+
+  /** Grows with every change of the report (two changes in one millisecond included). */
+  get version(): number {
+    return this.changes;
   }
 
   get generatedAt(): Date {
     return this.changedAt;
   }
 
+  /**
+   * Touches the report only when something it shows changed: a stack pass every few seconds that
+   * finds everything as it was is no news for the dashboard.
+   */
   private onChange(change: StoreChange): void {
     const at = this.now().toISOString();
+    let changed = true;
     if (change.scope === 'node') {
-      if (change.what !== 'probe' && change.what !== 'change-notice') this.updateNode(change.id, at);
-    } else if (change.scope === 'stack' && change.what === 'pass') {
-      const seen = this.store.stack(change.id);
-      const power = this.controllers.stack[0];
-      if (seen && power) this.stackConditions.set(change.id, [controllerCondition(power, seen.remaining, seen.error, this.stackConditions.get(change.id) ?? [], at)]);
-    } else if (change.scope === 'rack' && change.what === 'pass') {
+      if (change.what === 'change-notice') changed = false;
+      else if (change.what !== 'probe') changed = this.updateNode(change.id, at) || change.what === 'heartbeat';
+    } else if (change.scope === 'stack') {
+      if (change.what === 'pass') {
+        const seen = this.store.stack(change.id);
+        const power = this.controllers.stack[0];
+        const before = this.stackConditions.get(change.id) ?? [];
+        if (seen && power) this.stackConditions.set(change.id, [controllerCondition(power, seen.remaining, seen.error, before, at)]);
+        changed = !sameConditions(before, this.stackConditions.get(change.id) ?? []);
+      }
+    } else if (change.what === 'pass') {
       const enlist = this.controllers.rack[0];
+      const before = this.rackConditions;
       if (enlist) this.rackConditions = [controllerCondition(enlist, this.store.rack.remaining, this.store.rack.error, this.rackConditions, at)];
+      changed = !sameConditions(before, this.rackConditions);
+    } else {
+      changed = change.what === 'enlistment';
     }
-    this.touch();
+    if (changed) this.touch();
   }
 
-  private updateNode(id: number, at: string): void {
+  /** Recomputes a Pi's conditions; true when they (or what it has pending) changed. */
+  private updateNode(id: number, at: string): boolean {
     const seen = this.store.node(id);
-    if (!seen || seen.reachable === undefined) return;
+    if (!seen || seen.reachable === undefined) return false;
+    const before = this.nodeConditions.get(id) ?? [];
     const reinst = seen.facts?.packages.reinstRequired;
     const reachable = seen.reachable && !seen.poweredOff;
     this.nodeConditions.set(id, computeConditions({
@@ -77,8 +101,21 @@ export class StatusTracker {
       remaining: reachable ? seen.remaining : [],
       ...(seen.error ? { error: seen.error } : {}),
       ...(reinst && reachable ? { reinstRequired: reinst } : {}),
-    }, this.nodeConditions.get(id) ?? [], at, this.controllers.node));
+    }, before, at, this.controllers.node));
+    const shown = JSON.stringify([
+      this.nodeConditions.get(id)!.map((c) => [c.type, c.status, c.reason, c.message]),
+      seen.remaining.map(describe),
+      seen.error?.code,
+      seen.error?.message,
+      seen.quarantined,
+    ]);
+    const changed = this.lastShown.get(id) !== shown;
+    this.lastShown.set(id, shown);
+    return changed;
   }
+
+  /** What the report last showed of each Pi, to tell a pass that changed it from one that did not. */
+  private readonly lastShown = new Map<number, string>();
 
   report(): StatusReport {
     const view = this.view();
@@ -154,6 +191,10 @@ export class StatusTracker {
 }
 
 import { describeAction as describe } from '../model/actions.ts';
+
+function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.type === b[i]!.type && c.status === b[i]!.status && c.reason === b[i]!.reason && c.message === b[i]!.message);
+}
 
 /** The report before any valid rack.yaml: says so, and which revision was rejected. */
 export function emptyReport(at: Date, rejected?: { revision: string; errors: readonly string[] }): StatusReport {

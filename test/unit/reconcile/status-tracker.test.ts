@@ -67,4 +67,19 @@ describe('StatusTracker', () => {
     expect(r.stacks[0]?.conditions?.[0]).toMatchObject({ type: 'PowerInSync', status: 'False', reason: 'Relay' });
     expect(r.rack.conditions?.[0]).toMatchObject({ type: 'Enlisted', status: 'True' });
   });
+
+  it('a pass that changes nothing shown leaves generatedAt alone (watchers skip it)', () => {
+    const { store, t, tick } = tracker();
+    store.recordProbe(1, convergedFacts(), T);
+    store.recordNodePass(1, [], undefined, T);
+    store.recordStackPass(1, [], undefined, T);
+    const first = t.report().generatedAt;
+    tick(5_000);
+    store.recordStackPass(1, [], undefined, T + 5_000);
+    store.recordNodePass(1, [], undefined, T + 5_000);
+    expect(t.report().generatedAt).toBe(first);
+    tick(5_000);
+    store.recordStackPass(1, [], pirackError('PIRACK_ERR_RELAY', 'stuck'), T + 10_000);
+    expect(t.report().generatedAt).not.toBe(first);
+  });
 });
