@@ -25,11 +25,16 @@ async function throughDaemon(daemon: DaemonClient, ids: readonly number[] | unde
   const started = Date.now();
   const wanted = (s: StatusReport) => s.nodes.filter((n) => !ids || ids.includes(n.id));
   let status: StatusReport | undefined;
+  // Every Pi looked at since we asked (it answered, failed, or is powered off by design), and
+  // each either Ready or not converging for a reason the report gives: then the verdict is in.
+  const after = (iso: string | undefined) => iso !== undefined && Date.parse(iso) >= started - 1000;
+  const isReady = (n: StatusReport['nodes'][number]) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True';
+  const looked = (n: StatusReport['nodes'][number]) => after(n.lastSeen) || after(n.lastError?.at) || n.conditions.some((c) => c.reason === 'PoweredOff');
   while (Date.now() - started < DAEMON_WAIT_MS) {
     await sleep(1000);
     status = (await daemon.request<StatusReport>('GET', '/api/v1/status')).body;
-    const fresh = Date.parse(status.generatedAt) >= started;
-    if (fresh && wanted(status).every((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True')) break;
+    const nodes = wanted(status);
+    if (nodes.every(looked) && nodes.every((n) => isReady(n) || after(n.lastError?.at))) break;
   }
   const failed = wanted(status!).filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status !== 'True');
   if (json) process.stdout.write(`${JSON.stringify({ converged: failed.length === 0, daemon: daemon.record.pid, pis: wanted(status!) }, null, 2)}\n`);
