@@ -26,17 +26,23 @@ import { runEnlistmentSafely, type EnlistmentResult } from '../src/dhcp/enlistme
 /** The attempts with one more finished enlistment (the loop records what `apply` reported). */
 export function recordAttempt(attempts: Readonly<Record<number, EnlistAttempt>>, result: EnlistmentResult, revision: string, at: number): Record<number, EnlistAttempt> {
   const expected = result.bound.length + result.missing.length;
-  return { ...attempts, [result.stack]: { revision, at, found: result.bound.length, expected } };
+  return { ...attempts, [result.stack]: { revision, at, found: result.bound.length, expected, missing: [...result.missing] } };
 }
 
 type EnlistView = Pick<RackObserved, 'bindings' | 'attempts'>;
 
-/** Stacks that still need enlisting and are not held back by a short attempt at this revision. */
+/**
+ * Stacks that still need enlisting and are not held back: a stack is held back by an attempt at
+ * this revision that came up short with exactly the Pis still unbound (a released binding, a new
+ * revision or a newer `pirack enlist` lets it go again).
+ */
 export function stacksToEnlist(rack: RackDesired, observed: EnlistView, unbound: ReadonlyMap<number, readonly number[]> = unboundByStack(rack, observed.bindings)): number[] {
   const heldBack = (id: number) => {
     const attempt = observed.attempts[id];
-    if (attempt?.revision !== rack.revision) return false;
-    return !(rack.enlistRequest && rack.enlistRequest.at > attempt.at);
+    if (attempt?.revision !== rack.revision || attempt.found >= attempt.expected) return false;
+    if (rack.enlistRequest && rack.enlistRequest.at > attempt.at) return false;
+    const now = unbound.get(id) ?? [];
+    return attempt.missing === undefined || (attempt.missing.length === now.length && attempt.missing.every((p) => now.includes(p)));
   };
   return rack.stacks.map((s) => s.id).filter((id) => unbound.has(id) && !heldBack(id));
 }

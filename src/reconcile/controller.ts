@@ -128,6 +128,8 @@ export interface EnlistAttempt {
   readonly at: number;
   readonly found: number;
   readonly expected: number;
+  /** The Pis it did not find; a stack whose unbound Pis are no longer these (a released binding) is tried again. */
+  readonly missing?: readonly number[];
 }
 
 /** What the enlist controller sees of the rack. */

@@ -64,13 +64,16 @@ describe('enlist plan', () => {
     const rack = makeRack([{ id: 1, pis: [1, 2] }]);
     const short: EnlistmentResult = { stack: 1, bound: [{ node: 1, mac: mac(1), ip: '10.99.0.101' }], missing: [2], extra: [], unreachable: [], durationMs: 1 };
     const attempts = recordAttempt({}, short, rack.revision, 5);
-    expect(attempts[1]).toEqual({ revision: 'rev-1', at: 5, found: 1, expected: 2 });
+    expect(attempts[1]).toEqual({ revision: 'rev-1', at: 5, found: 1, expected: 2, missing: [2] });
     const obs = observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]);
     expect(plan(rack, obs, attempts)).toEqual([]);
     expect(plan(makeRack([{ id: 1, pis: [1, 2] }], { revision: 'rev-2' }), obs, attempts)).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } }]);
     // `pirack enlist` after the attempt retries it; a request older than the attempt does not.
     expect(plan(withRequest(rack, 6), obs, attempts)).toHaveLength(1);
     expect(plan(withRequest(rack, 4), obs, attempts)).toEqual([]);
+    // A full attempt holds nothing back: a binding released later is enlisted again.
+    const full = recordAttempt({}, { ...short, bound: [...short.bound, { node: 2, mac: mac(2), ip: '10.99.0.102' }], missing: [] }, rack.revision, 5);
+    expect(plan(rack, obs, full)).toHaveLength(1);
   });
 
   it('the enlistment owns the stacks waiting their turn; the round keeps k of n stable', () => {
