@@ -10,6 +10,8 @@ import { Command } from 'commander';
 import { pirackError } from '../../errors.ts';
 import type { PowerState, RackSpec } from '../../model/desired.ts';
 import { openRuntime } from '../../daemon/runtime.ts';
+import { createRackIo } from '../../daemon/rack-io.ts';
+import { systemClock } from '../../util/clock.ts';
 import { writeManualConfirmation } from '../../relay/manual-confirm.ts';
 import { createLogger } from '../../log.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
@@ -130,15 +132,16 @@ export function powerCommand(): Command {
       .option('--json', 'print as JSON')
       .action(async (opts: RackOptions & { json?: boolean }) => {
         const rack = await readRack(opts.rack);
-        const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log: createLogger().child({ command: 'power' }), notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
+        // Read-only: the relay alone (no SSH key needed), through the same rack effects as the loop.
+        const io = createRackIo({ stateDir: opts.stateDir, log: createLogger().child({ command: 'power' }), clock: systemClock, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
         try {
-          const relay = runtime.io.relay(rack);
+          const relay = io.relay(rack);
           const rows: { stack: number; desired: PowerState; relay: PowerState | 'unknown' }[] = [];
           for (const s of rack.stacks) rows.push({ stack: s.id, desired: s.power, relay: await relay.read(s.id) });
           if (opts.json) process.stdout.write(`${JSON.stringify({ driver: rack.relay.driver, stacks: rows }, null, 2)}\n`);
           else process.stdout.write(`relay driver: ${rack.relay.driver}\n${table(['stack', 'relay', 'rack.yaml'], rows.map((r) => [String(r.stack), r.relay, r.desired]))}\n`);
         } finally {
-          await runtime.close();
+          await io.close();
         }
       }),
   );
