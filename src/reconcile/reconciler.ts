@@ -365,8 +365,10 @@ export class Reconciler {
     store.recordNodePass(id, result.remaining as NodeAction[], result.error, at);
     this.reports.set(key, { scope: 'node', key, result });
     if (result.error) return result.error.transient ? 'retry' : 'done';
-    // Still converging without an error (a step that needs another look): soon, not backed off.
-    return !observeOnly && result.remaining.length > 0 ? { requeueAfterMs: CONVERGING_REQUEUE_MS } : 'done';
+    if (observeOnly || result.remaining.length === 0) return 'done';
+    // Still converging (steps ran, another look is needed): soon, not backed off. Nothing ran and
+    // something is still left: that is no progress, so it backs off like a failure.
+    return result.applied.length > 0 ? { requeueAfterMs: CONVERGING_REQUEUE_MS } : 'retry';
   }
 
   private recordStep(node: NodeSpec, action: NodeAction, step: StepResult): void {
