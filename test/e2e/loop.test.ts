@@ -108,6 +108,12 @@ describe('one loop for the whole rack, on the virtual rack', () => {
     expect((await status()).stacks.find((x) => x.id === 2)?.override).toBeUndefined();
   }, 150_000);
 
+  it('`pirack apply --once` while the daemon runs asks the daemon and reports its verdict', async () => {
+    const result = await runCli(['apply', '--once', '--rack', rackPath, '--state-dir', lab().stateDir]);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain(`all 4 Pis match rack.yaml (converged by the daemon, pid ${process.pid})`);
+  }, 120_000);
+
   it('GET /api/v1/plan (with auth) neither probes nor writes anything', async () => {
     // Hold the loop so nothing else moves while we look; the plan must not need it.
     expect((await api('POST', '/api/v1/suspend')).status).toBe(200);
