@@ -6,24 +6,24 @@
 import { pirackError } from '../src/errors.ts';
 import type { NodeAction } from '../src/model/actions.ts';
 import type { FileFacts } from '../src/model/observed.ts';
-import type { NodeController } from '../src/reconcile/controller.ts';
+import type { Controller } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { atomicWriteScript } from '../src/remote/write-file.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
 import { ownValue } from '../src/model/lookup.ts';
+import { sameMode } from '../src/model/identity.ts';
 
 type FilesAction = Extract<NodeAction, { kind: 'file-write' | 'file-attrs' }>;
 
-/** "0644", "644" and "00644" are the same mode. */
-export function sameMode(a: string | undefined, b: string): boolean {
-  return a !== undefined && parseInt(a, 8) === parseInt(b, 8);
-}
+export { sameMode };
 
-export const filesController: NodeController<'files', FilesAction> = {
+export const filesController: Controller<'node', FilesAction> = {
   name: 'files',
-  facts: 'files',
+  scope: 'node',
+  condition: { type: 'FilesInSync', reason: 'FilesDiffer' },
   kinds: ['file-write', 'file-attrs'],
   observe: {
+    facts: 'files',
     script(node) {
       if (node.files.length === 0) return ':';
       const paths = node.files.map((f) => shellQuote(f.path)).join(' ');

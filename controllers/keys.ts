@@ -8,18 +8,15 @@ import { pirackError } from '../src/errors.ts';
 import type { NodeSpec } from '../src/model/desired.ts';
 import type { AuthorizedKeysFacts } from '../src/model/observed.ts';
 import type { NodeAction } from '../src/model/actions.ts';
-import type { NodeController } from '../src/reconcile/controller.ts';
+import type { Controller } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { atomicWriteScript } from '../src/remote/write-file.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
+import { keyIdentity } from '../src/model/identity.ts';
 
 type KeysAction = Extract<NodeAction, { kind: 'keys-write' }>;
 
-/** A key's identity is its type and base64 blob; options and comments may differ. */
-export function keyIdentity(line: string): string | undefined {
-  const match = /(?:^|\s)((?:ssh|ecdsa|sk)-[\w@.-]+)\s+([A-Za-z0-9+/=]+)/.exec(line.trim());
-  return match ? `${match[1]} ${match[2]}` : undefined;
-}
+export { keyIdentity };
 
 /** The file content the node should have, given what it has now. */
 export function desiredKeyLines(spec: NodeSpec['authorizedKeys'], present: readonly string[]): string[] {
@@ -31,11 +28,13 @@ export function desiredKeyLines(spec: NodeSpec['authorizedKeys'], present: reado
   return [...spec.keys, ...kept];
 }
 
-export const keysController: NodeController<'authorizedKeys', KeysAction> = {
+export const keysController: Controller<'node', KeysAction> = {
   name: 'keys',
-  facts: 'authorizedKeys',
+  scope: 'node',
+  condition: { type: 'KeysInSync', reason: 'KeysDiffer' },
   kinds: ['keys-write'],
   observe: {
+    facts: 'authorizedKeys',
     script(node) {
       const user = shellQuote(node.authorizedKeys.user);
       return [

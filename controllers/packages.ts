@@ -8,7 +8,7 @@
 import { pirackError } from '../src/errors.ts';
 import type { NodeAction } from '../src/model/actions.ts';
 import type { PackageFacts, PackagesFacts } from '../src/model/observed.ts';
-import type { NodeController, NodeContext } from '../src/reconcile/controller.ts';
+import type { Controller, NodeContext } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { shellCommand } from '../src/ssh/quote.ts';
 import { ownValue } from '../src/model/lookup.ts';
@@ -30,11 +30,13 @@ function aptEnv(ctx: NodeContext): string {
   return `export DEBIAN_FRONTEND=noninteractive; APT="apt-get -q -y -o DPkg::Lock::Timeout=${lock} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"`;
 }
 
-export const packagesController: NodeController<'packages', PackagesAction> = {
+export const packagesController: Controller<'node', PackagesAction> = {
   name: 'packages',
-  facts: 'packages',
+  scope: 'node',
+  condition: { type: 'PackagesInSync', reason: 'PackagesDiffer' },
   kinds: ['pkg-install', 'pkg-remove', 'pkg-repair'],
   observe: {
+    facts: 'packages',
     script(node) {
       const names = node.packages.map((p) => p.name);
       const query = names.length > 0

@@ -10,7 +10,9 @@
  *   never switched OFF automatically, because that could cut power we cannot see; the stack shows
  *   power `unknown` until someone runs `pirack power off <stack> --yes`.
  * - Stacks the enlistment owns (being enlisted or waiting their turn) are left alone.
- * - Offs come before ons; ons are staggered by relay.staggerMs at apply time.
+ * - Each stack is its own key on the loop (`stack:<id>`); switch-ons are staggered by
+ *   relay.staggerMs at apply time, whichever stack asks first.
+ * - A power-cycle the operator asked for (`pirack power cycle`, the API) runs once, unguarded.
  *
  * Power-cycle rules (policies.powerCycle), all required: the policy is enabled; this is not the
  * first pass since the daemon started (its reachability data is not trustworthy yet); the stack
@@ -19,40 +21,13 @@
  * before they count as dead again); fewer than maxCyclesPerHour cycles in the last hour; the
  * stack is not enlisting. Cycle history is the caller's memory, kept in the state dir.
  */
-import type { PowerCyclePolicy, RackSpec, StackSpec } from '../src/model/desired.ts';
+import type { PowerCyclePolicy } from '../src/model/desired.ts';
 import type { StackAction } from '../src/model/actions.ts';
 import { stepFailed, stepOk, type StepResult } from '../src/model/step.ts';
 import { isPiRackError, pirackError } from '../src/errors.ts';
-import type { RackContext, RackController, RackObserved } from '../src/reconcile/rack-controller.ts';
+import type { Controller, RackContext, StackDesired, StackObserved } from '../src/reconcile/controller.ts';
 
 const HOUR_MS = 3_600_000;
-
-export interface CycleRecord {
-  readonly stack: number;
-  /** Epoch ms the cycle started. */
-  readonly at: number;
-  readonly reason: string;
-}
-
-/** What the power controller remembers between passes. */
-export interface PowerMemory {
-  /** Cycles of the last hour (older ones may be pruned). */
-  readonly cycles: readonly CycleRecord[];
-  /** Passes completed since the daemon started; 0 during the first pass. */
-  readonly passes: number;
-}
-
-export const initialPowerMemory: PowerMemory = { cycles: [], passes: 0 };
-
-/** Records a cycle (the caller does so when a stack-cycle was applied) and drops entries over an hour old. */
-export function recordCycle(memory: PowerMemory, record: CycleRecord): PowerMemory {
-  return { ...memory, cycles: [...memory.cycles.filter((c) => c.at > record.at - HOUR_MS), record] };
-}
-
-/** Counts a finished pass, so the next one is no longer the first. */
-export function passCompleted(memory: PowerMemory): PowerMemory {
-  return { ...memory, passes: memory.passes + 1 };
-}
 
 export type CycleDecision = { readonly cycle: true; readonly reason: string } | { readonly cycle: false; readonly why: string };
 
@@ -61,11 +36,11 @@ function minutes(ms: number): string {
 }
 
 /** Pure: whether the policy allows power-cycling this stack now, and why (not). */
-export function cycleDecision(stack: StackSpec, observed: RackObserved, memory: PowerMemory, policy: PowerCyclePolicy, now: number): CycleDecision {
+export function cycleDecision(stack: StackDesired, observed: StackObserved, policy: PowerCyclePolicy, now: number): CycleDecision {
   if (!policy.enabled) return { cycle: false, why: 'policy disabled' };
-  if (memory.passes === 0) return { cycle: false, why: 'first pass after start-up' };
-  if (observed.enlisting.has(stack.id)) return { cycle: false, why: 'enlisting' };
-  if (stack.power !== 'on' || observed.relay.get(stack.id) !== 'on') return { cycle: false, why: 'not powered on' };
+  if (observed.firstPass) return { cycle: false, why: 'first pass after start-up' };
+  if (observed.enlisting) return { cycle: false, why: 'enlisting' };
+  if (stack.power !== 'on' || observed.relay !== 'on') return { cycle: false, why: 'not powered on' };
   if (stack.nodes.length === 0) return { cycle: false, why: 'no Pis' };
   let shortest = Infinity;
   for (const node of stack.nodes) {
@@ -74,7 +49,7 @@ export function cycleDecision(stack: StackSpec, observed: RackObserved, memory: 
     shortest = Math.min(shortest, now - seen.unreachableSince);
   }
   if (shortest < policy.afterUnreachableMs) return { cycle: false, why: `unreachable for ${minutes(shortest)} only` };
-  const mine = memory.cycles.filter((c) => c.stack === stack.id);
+  const mine = observed.cycles.filter((c) => c.stack === stack.id);
   const last = mine.reduce((max, c) => Math.max(max, c.at), -Infinity);
   if (now - last < policy.afterUnreachableMs) return { cycle: false, why: 'cycled recently; Pis are given time to boot' };
   const lastHour = mine.filter((c) => c.at > now - HOUR_MS).length;
@@ -85,26 +60,18 @@ export function cycleDecision(stack: StackSpec, observed: RackObserved, memory: 
   };
 }
 
-function plan(rack: RackSpec, observed: RackObserved, memory: PowerMemory, now: number): StackAction[] {
-  const offs: StackAction[] = [];
-  const ons: StackAction[] = [];
-  const cycles: StackAction[] = [];
-  for (const stack of rack.stacks) {
-    if (observed.enlisting.has(stack.id)) continue;
-    const read = observed.relay.get(stack.id) ?? 'unknown';
-    if (read === 'unknown') {
-      if (stack.power === 'on') ons.push({ kind: 'stack-power', stack: stack.id, on: true, reason: 'relay state unknown, rack.yaml wants it on' });
-      continue;
-    }
-    if (read !== stack.power) {
-      const action: StackAction = { kind: 'stack-power', stack: stack.id, on: stack.power === 'on', reason: `rack.yaml wants ${stack.power}, relay reads ${read}` };
-      (stack.power === 'on' ? ons : offs).push(action);
-      continue;
-    }
-    const decision = cycleDecision(stack, observed, memory, rack.policies.powerCycle, now);
-    if (decision.cycle) cycles.push({ kind: 'stack-cycle', stack: stack.id, reason: decision.reason });
+function plan(stack: StackDesired, observed: StackObserved, _planned: unknown, now: number, policies: { readonly powerCycle: PowerCyclePolicy }): StackAction[] {
+  if (observed.enlisting) return [];
+  if (stack.cycleRequest) return [{ kind: 'stack-cycle', stack: stack.id, reason: `asked for by ${stack.cycleRequest.by}` }];
+  const read = observed.relay;
+  if (read === 'unknown') {
+    return stack.power === 'on' ? [{ kind: 'stack-power', stack: stack.id, on: true, reason: 'relay state unknown, rack.yaml wants it on' }] : [];
   }
-  return [...offs, ...ons, ...cycles];
+  if (read !== stack.power) {
+    return [{ kind: 'stack-power', stack: stack.id, on: stack.power === 'on', reason: `${stack.override ? `${stack.override.by} wants` : 'rack.yaml wants'} ${stack.power}, relay reads ${read}` }];
+  }
+  const decision = cycleDecision(stack, observed, policies.powerCycle, now);
+  return decision.cycle ? [{ kind: 'stack-cycle', stack: stack.id, reason: decision.reason }] : [];
 }
 
 function asError(stack: number, cause: unknown) {
@@ -131,7 +98,7 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
       const durationMs = ctx.now() - started;
       ctx.emit({ kind: 'stack-power', target, message: `powered ${action.on ? 'on' : 'off'} (${action.reason})`, result: 'ok', durationMs });
       log.info({ on: action.on, reason: action.reason }, 'stack switched');
-      return stepOk(durationMs);
+      return stepOk(durationMs, 0, { kind: 'switched', stack: action.stack, on: action.on });
     } catch (cause) {
       const error = asError(action.stack, cause);
       const durationMs = ctx.now() - started;
@@ -151,7 +118,7 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
   const offAt = ctx.now();
   const minOff = ctx.rack.policies.powerCycle.minOffMs;
   // Aborted during the off time: still honour the minimum off time, then switch back on.
-  await ctx.sleep(minOff, ctx.signal).catch(() => ctx.sleep(Math.max(0, offAt + minOff - ctx.now())));
+  await ctx.clock.sleep(minOff, ctx.signal).catch(() => ctx.clock.sleep(Math.max(0, offAt + minOff - ctx.now())));
   try {
     await switchStack(action.stack, true, ctx);
   } catch (cause) {
@@ -165,12 +132,18 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
   }
   const durationMs = ctx.now() - started;
   ctx.emit({ kind: 'stack-cycle', target, message: `power-cycled: ${action.reason}`, result: 'ok', durationMs });
-  return stepOk(durationMs);
+  return stepOk(durationMs, 0, { kind: 'cycled', stack: action.stack });
 }
 
-export const powerController: RackController<PowerMemory, StackAction> = {
+export const powerController: Controller<'stack', StackAction> = {
   name: 'power',
+  scope: 'stack',
   kinds: ['stack-power', 'stack-cycle'],
+  condition: { type: 'PowerInSync', reason: 'PowerDiffers' },
+  observe: {
+    // A relay that cannot be read is `unknown`, never a failed pass: the plan knows what to do with it.
+    read: (stack, io) => io.relay.read(stack.id).catch(() => 'unknown' as const),
+  },
   plan,
   apply,
 };

@@ -8,7 +8,7 @@ import { pirackError } from '../src/errors.ts';
 import type { NodeAction } from '../src/model/actions.ts';
 import type { ServiceSpec } from '../src/model/desired.ts';
 import type { ServiceFacts } from '../src/model/observed.ts';
-import type { NodeController } from '../src/reconcile/controller.ts';
+import type { Controller } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { shellQuote } from '../src/ssh/quote.ts';
 import { ownValue } from '../src/model/lookup.ts';
@@ -27,11 +27,13 @@ function dependencies(service: ServiceSpec): string[] {
 
 const ENABLED_STATES = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated']);
 
-export const servicesController: NodeController<'services', ServicesAction> = {
+export const servicesController: Controller<'node', ServicesAction> = {
   name: 'services',
-  facts: 'services',
+  scope: 'node',
+  condition: { type: 'ServicesInSync', reason: 'ServicesDiffer' },
   kinds: ['systemd-reload', 'service-enable', 'service-start', 'service-restart'],
   observe: {
+    facts: 'services',
     script(node) {
       if (node.services.length === 0) return ':';
       const units = node.services.map((s) => shellQuote(s.name)).join(' ');

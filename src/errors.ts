@@ -39,6 +39,7 @@ export const ERRORS = {
   PIRACK_ERR_STATE: { status: 500, transient: false, hint: 'Check the state directory is writable.' },
   PIRACK_ERR_LAB: { status: 500, transient: false, hint: 'Run `pirack lab down` then `pirack lab up` again; see the message for the failing step.' },
   PIRACK_ERR_USAGE: { status: 400, transient: false, hint: 'Run the command with --help.' },
+  PIRACK_ERR_DAEMON_UNREACHABLE: { status: 503, transient: true, hint: 'Check that the daemon is running and listening (its log says why not); a daemon.json whose PID is gone is ignored.' },
   // The API's own refusals. `reason` is the stable CamelCase word of the JSON error body.
   PIRACK_ERR_HTTP_BAD_REQUEST: { status: 400, reason: 'BadRequest', transient: false, hint: 'Check the request against the API documentation (src/http/README.md).' },
   PIRACK_ERR_HTTP_UNAUTHORIZED: { status: 401, reason: 'Unauthorized', transient: false, hint: 'Log in, or send Authorization: Bearer <admin token>.' },

@@ -41,20 +41,17 @@ export interface PirackContender {
   close(): Promise<void>;
 }
 
-export async function openPirack(rack: RackSpec, options: { readonly stateDir: string; readonly log: Logger }): Promise<PirackContender> {
-  const runtime = await openRuntime(rack, { stateDir: options.stateDir, log: options.log });
+export async function openPirack(rack: RackSpec, options: { readonly stateDir: string; readonly log: Logger; readonly mode?: 'apply' | 'observe' }): Promise<PirackContender> {
+  const runtime = await openRuntime(rack, { stateDir: options.stateDir, log: options.log, ...(options.mode ? { mode: options.mode } : {}) });
   return {
     runtime,
     async pass(passOptions = {}) {
       const started = performance.now();
-      const results = await runtime.reconciler.runOnce({
-        ...(passOptions.nodes ? { nodes: passOptions.nodes } : {}),
-        ...(passOptions.signal ? { signal: passOptions.signal } : {}),
-      });
+      // The bench's own signal is not threaded through: the loop cancels through its queue on close.
+      const results = await runtime.reconciler.runNodes(passOptions.nodes);
       return outcomeOf(results, performance.now() - started);
     },
     async close() {
-      runtime.reconciler.stop();
       await runtime.close();
     },
   };

@@ -40,9 +40,9 @@ async function freshRack(session: LabSession, need: LabNeed, pis: number): Promi
 
 /** PiRack's own verdict on a rack someone else converged: nothing left to do on any Pi. */
 async function verify(rack: RackSpec, ids: readonly number[], env: ScenarioEnv, stateDir: string): Promise<string[]> {
-  const checker = await openPirack(rack, { stateDir, log: env.log });
+  const checker = await openPirack(rack, { stateDir, log: env.log, mode: 'observe' });
   try {
-    const results = await checker.runtime.reconciler.runOnce({ nodes: ids, dryRun: true, signal: env.signal });
+    const results = await checker.runtime.reconciler.runNodes(ids);
     return results.filter((r) => r.error || r.remaining.length > 0).map((r) => `pi ${r.node}: ${r.error ? r.error.message : `${r.remaining.length} action(s) left`}`);
   } finally {
     await checker.close();

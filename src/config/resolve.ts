@@ -23,6 +23,7 @@ import { humanPath } from './problem.ts';
 import { DEFAULTS } from './defaults.ts';
 import { durationMs } from './duration.ts';
 import { sha256Hex } from './revision.ts';
+import { keyIdentity, normalizeMode } from '../model/identity.ts';
 import { ReadRefusedError } from './read-limited.ts';
 
 const REFUSED_HINT: Readonly<Record<ReadRefusedError['code'], string>> = {
@@ -57,17 +58,6 @@ export interface ResolveResult {
 type Seg = (string | number)[];
 
 const KEY_LINE = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( .*)?$/;
-
-function normalizeMode(mode: string): string {
-  if (mode.length === 3) return `0${mode}`;
-  if (mode.length === 5) return mode.slice(1);
-  return mode;
-}
-
-/** Two key lines are the same key when type and base64 match; comments differ freely. */
-function keyIdentity(line: string): string {
-  return line.trim().split(/\s+/).slice(0, 2).join(' ');
-}
 
 export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResult {
   const problems: UnplacedProblem[] = [];
@@ -116,7 +106,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
     const ownId = daemonKey === undefined ? undefined : keyIdentity(daemonKey);
     return {
       user: k?.user ?? sshRaw.user ?? DEFAULTS.ssh.user,
-      keys: [...own, ...declared.filter((line) => keyIdentity(line) !== ownId)],
+      keys: [...own, ...declared.filter((line) => ownId === undefined || keyIdentity(line) !== ownId)],
       exclusive: k?.exclusive ?? false,
     };
   };

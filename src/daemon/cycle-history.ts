@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CycleRecord } from '../../controllers/power.ts';
+import type { CycleRecord } from '../reconcile/controller.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 
 const HOUR_MS = 3_600_000;

@@ -1,37 +1,28 @@
 /**
- * The daemon: a desired-state source feeding the reconciler, the status report written after
- * passes, and the facade the HTTP API and dashboard use. Power and enlistment plug in through
- * `PowerPort` so the daemon runs the same with a real relay, the lab or a person.
+ * The daemon: a desired-state source feeding the one reconciler (Pis, stacks and the rack on one
+ * queue), the status report written after passes, and the facade the HTTP API and dashboard use.
+ * Power and enlistment are keys of the same loop, so the daemon runs the same with a real relay,
+ * the lab or a person; operator power is an override layer the loop itself honours.
  */
 import type { Logger } from 'pino';
 import type { DaemonFacade, DaemonMetrics, OperationResult, PlanEntry, PowerOp, ActionTarget } from './facade.ts';
 import type { RackSpec } from '../model/desired.ts';
 import type { RackEvent, StatusReport } from '../model/status.ts';
-import { describeAction } from '../model/actions.ts';
+import { parseKey, type WorkKey } from '../reconcile/keys.ts';
+import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, runActionOn } from './actions.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 
-/** Stack power as the daemon needs it; implemented over a relay driver and the power controller. */
-export interface PowerPort {
-  power(rack: RackSpec, target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp): Promise<OperationResult>;
-  confirm(stack: number): OperationResult;
-  /** Reads every stack's relay and applies the power controller's plan (policy-guarded). */
-  reconcile(rack: RackSpec): Promise<void>;
-  close(): Promise<void>;
-}
-
 export interface DaemonOptions {
   readonly stateDir: string;
   readonly log: Logger;
-  readonly power?: (runtime: Runtime) => PowerPort;
   /** Debounce of status.json writes after passes. */
   readonly statusDebounceMs?: number;
 }
 
 export class Daemon implements DaemonFacade {
   private runtime?: Runtime;
-  private powerPort?: PowerPort;
   private current?: Revision;
   private statusTimer?: NodeJS.Timeout;
   private readonly passDurations: number[] = [];
@@ -64,7 +55,8 @@ export class Daemon implements DaemonFacade {
     if (!verdict.ok) {
       log.error({ errors: verdict.errors }, `revision rejected: ${verdict.errors.length} problem(s); keeping ${this.current?.revision ?? 'nothing'}`);
       if (this.runtime) {
-        this.runtime.tracker.revisions = { ...this.runtime.tracker.revisions, lastAttemptedRevision: rev.revision, revisionErrors: [...verdict.errors] };
+        this.revisions = { ...this.revisions, lastAttemptedRevision: rev.revision, revisionErrors: [...verdict.errors] };
+        this.runtime.setRevisions(this.revisions);
         this.runtime.events.add({ kind: 'revision-rejected', target: 'rack', message: `${rev.revision}: ${verdict.errors[0]?.split('\n')[0] ?? ''}${verdict.errors.length > 1 ? ` (+${verdict.errors.length - 1} more)` : ''}`, result: 'failed' });
         this.scheduleStatus();
       } else {
@@ -78,25 +70,28 @@ export class Daemon implements DaemonFacade {
   }
 
   private rejectedBeforeStart?: { revision: string; errors: string[] };
+  private revisions: { lastAppliedRevision?: string; lastAttemptedRevision?: string; revisionErrors: readonly string[] } = { revisionErrors: [] };
 
   private async apply(rev: Revision, rack: RackSpec): Promise<void> {
     this.current = rev;
     if (!this.runtime) {
-      this.runtime = await openRuntime(rack, { stateDir: this.options.stateDir, log: this.options.log, onPass: (r) => this.onPass(r.durationMs) });
-      this.powerPort = this.options.power?.(this.runtime);
+      this.runtime = await openRuntime(rack, {
+        stateDir: this.options.stateDir,
+        log: this.options.log,
+        onPass: (key, durationMs) => this.onPass(key, durationMs),
+      });
       this.wire(this.runtime);
       this.runtime.reconciler.start();
     } else {
       this.runtime.reconciler.setDesired(rack);
     }
-    const tracker = this.runtime.tracker;
-    tracker.revisions = { lastAppliedRevision: rev.revision, lastAttemptedRevision: rev.revision, revisionErrors: [] };
+    this.revisions = { lastAppliedRevision: rev.revision, lastAttemptedRevision: rev.revision, revisionErrors: [] };
     if (this.rejectedBeforeStart) {
-      tracker.revisions = { ...tracker.revisions, lastAttemptedRevision: this.rejectedBeforeStart.revision, revisionErrors: this.rejectedBeforeStart.errors };
+      this.revisions = { ...this.revisions, lastAttemptedRevision: this.rejectedBeforeStart.revision, revisionErrors: this.rejectedBeforeStart.errors };
       delete this.rejectedBeforeStart;
     }
+    this.runtime.setRevisions(this.revisions);
     this.runtime.events.add({ kind: 'revision-applied', target: 'rack', message: `now reconciling to ${rev.revision}`, result: 'info' });
-    void this.powerPort?.reconcile(rack).catch((err: unknown) => this.options.log.error({ err }, 'power reconcile failed'));
     this.scheduleStatus();
   }
 
@@ -108,36 +103,41 @@ export class Daemon implements DaemonFacade {
     });
   }
 
-  private onPass(durationMs: number): void {
-    this.passCount++;
-    this.passDurations.push(durationMs);
-    if (this.passDurations.length > 500) this.passDurations.splice(0, 250);
-    this.runtime?.tracker.recordPassEnd(durationMs);
+  /** Pi passes feed the pass metrics (what `pass_duration` has always meant); every key's pass may change the status. */
+  private onPass(key: WorkKey, durationMs: number): void {
+    if (parseKey(key).scope === 'node') {
+      this.passCount++;
+      this.passDurations.push(durationMs);
+      if (this.passDurations.length > 500) this.passDurations.splice(0, 250);
+    }
     this.scheduleStatus();
   }
 
+  /** Writes status.json soon (debounced), when the report changed since the last write. */
   private scheduleStatus(): void {
-    this.runtime?.tracker.touch();
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       delete this.statusTimer;
-      void this.runtime?.writeStatus().catch((err: unknown) => this.options.log.error({ err }, 'cannot write status.json'));
+      const runtime = this.runtime;
+      if (!runtime) return;
+      const at = runtime.tracker.version;
+      if (at === this.statusWrittenAt) return;
+      this.statusWrittenAt = at;
+      void runtime.writeStatus().catch((err: unknown) => this.options.log.error({ err }, 'cannot write status.json'));
     }, this.options.statusDebounceMs ?? 200);
   }
+
+  private statusWrittenAt?: number;
 
   get rack(): RackSpec | undefined {
     return this.runtime?.reconciler.desired;
   }
 
-  get runtimeOrUndefined(): Runtime | undefined {
-    return this.runtime;
-  }
-
   // ---- DaemonFacade -------------------------------------------------------------------------
 
   status(): StatusReport {
-    if (!this.runtime) return emptyStatus(this.rejectedBeforeStart);
-    return this.runtime.tracker.report(this.runtime.reconciler.desired);
+    if (!this.runtime) return emptyReport(new Date(), this.rejectedBeforeStart);
+    return this.runtime.tracker.report();
   }
 
   events(afterSeq?: number): readonly RackEvent[] {
@@ -149,12 +149,14 @@ export class Daemon implements DaemonFacade {
     return this.runtime.events.subscribe(listener);
   }
 
-  async plan(): Promise<readonly PlanEntry[]> {
+  /**
+   * From the store's cached facts: no probe, no write, no metric. `fresh` first queues a pass of
+   * every key through the normal loop and waits for it (at most two minutes).
+   */
+  async plan(options: { readonly fresh?: boolean } = {}): Promise<readonly PlanEntry[]> {
     if (!this.runtime) return [];
-    const results = await this.runtime.reconciler.runOnce({ dryRun: true });
-    return results.flatMap((r) => r.error && !r.facts
-      ? [{ target: `pi ${r.node}`, kind: 'unreachable', description: r.error.message }]
-      : r.planned.map((a) => ({ target: `pi ${r.node}`, kind: a.kind, description: describeAction(a) })));
+    if (!options.fresh) return this.runtime.reconciler.plan();
+    return (await this.runtime.reconciler.freshPlan(120_000)).plan;
   }
 
   actionNames(): readonly string[] {
@@ -163,24 +165,25 @@ export class Daemon implements DaemonFacade {
 
   reconcileNow(): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    if (this.runtime.tracker.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
+    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
     this.runtime.reconciler.enqueueAll();
     return { ok: true, code: 202, message: 'every Pi queued for a pass' };
   }
 
   suspend(): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    this.runtime.tracker.suspended = true;
-    this.runtime.events.add({ kind: 'suspended', target: 'rack', message: 'reconciling suspended', result: 'info' });
+    this.runtime.reconciler.suspend();
+    this.runtime.tracker.touch();
+    this.runtime.events.add({ kind: 'suspended', target: 'rack', message: 'reconciling suspended: every Pi, stack and the rack are held', result: 'info' });
     this.scheduleStatus();
     return { ok: true, code: 200, message: 'suspended: no changes are made until resume' };
   }
 
   resume(): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    this.runtime.tracker.suspended = false;
+    this.runtime.reconciler.resume();
+    this.runtime.tracker.touch();
     this.runtime.events.add({ kind: 'resumed', target: 'rack', message: 'reconciling resumed', result: 'info' });
-    this.runtime.reconciler.enqueueAll();
     this.scheduleStatus();
     return { ok: true, code: 200, message: 'resumed' };
   }
@@ -189,11 +192,26 @@ export class Daemon implements DaemonFacade {
     return this.runAction({ scope: 'pi', id }, 'reboot');
   }
 
-  async power(target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp): Promise<OperationResult> {
+  /** An override over rack.yaml (on, off), a one-off cycle, or `clear`; carried out by the loop's stack keys. */
+  async power(target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp, by = 'the API'): Promise<OperationResult> {
     const rack = this.rack;
-    if (!rack || !this.powerPort) return { ok: false, code: 409, message: 'no relay driver configured' };
+    if (!rack || !this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
     if (target.scope === 'stack' && !rack.stacks.some((s) => s.id === target.id)) return { ok: false, code: 404, message: `no stack ${target.id}` };
-    return this.powerPort.power(rack, target, op);
+    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
+    const stacks = target.scope === 'rack' ? rack.stacks.map((s) => s.id) : [target.id];
+    const outcome = await this.runtime.reconciler.power(stacks, op, by);
+    this.runtime.tracker.touch();
+    this.scheduleStatus();
+    return { ok: outcome.ok, code: outcome.ok ? 200 : 500, message: outcome.message };
+  }
+
+  /** `pirack enlist` through the daemon: accepted at once, progress in the status report. */
+  enlist(by = 'the API'): OperationResult {
+    if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
+    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
+    const log = this.options.log;
+    void this.runtime.reconciler.enlist(by).catch((err: unknown) => log.error({ err }, 'enlistment failed'));
+    return { ok: true, code: 202, message: 'enlistment requested: stacks that came up short are tried again; follow it in the status' };
   }
 
   async runAction(target: ActionTarget, action: string): Promise<OperationResult> {
@@ -212,8 +230,10 @@ export class Daemon implements DaemonFacade {
   }
 
   confirmManualPower(stack: number): OperationResult {
-    if (!this.powerPort) return { ok: false, code: 409, message: 'no relay driver configured' };
-    return this.powerPort.confirm(stack);
+    if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
+    return this.runtime.io.confirmManual(stack)
+      ? { ok: true, code: 200, message: `stack ${stack}: confirmation recorded` }
+      : { ok: false, code: 409, message: 'the relay driver is not manual' };
   }
 
   metrics(): DaemonMetrics {
@@ -222,29 +242,9 @@ export class Daemon implements DaemonFacade {
 
   async close(): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.runtime?.reconciler.stop();
-    await this.powerPort?.close();
     if (this.runtime) {
       await this.runtime.writeStatus().catch(() => undefined);
       await this.runtime.close();
     }
   }
-}
-
-function emptyStatus(rejected?: { revision: string; errors: string[] }): StatusReport {
-  return {
-    generatedAt: new Date().toISOString(),
-    rack: {
-      name: '(no valid rack.yaml yet)',
-      ready: false,
-      suspended: false,
-      counts: { nodes: 0, ready: 0, unreachable: 0, quarantined: 0 },
-      ...(rejected ? { lastAttemptedRevision: rejected.revision } : {}),
-      revisionErrors: rejected?.errors ?? [],
-      grid: { rows: 1, cols: 1 },
-    },
-    stacks: [],
-    nodes: [],
-    lastErrors: [],
-  };
 }

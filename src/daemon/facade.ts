@@ -4,12 +4,8 @@
  */
 import type { RackEvent, StatusReport } from '../model/status.ts';
 
-export interface PlanEntry {
-  /** `pi 7`, `stack 2`, `rack`. */
-  readonly target: string;
-  readonly kind: string;
-  readonly description: string;
-}
+export type { PlanEntry } from '../reconcile/plan-view.ts';
+import type { PlanEntry } from '../reconcile/plan-view.ts';
 
 export interface OperationResult {
   readonly ok: boolean;
@@ -20,7 +16,8 @@ export interface OperationResult {
   readonly data?: string;
 }
 
-export type PowerOp = 'on' | 'off' | 'cycle';
+/** `on`/`off` set an override over rack.yaml, `cycle` is a one-off, `clear` lifts the override. */
+export type PowerOp = 'on' | 'off' | 'cycle' | 'clear';
 
 export type ActionTarget = { readonly scope: 'pi'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
 
@@ -30,8 +27,8 @@ export interface DaemonFacade {
   events(afterSeq?: number): readonly RackEvent[];
   /** Calls `listener` for every new event until the returned function is called. */
   subscribe(listener: (event: RackEvent) => void): () => void;
-  /** The current plan, computed from the last observations; touches nothing. */
-  plan(): Promise<readonly PlanEntry[]>;
+  /** The current plan, computed from the store's cached observations; touches nothing. `fresh` first runs a pass of every key through the loop. */
+  plan(options?: { readonly fresh?: boolean }): Promise<readonly PlanEntry[]>;
   /** Declared action names (rack.yaml `actions`) plus the built-in ones (reboot, ping, cpu, temperature). */
   actionNames(): readonly string[];
   reconcileNow(): OperationResult;
@@ -39,6 +36,8 @@ export interface DaemonFacade {
   resume(): OperationResult;
   rebootPi(id: number): Promise<OperationResult>;
   power(target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' }, op: PowerOp): Promise<OperationResult>;
+  /** Asks the loop to enlist again stacks that came up short (202: progress in the status). */
+  enlist(): OperationResult;
   /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */
   runAction(target: ActionTarget, action: string): Promise<OperationResult>;
   /** Confirms a `manual` relay step (the operator switched the stack by hand). */

@@ -8,7 +8,7 @@ import { ensureAdminToken, type AdminToken } from '../http/auth/admin-token.ts';
 import { createHttpServer } from '../http/server.ts';
 import type { DesiredSource } from '../source/types.ts';
 import { Daemon } from './daemon.ts';
-import { createPowerPort } from './power-port.ts';
+import { removeDaemonRecord, writeDaemonRecord } from './daemon-file.ts';
 
 export interface ServeOptions {
   readonly source: DesiredSource;
@@ -36,7 +36,7 @@ export interface RunningDaemon {
 
 export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon> {
   const { log, stateDir, source } = options;
-  const daemon = new Daemon({ stateDir, log, power: (runtime) => createPowerPort(runtime, { log, stateDir }) });
+  const daemon = new Daemon({ stateDir, log });
   await daemon.resumeLastGood();
   await source.start((rev) => void daemon.offer(rev));
   let server: FastifyInstance | undefined;
@@ -54,7 +54,11 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
       ...(trustProxy && trustProxy.length > 0 ? { trustProxy } : {}),
     });
     await server.listen({ host, port });
-    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    const address = server.server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
+    // So `pirack power|enlist|apply` on this machine go through this daemon, not around it.
+    await writeDaemonRecord(stateDir, { pid: process.pid, url, startedAt: new Date().toISOString(), ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}) });
   }
   return {
     daemon,
@@ -64,6 +68,7 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
       log.info('stopping: cancelling running commands; relays are left as they are');
       await source.stop();
       await server?.close();
+      if (server) await removeDaemonRecord(stateDir, process.pid).catch(() => undefined);
       await daemon.close();
     },
   };

@@ -81,21 +81,20 @@ export async function releaseBinding(stateDir: string, node: number, options: { 
  * enlisted again rather than two Pis claiming one address.
  */
 export function effectiveMacs(rack: RackSpec, bindings: Bindings): Map<number, string> {
-  const pinned = new Set(rack.nodes.flatMap((n) => (n.mac !== undefined ? [normalizeMac(n.mac)] : [])));
   const macs = new Map<number, string>();
+  for (const node of rack.nodes) if (node.mac !== undefined) macs.set(node.id, normalizeMac(node.mac));
+  if (macs.size === rack.nodes.length) return macs;
+  const pinned = new Set(macs.values());
   for (const node of rack.nodes) {
-    if (node.mac !== undefined) macs.set(node.id, normalizeMac(node.mac));
-    else {
-      const bound = bindings[node.id]?.mac;
-      if (bound !== undefined && !pinned.has(bound)) macs.set(node.id, bound);
-    }
+    if (node.mac !== undefined) continue;
+    const bound = bindings[node.id]?.mac;
+    if (bound !== undefined && !pinned.has(bound)) macs.set(node.id, bound);
   }
   return macs;
 }
 
 /** Node ids with no MAC from either source, by stack. */
-export function unboundByStack(rack: RackSpec, bindings: Bindings): Map<number, number[]> {
-  const macs = effectiveMacs(rack, bindings);
+export function unboundByStack(rack: RackSpec, bindings: Bindings, macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings)): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const stack of rack.stacks) {
     const ids = stack.nodes.filter((n) => !macs.has(n.id)).map((n) => n.id).sort((a, b) => a - b);
@@ -105,8 +104,7 @@ export function unboundByStack(rack: RackSpec, bindings: Bindings): Map<number, 
 }
 
 /** The static DHCP entries for every node whose MAC is known. */
-export function hostEntries(rack: RackSpec, bindings: Bindings): (HostEntry & { readonly node: number })[] {
-  const macs = effectiveMacs(rack, bindings);
+export function hostEntries(rack: RackSpec, bindings: Bindings, macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings)): (HostEntry & { readonly node: number })[] {
   return rack.nodes.flatMap((n) => {
     const mac = macs.get(n.id);
     return mac === undefined ? [] : [{ mac, ip: n.ip, node: n.id }];

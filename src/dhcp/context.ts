@@ -1,12 +1,12 @@
 /**
- * The real DhcpContext (src/reconcile/rack-controller.ts) over rack.yaml's dnsmasq paths and the
+ * The real DhcpContext (src/reconcile/controller.ts) over rack.yaml's dnsmasq paths and the
  * state dir, for the daemon and the CLI; tests use in-memory fakes instead.
  */
 import type { Logger } from 'pino';
 import type { RackSpec } from '../model/desired.ts';
-import type { DhcpContext } from '../reconcile/rack-controller.ts';
+import type { DhcpContext } from '../reconcile/controller.ts';
 import { readBindings, writeBindings } from './bindings.ts';
-import { writeHostsFile } from './hosts.ts';
+import { readHostsFile, writeHostsFile } from './hosts.ts';
 import { readLeases } from './leases.ts';
 
 export interface DhcpContextOptions {
@@ -20,6 +20,7 @@ export function createDhcpContext(rack: RackSpec, options: DhcpContextOptions): 
   const { hostsFile, leasesFile, pidFile } = rack.network.dhcp;
   return {
     writeHosts: (entries) => writeHostsFile(hostsFile, entries, { pidFile, ...(options.kill ? { kill: options.kill } : {}), ...(options.log ? { log: options.log } : {}) }),
+    readHosts: () => readHostsFile(hostsFile),
     readLeases: async () => {
       const parsed = await readLeases(leasesFile);
       // Garbage lines are worth a warning, never a failed pass.

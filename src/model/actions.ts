@@ -22,7 +22,13 @@ export type StackAction =
 
 export type RackAction =
   | { readonly kind: 'dhcp-hosts-write'; readonly entries: readonly { readonly mac: string; readonly ip: string; readonly node: number }[] }
-  | { readonly kind: 'enlist-stack'; readonly stack: number; readonly unbound: readonly number[] };
+  | {
+      readonly kind: 'enlist-stack';
+      readonly stack: number;
+      readonly unbound: readonly number[];
+      /** 1-based place of the stack in the current round, for "stack k of n". */
+      readonly position: { readonly index: number; readonly count: number };
+    };
 
 export type Action = NodeAction | StackAction | RackAction;
 export type ActionKind = Action['kind'];

@@ -3,7 +3,8 @@
  * rendered by the dashboard. Never holds a secret.
  */
 
-export type ConditionType = 'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready';
+/** Per Pi: Reachable, one per node controller, Ready. Per stack: PowerInSync. Per rack: Enlisted. */
+export type ConditionType = 'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -51,6 +52,10 @@ export interface StackStatus {
   /** ok: every Pi answers; warning: some do; ko: none (the original's okStatus/warningStatus/koStatus). */
   readonly health: StackHealth;
   readonly nodes: readonly number[];
+  /** An operator's power override over rack.yaml: who set it and when; lifted by the next revision or `pirack power clear`. */
+  readonly override?: { readonly power: 'on' | 'off'; readonly by: string; readonly at: string; readonly rackYamlPower: 'on' | 'off' };
+  /** PowerInSync (the power controller's). */
+  readonly conditions?: readonly Condition[];
 }
 
 export interface EnlistmentProgress {
@@ -74,10 +79,13 @@ export interface RackStatus {
   readonly lastAttemptedRevision?: string;
   /** Errors of the last attempted revision when it was rejected, each with file:line:column. */
   readonly revisionErrors: readonly string[];
+  /** The most recent pass of one key (a Pi, a stack or the rack): when it ended and how long it took, in the daemon and `apply --once` alike. */
   readonly lastPassAt?: string;
   readonly lastPassDurationMs?: number;
   readonly grid: { readonly rows: number; readonly cols: number };
   readonly enlistment?: EnlistmentProgress;
+  /** Enlisted (the enlist controller's). */
+  readonly conditions?: readonly Condition[];
 }
 
 export interface StatusReport {

@@ -15,7 +15,7 @@ const END = 'end';
 export function buildProbeScript(node: NodeSpec, controllers: readonly NodeController[]): string {
   const parts = [`printf '\\n${MARK}system\\n'`, systemProbeScript];
   for (const controller of controllers) {
-    parts.push(`printf '\\n${MARK}${controller.facts}\\n'`, controller.observe.script(node));
+    parts.push(`printf '\\n${MARK}${controller.observe.facts}\\n'`, controller.observe.script(node));
   }
   parts.push(`printf '\\n${MARK}${END}\\n'`);
   // A subshell per fragment would hide one failing fragment; `set +e` lets every fragment run.
@@ -52,7 +52,7 @@ export function splitSections(output: string): Map<string, string> & { duplicate
 export function parseProbe(output: string, node: NodeSpec, controllers: readonly NodeController[]): NodeFacts {
   const where = `pi ${node.id}`;
   const sections = splitSections(output);
-  const expected = ['system', ...controllers.map((c) => c.facts), END];
+  const expected = ['system', ...controllers.map((c) => c.observe.facts), END];
   const missing = expected.filter((name) => !sections.has(name));
   if (missing.length > 0) {
     const sample = JSON.stringify(output.slice(0, 120));
@@ -63,7 +63,7 @@ export function parseProbe(output: string, node: NodeSpec, controllers: readonly
   }
   const facts: Partial<Record<FactsKey, unknown>> = {};
   for (const controller of controllers) {
-    facts[controller.facts] = controller.observe.parse(sections.get(controller.facts)!, node);
+    facts[controller.observe.facts] = controller.observe.parse(sections.get(controller.observe.facts)!, node);
   }
   return { system: parseSystemFacts(sections.get('system')!, where), ...facts } as NodeFacts;
 }

@@ -3,24 +3,20 @@
  * again to verify, up to `maxRounds`. The first failed step ends the pass: later steps usually
  * depend on it, and the loop retries the node with backoff.
  */
-import type { Logger } from 'pino';
 import { isPiRackError, pirackError, type PiRackError } from '../errors.ts';
 import type { NodeSpec, PoliciesSpec } from '../model/desired.ts';
 import type { NodeFacts } from '../model/observed.ts';
 import type { NodeAction } from '../model/actions.ts';
 import type { StepResult } from '../model/step.ts';
 import { buildProbeScript, parseProbe } from '../probe/probe.ts';
-import type { SshRunner, SshTarget } from '../ssh/types.ts';
-import type { NodeController } from './controller.ts';
+import type { SshTarget } from '../ssh/types.ts';
+import type { Effects, NodeController } from './controller.ts';
 import { controllerIndex, planNode } from './plan-node.ts';
 
-export interface NodePassDeps {
-  readonly ssh: SshRunner;
+export interface NodePassDeps extends Omit<Effects, 'signal'> {
   readonly controllers: readonly NodeController[];
   readonly policies: PoliciesSpec;
   readonly sshPort: number;
-  readonly log: Logger;
-  readonly now: () => number;
   /** Called after each executed step, for events and metrics. */
   readonly onStep?: (node: NodeSpec, action: NodeAction, result: StepResult) => void;
 }
@@ -58,7 +54,8 @@ export async function observeNode(node: NodeSpec, deps: NodePassDeps, signal: Ab
 }
 
 export async function reconcileNode(node: NodeSpec, deps: NodePassDeps, options: NodePassOptions): Promise<NodePassResult> {
-  const started = deps.now();
+  const now = () => deps.clock.now();
+  const started = now();
   const log = deps.log.child({ node: node.id });
   const index = controllerIndex(deps.controllers);
   const maxRounds = options.dryRun ? 1 : (options.maxRounds ?? 3);
@@ -73,18 +70,21 @@ export async function reconcileNode(node: NodeSpec, deps: NodePassDeps, options:
     applied,
     remaining,
     ...(error ? { error } : {}),
-    durationMs: deps.now() - started,
+    durationMs: now() - started,
   });
 
   try {
     for (let round = 0; round < maxRounds + 1; round++) {
       facts = await observeNode(node, deps, options.signal);
-      remaining = planNode(node, facts, deps.controllers, deps.now(), deps.policies);
+      remaining = planNode(node, facts, deps.controllers, now(), deps.policies);
       planned ??= remaining;
       if (remaining.length === 0 || options.dryRun || round === maxRounds) return finish();
       for (const action of remaining) {
         const controller = index.get(action.kind)!;
-        const context = { node, target: targetOf(node, deps.sshPort), ssh: deps.ssh, policies: deps.policies, log, signal: options.signal, now: deps.now };
+        const context = {
+          clock: deps.clock, ssh: deps.ssh, relay: deps.relay, dhcp: deps.dhcp, emit: deps.emit,
+          node, target: targetOf(node, deps.sshPort), policies: deps.policies, log, signal: options.signal, now,
+        };
         const result = await controller.apply(action, context);
         applied.push({ action, result });
         deps.onStep?.(node, action, result);

@@ -1,189 +1,216 @@
 /**
- * Keeps what the daemon knows about every Pi and stack between passes and builds the status
- * report from it. The report is derived, never stored as a second source of truth.
+ * Builds the status report from the observed-state store and the desired state. It is only the
+ * report: it reads the store, never feeds the loop (nothing reads the report as input), and
+ * keeps only what a report needs to remember itself: each condition's last transition time.
  */
-import type { PiRackError } from '../errors.ts';
 import type { RackSpec } from '../model/desired.ts';
-import type { SystemFacts } from '../model/observed.ts';
-import { describeAction } from '../model/actions.ts';
-import type { Condition, EnlistmentProgress, NodeStatus, StackHealth, StackStatus, StatusReport } from '../model/status.ts';
-import { computeConditions } from './conditions.ts';
-import type { NodePassResult } from './node-pass.ts';
-import { cpuPercent } from '../probe/system.ts';
-
-interface NodeMemory {
-  conditions: Condition[];
-  system?: SystemFacts;
-  cpuPercent?: number;
-  pending: string[];
-  lastError?: { code: string; message: string; at: string };
-  lastSeen?: string;
-  reachable: boolean;
-  /** Epoch ms since when the Pi has not answered (for the power-cycle policy). */
-  unreachableSince?: number;
-  quarantined: boolean;
-}
+import type { Condition, NodeStatus, StackHealth, StackStatus, StatusReport } from '../model/status.ts';
+import type { ControllerSet } from '../../controllers/index.ts';
+import { computeConditions, controllerCondition } from './conditions.ts';
+import type { ObservedStore, StoreChange } from './observed-store.ts';
+import type { OperatorState } from './operator-layer.ts';
 
 export interface RevisionInfo {
-  lastAppliedRevision?: string;
-  lastAttemptedRevision?: string;
-  revisionErrors: string[];
+  readonly lastAppliedRevision?: string;
+  readonly lastAttemptedRevision?: string;
+  readonly revisionErrors: readonly string[];
+}
+
+/** The desired side of the report, read when it is built. */
+export interface DesiredView {
+  readonly rack: RackSpec;
+  readonly operator: OperatorState;
+  readonly revisions: RevisionInfo;
+  readonly suspended: boolean;
 }
 
 export class StatusTracker {
-  private readonly nodes = new Map<number, NodeMemory>();
-  private readonly stackPower = new Map<number, 'on' | 'off' | 'unknown'>();
-  private readonly errors: { at: string; where: string; code: string; message: string }[] = [];
-  private lastPass?: { at: string; durationMs: number };
-  revisions: RevisionInfo = { revisionErrors: [] };
-  suspended = false;
-  enlistment?: EnlistmentProgress;
-
+  private readonly nodeConditions = new Map<number, Condition[]>();
+  private readonly stackConditions = new Map<number, Condition[]>();
+  private rackConditions: Condition[] = [];
   /** When anything in the report last changed; the report's generatedAt, so watchers can skip unchanged ones. */
   private changedAt: Date;
 
-  constructor(private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly store: ObservedStore,
+    private readonly view: () => DesiredView | undefined,
+    private readonly controllers: ControllerSet,
+    private readonly now: () => Date,
+  ) {
     this.changedAt = now();
+    store.subscribe((change) => this.onChange(change));
   }
 
-  /** Marks the report changed (fields set from outside: revisions, suspended, enlistment). */
+  /** The desired side changed (a revision, suspend, an override): the report is new. */
   touch(): void {
     this.changedAt = this.now();
+    this.changes++;
   }
 
-  recordPass(result: NodePassResult, quarantined: boolean): void {
+  private changes = 0;
+
+  /** Grows with every change of the report (two changes in one millisecond included). */
+  get version(): number {
+    return this.changes;
+  }
+
+  get generatedAt(): Date {
+    return this.changedAt;
+  }
+
+  /**
+   * Touches the report only when something it shows changed: a stack pass every few seconds that
+   * finds everything as it was is no news for the dashboard.
+   */
+  private onChange(change: StoreChange): void {
     const at = this.now().toISOString();
-    const memory = this.nodes.get(result.node) ?? { conditions: [], pending: [], reachable: false, quarantined: false };
-    const reachable = result.facts !== undefined;
-    const reinst = result.facts?.packages.reinstRequired;
-    memory.conditions = computeConditions(
-      { reachable, quarantined, remaining: result.remaining, ...(result.error ? { error: result.error } : {}), ...(reinst ? { reinstRequired: reinst } : {}) },
-      memory.conditions,
-      at,
-    );
-    if (result.facts) {
-      memory.cpuPercent = cpuPercent(memory.system, result.facts.system) ?? memory.cpuPercent;
-      memory.system = result.facts.system;
-      memory.lastSeen = at;
-      delete memory.unreachableSince;
+    let changed = true;
+    if (change.scope === 'node') {
+      if (change.what === 'change-notice') changed = false;
+      else if (change.what !== 'probe') changed = this.updateNode(change.id, at) || change.what === 'heartbeat';
+    } else if (change.scope === 'stack') {
+      if (change.what === 'pass') {
+        const seen = this.store.stack(change.id);
+        const power = this.controllers.stack[0];
+        const before = this.stackConditions.get(change.id) ?? [];
+        if (seen && power) this.stackConditions.set(change.id, [controllerCondition(power, seen.remaining, seen.error, before, at)]);
+        changed = !sameConditions(before, this.stackConditions.get(change.id) ?? []);
+      }
+    } else if (change.what === 'pass') {
+      const enlist = this.controllers.rack[0];
+      const before = this.rackConditions;
+      if (enlist) this.rackConditions = [controllerCondition(enlist, this.store.rack.remaining, this.store.rack.error, this.rackConditions, at)];
+      changed = !sameConditions(before, this.rackConditions);
     } else {
-      memory.unreachableSince ??= this.now().getTime();
+      changed = change.what === 'enlistment';
     }
-    memory.reachable = reachable;
-    memory.quarantined = quarantined;
-    memory.pending = result.remaining.map(describeAction);
-    if (result.error) {
-      memory.lastError = { code: result.error.code, message: result.error.message, at };
-      this.recordError(`pi ${result.node}`, result.error);
-    } else if (result.remaining.length === 0) {
-      delete memory.lastError;
-    }
-    this.nodes.set(result.node, memory);
-    this.touch();
+    if (changed) this.touch();
   }
 
-  /** A Pi of a stack that is meant to be off: not probed, not an error. */
-  recordPoweredOff(node: number): void {
-    const at = this.now().toISOString();
-    const memory = this.nodes.get(node) ?? { conditions: [], pending: [], reachable: false, quarantined: false };
-    memory.conditions = computeConditions({ reachable: false, quarantined: false, remaining: [], poweredOff: true }, memory.conditions, at);
-    memory.reachable = false;
-    memory.pending = [];
-    delete memory.lastError;
-    this.nodes.set(node, memory);
-    this.touch();
+  /** Recomputes a Pi's conditions; true when they (or what it has pending) changed. */
+  private updateNode(id: number, at: string): boolean {
+    const seen = this.store.node(id);
+    if (!seen || seen.reachable === undefined) return false;
+    const before = this.nodeConditions.get(id) ?? [];
+    const reinst = seen.facts?.packages.reinstRequired;
+    const reachable = seen.reachable && !seen.poweredOff;
+    this.nodeConditions.set(id, computeConditions({
+      reachable,
+      quarantined: seen.quarantined,
+      ...(seen.poweredOff ? { poweredOff: seen.poweredOff } : {}),
+      remaining: reachable ? seen.remaining : [],
+      ...(seen.error ? { error: seen.error } : {}),
+      ...(reinst && reachable ? { reinstRequired: reinst } : {}),
+    }, before, at, this.controllers.node));
+    const shown = JSON.stringify([
+      this.nodeConditions.get(id)!.map((c) => [c.type, c.status, c.reason, c.message]),
+      seen.remaining.map(describe),
+      seen.error?.code,
+      seen.error?.message,
+      seen.quarantined,
+    ]);
+    const changed = this.lastShown.get(id) !== shown;
+    this.lastShown.set(id, shown);
+    return changed;
   }
 
-  recordError(where: string, error: PiRackError): void {
-    this.errors.push({ at: this.now().toISOString(), where, code: error.code, message: error.message });
-    if (this.errors.length > 50) this.errors.splice(0, this.errors.length - 50);
-    this.touch();
-  }
+  /** What the report last showed of each Pi, to tell a pass that changed it from one that did not. */
+  private readonly lastShown = new Map<number, string>();
 
-  recordStackPower(stack: number, power: 'on' | 'off' | 'unknown'): void {
-    if (this.stackPower.get(stack) !== power) this.touch();
-    this.stackPower.set(stack, power);
-  }
-
-  recordPassEnd(durationMs: number): void {
-    this.lastPass = { at: this.now().toISOString(), durationMs };
-    this.touch();
-  }
-
-  isReady(node: number): boolean {
-    return this.nodes.get(node)?.conditions.find((c) => c.type === 'Ready')?.status === 'True';
-  }
-
-  /** Whether the Pi answered its last probe; undefined when it was never probed. */
-  reachability(node: number): { reachable: boolean; unreachableSince?: number } | undefined {
-    const memory = this.nodes.get(node);
-    if (!memory || memory.conditions.length === 0) return undefined;
-    return { reachable: memory.reachable, ...(memory.unreachableSince !== undefined ? { unreachableSince: memory.unreachableSince } : {}) };
-  }
-
-  unreachableSince(node: number): number | undefined {
-    const memory = this.nodes.get(node);
-    return memory && !memory.reachable ? memory.unreachableSince : undefined;
-  }
-
-  report(rack: RackSpec): StatusReport {
+  report(): StatusReport {
+    const view = this.view();
+    if (!view) return emptyReport(this.changedAt);
+    const { rack, operator, revisions, suspended } = view;
+    const iso = (ms: number) => new Date(ms).toISOString();
     const nodes: NodeStatus[] = rack.nodes.map((spec) => {
-      const m = this.nodes.get(spec.id);
-      const sys = m?.system;
+      const seen = this.store.node(spec.id);
+      const sys = seen?.facts?.system;
+      const health = seen?.health;
       return {
         id: spec.id,
         stack: spec.stack,
-        conditions: m?.conditions ?? [],
+        conditions: this.nodeConditions.get(spec.id) ?? [],
         observed: {
           ip: spec.ip,
           ...(sys?.mac ?? spec.mac ? { mac: sys?.mac ?? spec.mac } : {}),
           ...(sys ? {
             hostname: sys.hostname,
-            uptimeSeconds: sys.uptimeSeconds,
-            load1: sys.load1,
-            memUsedPercent: sys.memTotalKb > 0 ? Math.round((1 - sys.memAvailableKb / sys.memTotalKb) * 1000) / 10 : undefined,
-            ...(sys.temperatureC !== undefined ? { temperatureC: sys.temperatureC } : {}),
+            uptimeSeconds: health?.uptimeSeconds ?? sys.uptimeSeconds,
+            load1: health?.load1 ?? sys.load1,
+            memUsedPercent: health?.memUsedPercent ?? (sys.memTotalKb > 0 ? Math.round((1 - sys.memAvailableKb / sys.memTotalKb) * 1000) / 10 : undefined),
+            ...((health?.temperatureC ?? sys.temperatureC) !== undefined ? { temperatureC: health?.temperatureC ?? sys.temperatureC } : {}),
           } : {}),
-          ...(m?.cpuPercent !== undefined ? { cpuPercent: m.cpuPercent } : {}),
+          ...((health?.cpuPercent ?? seen?.cpuPercent) !== undefined ? { cpuPercent: health?.cpuPercent ?? seen?.cpuPercent } : {}),
         },
-        pendingActions: m?.pending ?? [],
-        ...(m?.lastError ? { lastError: m.lastError } : {}),
-        ...(m?.lastSeen ? { lastSeen: m.lastSeen } : {}),
-        quarantined: m?.quarantined ?? false,
+        pendingActions: seen?.poweredOff || seen?.reachable === false ? [] : (seen?.remaining ?? []).map((a) => describe(a)),
+        ...(seen?.error && seen.errorAt !== undefined ? { lastError: { code: seen.error.code, message: seen.error.message, at: iso(seen.errorAt) } } : {}),
+        ...(seen?.lastSeen !== undefined ? { lastSeen: iso(seen.lastSeen) } : {}),
+        quarantined: seen?.quarantined ?? false,
       };
     });
     const stacks: StackStatus[] = rack.stacks.map((stack) => {
-      const answering = stack.nodes.filter((n) => this.nodes.get(n.id)?.reachable).length;
+      const answering = stack.nodes.filter((n) => this.store.node(n.id)?.reachable === true).length;
       const health: StackHealth = answering === stack.nodes.length && answering > 0 ? 'ok' : answering > 0 ? 'warning' : 'ko';
+      const override = operator.overrides.find((o) => o.stack === stack.id && o.revision === rack.revision);
       return {
         id: stack.id,
         x: stack.x,
         y: stack.y,
-        desiredPower: stack.power,
-        power: this.stackPower.get(stack.id) ?? 'unknown',
+        desiredPower: override?.power ?? stack.power,
+        power: this.store.stack(stack.id)?.relay ?? 'unknown',
         health,
         nodes: stack.nodes.map((n) => n.id),
+        ...(override ? { override: { power: override.power, by: override.by, at: iso(override.at), rackYamlPower: stack.power } } : {}),
+        conditions: this.stackConditions.get(stack.id) ?? [],
       };
     });
     const ready = nodes.filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True').length;
     const unreachable = nodes.filter((n) => n.conditions.find((c) => c.type === 'Reachable')?.status === 'False').length;
+    const lastPass = this.store.lastPass;
+    const enlistment = this.store.enlistment.progress;
     return {
       generatedAt: this.changedAt.toISOString(),
       rack: {
         name: rack.name,
         ready: ready === nodes.length,
-        suspended: this.suspended,
+        suspended,
         counts: { nodes: nodes.length, ready, unreachable, quarantined: nodes.filter((n) => n.quarantined).length },
-        ...(this.revisions.lastAppliedRevision ? { lastAppliedRevision: this.revisions.lastAppliedRevision } : {}),
-        ...(this.revisions.lastAttemptedRevision ? { lastAttemptedRevision: this.revisions.lastAttemptedRevision } : {}),
-        revisionErrors: this.revisions.revisionErrors,
-        ...(this.lastPass ? { lastPassAt: this.lastPass.at, lastPassDurationMs: this.lastPass.durationMs } : {}),
+        ...(revisions.lastAppliedRevision ? { lastAppliedRevision: revisions.lastAppliedRevision } : {}),
+        ...(revisions.lastAttemptedRevision ? { lastAttemptedRevision: revisions.lastAttemptedRevision } : {}),
+        revisionErrors: revisions.revisionErrors,
+        ...(lastPass ? { lastPassAt: iso(lastPass.at), lastPassDurationMs: Math.round(lastPass.durationMs) } : {}),
         grid: rack.grid,
-        ...(this.enlistment ? { enlistment: this.enlistment } : {}),
+        ...(enlistment ? { enlistment } : {}),
+        conditions: this.rackConditions,
       },
       stacks,
       nodes,
-      lastErrors: [...this.errors].reverse().slice(0, 20),
+      lastErrors: this.store.errors(20).map((e) => ({ at: iso(e.at), where: e.where, code: e.code, message: e.message })),
     };
   }
+}
+
+import { describeAction as describe } from '../model/actions.ts';
+
+function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.type === b[i]!.type && c.status === b[i]!.status && c.reason === b[i]!.reason && c.message === b[i]!.message);
+}
+
+/** The report before any valid rack.yaml: says so, and which revision was rejected. */
+export function emptyReport(at: Date, rejected?: { revision: string; errors: readonly string[] }): StatusReport {
+  return {
+    generatedAt: at.toISOString(),
+    rack: {
+      name: '(no valid rack.yaml yet)',
+      ready: false,
+      suspended: false,
+      counts: { nodes: 0, ready: 0, unreachable: 0, quarantined: 0 },
+      ...(rejected ? { lastAttemptedRevision: rejected.revision } : {}),
+      revisionErrors: rejected?.errors ?? [],
+      grid: { rows: 1, cols: 1 },
+    },
+    stacks: [],
+    nodes: [],
+    lastErrors: [],
+  };
 }

@@ -4,5 +4,6 @@ export { createSshPool, type BootstrapCredentials, type SshPool, type SshPoolOpt
 export { openHostKeyStore, HOST_KEYS_FILE, type HostKeyPin, type HostKeyQuarantine, type HostKeyRecord, type HostKeyStore, type HostKeyVerdict } from './hostkeys.ts';
 export { Secret, readSecretFile } from './secret.ts';
 export { shellCommand, shellQuote } from './quote.ts';
-export { DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+export { DEFAULT_RECONNECT_BACKOFF } from './backoff.ts';
+export type { BackoffPolicy } from '../util/backoff.ts';
 export type { SshConnectFactory } from './connect.ts';

@@ -10,7 +10,8 @@ import ssh2, { type Client as SshClient, type ConnectConfig, type ParsedKey } fr
 
 const { Client, utils } = ssh2;
 import { isPiRackError, pirackError, type PiRackError } from '../errors.ts';
-import { backoffDelay, DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { DEFAULT_RECONNECT_BACKOFF } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.ts';
 import { openConnection, type LoginMethod, type SshConnectFactory } from './connect.ts';
 import type { HostKeyStore } from './hostkeys.ts';
 import { whereOf } from './map-error.ts';
@@ -51,6 +52,8 @@ export interface SshPoolOptions {
   readonly connect?: SshConnectFactory;
   /** Reconnect spacing after failures. Default 500 ms doubling to 30 s. */
   readonly reconnectBackoff?: BackoffPolicy;
+  /** The backoff's jitter source, [0, 1). Default Math.random. */
+  readonly random?: () => number;
   /** Per stream of one exec. Default 16 MiB. */
   readonly maxOutputBytes?: number;
   /** How long a stopped command's channel may take to close before the connection is dropped. Default 5 s. */
@@ -307,7 +310,7 @@ class Pool implements SshPool {
         throw error;
       }
       state.failures += 1;
-      const delay = backoffDelay(state.failures, this.#backoff);
+      const delay = backoffDelay(state.failures, this.#backoff, this.#o.random);
       state.nextAttemptAt = this.#now() + delay;
       state.lastError = error;
       log.warn({ err: error, failures: state.failures, retryInMs: delay }, 'connect failed');

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../src/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { createPowerPort } from '../../src/daemon/power-port.ts';
 import { labExec, labIp, labMac, labStatus, readState } from '../../src/lab/index.ts';
 import type { EnlistmentProgress, StatusReport } from '../../src/model/status.ts';
 import { runCli } from '../support/cli.ts';
@@ -33,7 +32,7 @@ function startDaemon(): Daemon {
   const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
   const log = createLogger({ level: 'info', pretty: false, destination });
   const stateDir = lab().stateDir;
-  const d = new Daemon({ stateDir, log, power: (rt) => createPowerPort(rt, { log, stateDir }) });
+  const d = new Daemon({ stateDir, log });
   return d;
 }
 

@@ -10,7 +10,6 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { createPowerPort } from '../../src/daemon/power-port.ts';
 import { labExec, labFault } from '../../src/lab/index.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Condition, ConditionType, NodeStatus, StatusReport } from '../../src/model/status.ts';
@@ -121,7 +120,7 @@ beforeAll(async () => {
   writeFileSync(first, stringify(rackObject(), { lineWidth: 0 }));
   const converged = await runCli(['apply', '--once', '--rack', first, '--state-dir', lab().stateDir]);
   expect(converged.code, `${converged.stdout}\n${converged.stderr}`).toBe(0);
-  daemon = new Daemon({ stateDir: lab().stateDir, log, power: (rt) => createPowerPort(rt, { log, stateDir: lab().stateDir }) });
+  daemon = new Daemon({ stateDir: lab().stateDir, log });
   await offer(rackObject());
   await waitFor('every Pi Ready under the daemon', 60_000, () => (PIS.every(isReady) ? true : undefined), 500);
 });

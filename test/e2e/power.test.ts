@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../src/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { createPowerPort } from '../../src/daemon/power-port.ts';
 import { createLabRelay, labExec, labFault, labStatus, readState } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { useLab } from '../support/lab.ts';
@@ -30,7 +29,7 @@ function startDaemon(): Daemon {
   const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
   const log = createLogger({ level: 'info', pretty: false, destination });
   const stateDir = lab().stateDir;
-  return new Daemon({ stateDir, log, power: (rt) => createPowerPort(rt, { log, stateDir }) });
+  return new Daemon({ stateDir, log });
 }
 
 async function offer(d: Daemon, path: string): Promise<void> {

@@ -1,101 +1,83 @@
 /**
  * `pirack enlist`: enlist every stack whose Pis have no MAC yet, in the foreground, then put the
- * stacks back to rack.yaml's power; `pirack enlist release <pi>`: forget a replaced Pi's MAC.
- * Run it when no daemon is running (the daemon enlists by itself and would fight over the relay).
+ * stacks back to their desired power: the rack key of the same loop the daemon runs. When a
+ * daemon runs on the state dir it is asked to do it and the command follows its progress.
+ * `pirack enlist release <pi>`: forget a replaced Pi's MAC.
  */
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { pirackError } from '../../errors.ts';
-import type { RackSpec } from '../../model/desired.ts';
-import { describeAction } from '../../model/actions.ts';
-import type { EnlistmentProgress } from '../../model/status.ts';
-import type { RackContext, RackObserved } from '../../reconcile/rack-controller.ts';
-import { createDhcpContext } from '../../dhcp/context.ts';
+import type { EnlistmentProgress, StatusReport } from '../../model/status.ts';
 import { effectiveMacs, readBindings, releaseBinding } from '../../dhcp/bindings.ts';
-import { readHostsFile } from '../../dhcp/hosts.ts';
-import { tcpReachable } from '../../dhcp/reachable.ts';
-import { createStagger } from '../../relay/stagger.ts';
-import type { RelayDriver } from '../../relay/types.ts';
-import { enlistController, initialEnlistMemory, recordAttempt, stacksToEnlist, type EnlistMemory } from '../../../controllers/enlist.ts';
-import { initialPowerMemory, powerController } from '../../../controllers/power.ts';
+import { openRuntime } from '../../daemon/runtime.ts';
 import { createLogger } from '../../log.ts';
+import { sleep } from '../../util/sleep.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
+import { findDaemon, type DaemonClient } from '../daemon-client.ts';
 import { formatMs, progress } from '../output.ts';
-import { openCliRelay, requireYes, sleep, withInterrupt } from './power.ts';
+import { cliOperator, requireYes, withInterrupt } from './power.ts';
 
 function showProgress(p: EnlistmentProgress): void {
   const timing = p.remainingMs > 0 ? ` [${formatMs(p.elapsedMs)} elapsed, ${formatMs(p.remainingMs)} left]` : '';
   progress(`${p.message}${timing}`);
 }
 
-async function observe(rack: RackSpec, relay: RelayDriver, ctx: RackContext, enlisting: ReadonlySet<number>): Promise<RackObserved> {
-  const levels = new Map<number, Awaited<ReturnType<RelayDriver['read']>>>();
-  for (const s of rack.stacks) levels.set(s.id, await relay.read(s.id));
-  const hostsFile = await readHostsFile(rack.network.dhcp.hostsFile);
-  return {
-    relay: levels,
-    nodes: new Map(),
-    leases: await ctx.dhcp.readLeases(),
-    bindings: await ctx.dhcp.readBindings(),
-    ...(hostsFile ? { hostsFile } : {}),
-    enlisting,
-  };
+async function throughDaemon(daemon: DaemonClient): Promise<number> {
+  const asked = await daemon.request<{ ok: boolean; message: string }>('POST', '/api/v1/rack/enlist');
+  progress(`a daemon runs (pid ${daemon.record.pid}): ${asked.body.message}`);
+  if (!asked.body.ok) return 1;
+  let last = '';
+  let seenActive = false;
+  for (;;) {
+    await sleep(1000);
+    const status = (await daemon.request<StatusReport>('GET', '/api/v1/status')).body;
+    const p = status.rack.enlistment;
+    if (p && p.message !== last) {
+      showProgress(p);
+      last = p.message;
+    }
+    seenActive ||= p?.active === true;
+    const enlisted = status.rack.conditions?.find((c) => c.type === 'Enlisted');
+    if (!p?.active && (seenActive || enlisted?.status === 'True')) {
+      process.stdout.write(`enlistment done (daemon pid ${daemon.record.pid}): ${enlisted?.message ?? ''}\n`);
+      return 0;
+    }
+  }
 }
 
 async function runEnlist(opts: RackOptions & { yes?: boolean }, log: Logger): Promise<number> {
   const rack = await readRack(opts.rack, opts.allowSource);
   requireYes(rack, opts.yes, 'enlistment (it switches off every stack waiting to be enlisted)');
-  const relay = openCliRelay(rack, opts.stateDir, log);
-  const dhcp = createDhcpContext(rack, { stateDir: opts.stateDir, log });
-  let memory: EnlistMemory = initialEnlistMemory;
-  const round = stacksToEnlist(rack, await dhcp.readBindings(), memory);
-  const controller = enlistController.withResults((r) => (memory = recordAttempt(memory, r, rack.revision, Date.now())));
+  const daemon = await findDaemon(opts.stateDir);
+  if (daemon) return throughDaemon(daemon);
   let warnings = 0;
+  const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
+  const unsubscribe = runtime.events.subscribe((e) => {
+    if (!e.kind.startsWith('enlist') && !e.kind.startsWith('stack-') && e.kind !== 'dhcp-hosts-write') return;
+    if (e.result === 'failed' || (e.result === 'info' && /warn|short|fewer|missing/i.test(e.message))) warnings += 1;
+    progress(`${e.target}: ${e.message}`);
+  });
+  let lastProgress = '';
+  const unwatch = runtime.store.subscribe((change) => {
+    const p = runtime.store.enlistment.progress;
+    if (change.scope === 'rack' && change.what === 'enlistment' && p && p.message !== lastProgress) {
+      lastProgress = p.message;
+      showProgress(p);
+    }
+  });
   try {
-    return await withInterrupt(async (signal) => {
-      const ctx: RackContext = {
-        rack,
-        relay,
-        dhcp,
-        log,
-        signal,
-        now: Date.now,
-        sleep,
-        emit: (e) => {
-          if (e.result !== 'ok') warnings += 1;
-          progress(`${e.target}: ${e.message}`);
-        },
-        stagger: createStagger(rack.relay.staggerMs, Date.now, sleep),
-        isReachable: tcpReachable(rack.ssh.port, Math.min(rack.ssh.connectTimeoutMs, 3000)),
-        enlistRound: round,
-        onEnlistProgress: showProgress,
-      };
-      if (round.length === 0) progress('every Pi has a MAC (rack.yaml or bindings): only the DHCP entries are checked');
-      // Bounded: each pass enlists one stack or records a short attempt, so at most one pass per stack, plus the hosts write.
-      for (let pass = 0; pass <= rack.stacks.length; pass++) {
-        const bindings = await dhcp.readBindings();
-        const owned = new Set(stacksToEnlist(rack, bindings, memory));
-        const actions = controller.plan(rack, await observe(rack, relay, ctx, owned), memory, Date.now());
-        if (actions.length === 0) break;
-        for (const action of actions) {
-          progress(describeAction(action));
-          const result = await controller.apply(action, ctx);
-          if (!result.ok) throw result.error ?? pirackError('PIRACK_ERR_DHCP', `${describeAction(action)} failed`);
-        }
-      }
-      // Back to rack.yaml's power for every stack, staggered.
-      const observed = await observe(rack, relay, ctx, new Set());
-      for (const action of powerController.plan(rack, observed, initialPowerMemory, Date.now())) {
-        progress(describeAction(action));
-        const result = await powerController.apply(action, ctx);
-        if (!result.ok) throw result.error ?? pirackError('PIRACK_ERR_RELAY', `${describeAction(action)} failed`);
-      }
-      const withMac = effectiveMacs(rack, await dhcp.readBindings()).size;
-      process.stdout.write(`enlistment done: ${withMac} of ${rack.nodes.length} Pis have a MAC and a fixed address; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`);
-      return warnings === 0 ? 0 : 1;
-    });
+    const outcome = await withInterrupt(() => runtime.reconciler.stop(), () => runtime.reconciler.enlist(cliOperator('enlist')));
+    if (!outcome.ok) throw pirackError('PIRACK_ERR_DHCP', outcome.message);
+    const short = Object.values(runtime.store.enlistment.attempts).filter((a) => a.revision === rack.revision && a.found < a.expected).length;
+    warnings = Math.max(warnings, short);
+    const withMac = effectiveMacs(rack, await readBindings(opts.stateDir)).size;
+    process.stdout.write(`enlistment done: ${withMac} of ${rack.nodes.length} Pis have a MAC and a fixed address; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`);
+    await runtime.writeStatus().catch(() => undefined);
+    return warnings === 0 ? 0 : 1;
   } finally {
-    await relay.close();
+    unsubscribe();
+    unwatch();
+    await runtime.close();
   }
 }
 

@@ -16,10 +16,11 @@ export function planCommand(): Command {
     .action(async (opts: RackOptions & { json?: boolean; pi?: string }) => {
       const rack = await readRack(opts.rack, opts.allowSource);
       const log = createLogger({ level: process.env.PIRACK_LOG_LEVEL ?? 'warn' });
-      const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log });
+      // The same loop as the daemon in its observe mode: it probes and plans, never applies.
+      const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log, mode: 'observe' });
       try {
         if (!opts.json) progress(`probing ${opts.pi ? parseIds(opts.pi).length : rack.nodes.length} Pis of ${rack.name}…`);
-        const results = await runtime.reconciler.runOnce({ dryRun: true, ...(opts.pi ? { nodes: parseIds(opts.pi) } : {}) });
+        const results = await runtime.reconciler.runNodes(opts.pi ? parseIds(opts.pi) : undefined);
         process.stdout.write(opts.json ? `${JSON.stringify(planJson(rack, results), null, 2)}\n` : `${planTable(rack, results)}\n`);
       } finally {
         await runtime.close();
@@ -55,6 +56,7 @@ export function planTable(rack: RackSpec, results: readonly NodePassResult[]): s
     const node = rack.nodes.find((n) => n.id === r.node)!;
     const head = [String(r.node), String(node.stack), node.ip];
     if (r.error && !r.facts) rows.push([...head, `cannot probe: ${r.error.describe()}`]);
+    else if (!r.facts) rows.push([...head, 'not probed: its stack is powered off']);
     else if (r.planned.length === 0) rows.push([...head, 'in sync']);
     else r.planned.forEach((a, i) => rows.push([...(i === 0 ? head : ['', '', '']), describeAction(a)]));
   }

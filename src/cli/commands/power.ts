@@ -1,33 +1,25 @@
 /**
- * `pirack power on|off|cycle <stack|all>`, `pirack power confirm <stack>`, `pirack power status`:
- * the relay by hand, straight through the driver rack.yaml declares. A running daemon reconciles
- * power back to rack.yaml, so lasting changes belong in rack.yaml (`power: off`).
+ * `pirack power on|off|cycle|clear <stack|all>`, `pirack power confirm <stack>`, `pirack power
+ * status`. `on` and `off` are an operator override over rack.yaml (kept in the state dir until
+ * the next rack.yaml revision or `clear`), `cycle` a one-off; all of them run through the same
+ * loop as the daemon (controllers/power.ts), and through the daemon itself when one runs on the
+ * state dir, so it never switches the stack back behind the operator's back.
  */
+import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import type { Logger } from 'pino';
 import { pirackError } from '../../errors.ts';
 import type { PowerState, RackSpec } from '../../model/desired.ts';
-import { createRelay } from '../../relay/index.ts';
-import type { RelayDriver } from '../../relay/types.ts';
-import { createStagger } from '../../relay/stagger.ts';
-import { fileConfirmations, writeManualConfirmation } from '../../relay/manual-confirm.ts';
-import { createLabRelay } from '../../lab/relay.ts';
+import { openRuntime } from '../../daemon/runtime.ts';
+import { createRackIo } from '../../daemon/rack-io.ts';
+import { systemClock } from '../../util/clock.ts';
+import { writeManualConfirmation } from '../../relay/manual-confirm.ts';
 import { createLogger } from '../../log.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
+import { findDaemon } from '../daemon-client.ts';
 import { progress, table } from '../output.ts';
-import { sleep } from '../../util/sleep.ts';
 
 /** Drivers that switch real power: off and cycle need --yes. */
 const REAL_DRIVERS = new Set(['onoff', 'gpiod']);
-
-/** The rack's relay driver as the CLI uses it (the manual driver prompts on stderr). */
-export function openCliRelay(rack: RackSpec, stateDir: string, log: Logger): RelayDriver {
-  return createRelay(rack.relay, rack.stacks, {
-    lab: () => createLabRelay(),
-    manual: { notify: (r) => progress(`ACTION NEEDED: ${r.message}`), checkExternal: fileConfirmations(stateDir) },
-    log,
-  });
-}
 
 /** Resolves `<stack|all>` to stack ids, in rack.yaml order. */
 export function parseStackTarget(rack: RackSpec, value: string): number[] {
@@ -46,65 +38,73 @@ export function requireYes(rack: RackSpec, yes: boolean | undefined, what: strin
   }
 }
 
-/** Cancels on Ctrl-C while `run` is going; the CLI is where signals are handled. */
-export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(pirackError('PIRACK_ERR_ABORTED', 'interrupted'));
+/** Who the CLI says set an override. */
+export function cliOperator(command: string): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container): the uid is still something.
+  }
+  return `${user} (pirack ${command})`;
+}
+
+/** Runs `run` with the runtime's loop; Ctrl-C stops it (a cycle still switches back on). */
+export async function withInterrupt<T>(stop: () => Promise<void>, run: () => Promise<T>): Promise<T> {
+  const onSigint = () => void stop();
   process.once('SIGINT', onSigint);
   try {
-    return await run(controller.signal);
+    return await run();
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-export { sleep };
-
-type PowerOp = 'on' | 'off' | 'cycle';
+type PowerOp = 'on' | 'off' | 'cycle' | 'clear';
 
 async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?: boolean }): Promise<void> {
   const rack = await readRack(opts.rack, opts.allowSource);
   const stacks = parseStackTarget(rack, target);
-  if (op !== 'on') requireYes(rack, opts.yes, `power ${op} ${target}`);
-  const log = createLogger().child({ command: 'power' });
-  const relay = openCliRelay(rack, opts.stateDir, log);
-  const stagger = createStagger(rack.relay.staggerMs, Date.now, sleep);
-  const switchTo = async (stack: number, state: PowerState, signal: AbortSignal) => {
-    if (state === 'on') await stagger.beforeOn(signal);
-    await relay.set(stack, state, signal);
-    progress(`stack ${stack}: ${state}`);
-  };
-  try {
-    await withInterrupt(async (signal) => {
-      if (op === 'cycle') {
-        for (const stack of stacks) await switchTo(stack, 'off', signal);
-        progress(`waiting ${rack.policies.powerCycle.minOffMs} ms (policies.powerCycle.minOff)`);
-        // An interrupt during the off time still switches back on: a cycle never ends with stacks off.
-        const offAt = Date.now();
-        const minOff = rack.policies.powerCycle.minOffMs;
-        await sleep(minOff, signal).catch(() => sleep(Math.max(0, offAt + minOff - Date.now())));
-        for (const stack of stacks) await switchTo(stack, 'on', new AbortController().signal);
-      } else {
-        for (const stack of stacks) await switchTo(stack, op, signal);
-      }
-    });
-  } finally {
-    await relay.close();
+  if (op === 'off' || op === 'cycle') requireYes(rack, opts.yes, `power ${op} ${target}`);
+  const daemon = await findDaemon(opts.stateDir);
+  if (daemon) {
+    progress(`a daemon runs on ${opts.stateDir} (pid ${daemon.record.pid}): asking it`);
+    const path = target === 'all' ? '/api/v1/rack/power' : `/api/v1/stacks/${stacks[0]}/power`;
+    const answer = await daemon.request<{ ok: boolean; message: string }>('POST', path, { op });
+    process.stdout.write(`${answer.body.message}\n`);
+    if (!answer.body.ok) process.exitCode = 1;
+    return;
   }
-  const drifting = stacks.filter((id) => rack.stacks.find((s) => s.id === id)?.power !== (op === 'off' ? 'off' : 'on'));
-  if (drifting.length > 0) {
-    progress(`note: rack.yaml wants stack ${drifting.join(', ')} ${op === 'off' ? 'on' : 'off'}; a running daemon switches it back. Change \`power:\` in rack.yaml to keep it.`);
+  const log = createLogger().child({ command: 'power' });
+  const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
+  try {
+    const outcome = await withInterrupt(() => runtime.reconciler.stop(), () => runtime.reconciler.power(stacks, op, cliOperator(`power ${op}`)));
+    for (const report of outcome.reports) {
+      if (report.scope === 'node') continue;
+      for (const { action, result } of report.applied) progress(`${report.key.replace(':', ' ')}: ${action.kind === 'stack-cycle' ? 'cycled' : action.kind === 'stack-power' ? (action.on ? 'on' : 'off') : action.kind}${result.ok ? '' : ` failed: ${result.error.message}`}`);
+      if (report.applied.length === 0 && !report.error) progress(`${report.key.replace(':', ' ')}: already as wanted`);
+    }
+    process.stdout.write(`${outcome.message}\n`);
+    if (op === 'on' || op === 'off') {
+      const differ = stacks.filter((id) => rack.stacks.find((s) => s.id === id)?.power !== op);
+      if (differ.length > 0) progress(`note: rack.yaml wants stack ${differ.join(', ')} ${op === 'off' ? 'on' : 'off'}; this override holds until the next rack.yaml revision or \`pirack power clear\`.`);
+    }
+    if (!outcome.ok) process.exitCode = 1;
+    await runtime.writeStatus().catch(() => undefined);
+  } finally {
+    await runtime.close();
   }
 }
 
 export function powerCommand(): Command {
   const power = new Command('power').description('switch stacks through the relay declared in rack.yaml (relay.driver), or report their power');
   const describe: Record<PowerOp, string> = {
-    on: 'power a stack, or all stacks one after another (relay.stagger apart), on',
-    off: 'power a stack or all stacks off (needs --yes with the onoff and gpiod drivers)',
+    on: 'power a stack, or all stacks one after another (relay.stagger apart), on; kept as an override until the next rack.yaml revision',
+    off: 'power a stack or all stacks off (needs --yes with the onoff and gpiod drivers); kept as an override until the next rack.yaml revision',
     cycle: 'power off, wait policies.powerCycle.minOff, power on again: the original\'s stack reboot (needs --yes with the onoff and gpiod drivers)',
+    clear: 'lift an operator override: the stack goes back to the power rack.yaml declares',
   };
-  for (const op of ['on', 'off', 'cycle'] as const) {
+  for (const op of ['on', 'off', 'cycle', 'clear'] as const) {
     power.addCommand(
       addRackOptions(new Command(op))
         .description(describe[op])
@@ -132,14 +132,16 @@ export function powerCommand(): Command {
       .option('--json', 'print as JSON')
       .action(async (opts: RackOptions & { json?: boolean }) => {
         const rack = await readRack(opts.rack, opts.allowSource);
-        const relay = openCliRelay(rack, opts.stateDir, createLogger().child({ command: 'power' }));
+        // Read-only: the relay alone (no SSH key needed), through the same rack effects as the loop.
+        const io = createRackIo({ stateDir: opts.stateDir, log: createLogger().child({ command: 'power' }), clock: systemClock, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
         try {
+          const relay = io.relay(rack);
           const rows: { stack: number; desired: PowerState; relay: PowerState | 'unknown' }[] = [];
           for (const s of rack.stacks) rows.push({ stack: s.id, desired: s.power, relay: await relay.read(s.id) });
           if (opts.json) process.stdout.write(`${JSON.stringify({ driver: rack.relay.driver, stacks: rows }, null, 2)}\n`);
           else process.stdout.write(`relay driver: ${rack.relay.driver}\n${table(['stack', 'relay', 'rack.yaml'], rows.map((r) => [String(r.stack), r.relay, r.desired]))}\n`);
         } finally {
-          await relay.close();
+          await io.close();
         }
       }),
   );

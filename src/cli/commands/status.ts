@@ -33,7 +33,7 @@ export function formatStatus(report: StatusReport): string {
     `revision applied ${rack.lastAppliedRevision ?? '-'}, attempted ${rack.lastAttemptedRevision ?? '-'}; last pass ${rack.lastPassAt ?? '-'}${rack.lastPassDurationMs !== undefined ? ` (${rack.lastPassDurationMs} ms)` : ''}`,
   ];
   for (const error of rack.revisionErrors) lines.push(`  rejected revision: ${error}`);
-  lines.push('', table(['stack', 'power', 'health', 'pis'], report.stacks.map((s) => [String(s.id), `${s.power} (want ${s.desiredPower})`, s.health, s.nodes.join(',')])), '');
+  lines.push('', table(['stack', 'power', 'health', 'pis'], report.stacks.map((s) => [String(s.id), `${s.power} (want ${s.desiredPower}${s.override ? `: override by ${s.override.by} at ${s.override.at}, rack.yaml says ${s.override.rackYamlPower}` : ''})`, s.health, s.nodes.join(',')])), '');
   const notReady = report.nodes.filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status !== 'True');
   if (notReady.length > 0) {
     lines.push(table(['pi', 'ip', 'not ready because'], notReady.map((n) => {

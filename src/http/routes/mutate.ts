@@ -50,6 +50,11 @@ export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacad
     audit(`power ${op} rack`, result);
     return reply(r, result);
   });
+  app.post('/api/v1/rack/enlist', mutate, async (_req, r) => {
+    const result = facade.enlist();
+    audit('enlist', result);
+    return reply(r, result);
+  });
   app.post('/api/v1/stacks/:id/power/confirm', { ...mutate, schema: { params: ID_PARAM } }, async (req, r) => {
     const result = facade.confirmManualPower(idOf(req.params));
     audit(`confirm manual power stack ${idOf(req.params)}`, result);

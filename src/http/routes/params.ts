@@ -22,7 +22,7 @@ export const POWER_BODY = {
   type: 'object',
   required: ['op'],
   additionalProperties: false,
-  properties: { op: { type: 'string', enum: ['on', 'off', 'cycle'] } },
+  properties: { op: { type: 'string', enum: ['on', 'off', 'cycle', 'clear'] } },
 } as const;
 
 export const AFTER_QUERY = {

@@ -23,9 +23,12 @@ export function registerReadRoutes(app: FastifyInstance, facade: DaemonFacade): 
     if (!pi) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no Pi ${id}`);
     return pi;
   });
-  // Planning probes every Pi over SSH today: never for whoever can reach the port (issue 13 makes
-  // it a read of cached facts; until then it needs authentication, whatever readAccess says).
-  app.get('/api/v1/plan', { config: { access: 'private' } }, async () => ({ plan: await facade.plan() }));
+  // From the daemon's cached observations: no probe, no write. `?fresh=1` queues a pass of every
+  // key through the loop first, so it needs authentication whatever readAccess says.
+  app.get('/api/v1/plan', { config: { access: 'private' } }, async (request) => {
+    const fresh = (request.query as { fresh?: string } | undefined)?.fresh;
+    return { plan: await facade.plan(fresh === '1' || fresh === 'true' ? { fresh: true } : {}) };
+  });
   app.get('/api/v1/events', { ...read, schema: { querystring: AFTER_QUERY } }, async (request) => {
     const after = (request.query as { after?: string }).after;
     return { events: facade.events(after === undefined ? undefined : Number(after)) };

@@ -2,6 +2,7 @@
  * What a field can be: paths, ids, durations, names (issue 11). Each test names the finding it
  * reproduces; before the fix every one of these inputs passed `pirack validate`.
  */
+import type { PackagesFacts } from '../../../src/model/observed.ts';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseRack } from '../../../src/config/load.ts';
@@ -143,7 +144,7 @@ describe('names', () => {
 
   it('probe output naming prototype keys builds own entries, not the prototype', () => {
     const node = nodeSpec();
-    const pk = packagesController.observe.parse('pkg __proto__ ii 1.0\npkg constructor ii 2.0\n', node);
+    const pk = packagesController.observe.parse('pkg __proto__ ii 1.0\npkg constructor ii 2.0\n', node) as PackagesFacts;
     expect(Object.getPrototypeOf(pk.byName)).toBe(Object.prototype);
     expect(Object.keys(pk.byName)).toEqual(['__proto__', 'constructor']);
     const sv = servicesController.observe.parse('unit __proto__ enabled active no\n', node);

@@ -3,16 +3,10 @@ import pino from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  enlistController,
-  enlistmentOwnedStacks,
-  forgetAttempts,
-  initialEnlistMemory,
-  recordAttempt,
-  stacksToEnlist,
-  updateRound,
-} from '../../../controllers/enlist.ts';
-import type { RackContext, RackObserved, RackEventInput } from '../../../src/reconcile/rack-controller.ts';
+import { enlistController, enlistmentOwnedStacks, recordAttempt, stacksToEnlist, updateRound } from '../../../controllers/enlist.ts';
+import type { EnlistAttempt, RackContext, RackDesired, RackEventInput, RackObserved } from '../../../src/reconcile/controller.ts';
+import type { RackSpec } from '../../../src/model/desired.ts';
+import type { Clock } from '../../../src/util/clock.ts';
 import type { EnlistmentResult } from '../../../src/dhcp/enlistment.ts';
 import type { EnlistmentProgress } from '../../../src/model/status.ts';
 import { readBindings, releaseBinding, writeBindings, type Bindings } from '../../../src/dhcp/bindings.ts';
@@ -25,15 +19,22 @@ const at = '2026-01-01T00:00:00.000Z';
 const mac = (n: number) => `b8:27:eb:00:00:${n.toString(16).padStart(2, '0')}`;
 const bind = (ids: Record<number, number>): Bindings => Object.fromEntries(Object.entries(ids).map(([id, m]) => [id, { mac: mac(m), stack: 1, boundAt: at }]));
 
-function observed(bindings: Bindings, hostsFile?: RackObserved['hostsFile'], enlistmentActive?: number): RackObserved {
-  return { relay: new Map(), nodes: new Map(), leases: [], bindings, ...(hostsFile ? { hostsFile } : {}), enlisting: new Set(), ...(enlistmentActive !== undefined ? { enlistmentActive } : {}) };
+type Attempts = Readonly<Record<number, EnlistAttempt>>;
+const noAttempts: Attempts = {};
+
+function observed(bindings: Bindings, hostsFile?: RackObserved['hostsFile'], active?: number, attempts: Attempts = noAttempts): RackObserved {
+  return { leases: [], bindings, ...(hostsFile ? { hostsFile } : {}), attempts, round: [], ...(active !== undefined ? { active } : {}) };
 }
+
+const plan = (rack: RackDesired, obs: RackObserved, attempts: Attempts = noAttempts): ReturnType<typeof enlistController.plan> =>
+  enlistController.plan(rack, { ...obs, attempts }, [], 0, rack.policies);
+const withRequest = (rack: RackSpec, at: number): RackDesired => ({ ...rack, enlistRequest: { by: 'pirack enlist', at } });
 
 describe('enlist plan', () => {
   it('static inventory (every MAC known): only writes the hosts file, and only when it differs', () => {
     const rack = makeRack([{ id: 1, pis: [{ id: 1, mac: mac(1) }, 2] }]);
     const bindings = bind({ 2: 2 });
-    const actions = enlistController.plan(rack, observed(bindings), initialEnlistMemory, 0);
+    const actions = plan(rack, observed(bindings));
     expect(actions).toEqual([
       {
         kind: 'dhcp-hosts-write',
@@ -44,40 +45,45 @@ describe('enlist plan', () => {
       },
     ]);
     const current = [{ mac: mac(2).toUpperCase(), ip: '10.99.0.102' }, { mac: mac(1), ip: '10.99.0.101' }];
-    expect(enlistController.plan(rack, observed(bindings, current), initialEnlistMemory, 0)).toEqual([]);
+    expect(plan(rack, observed(bindings, current))).toEqual([]);
   });
 
   it('nothing known and no hosts file: no empty write, one enlist-stack for the first stack only', () => {
     const rack = makeRack([{ id: 1, pis: [2, 1] }, { id: 2, pis: [3] }]);
-    expect(enlistController.plan(rack, observed({}), initialEnlistMemory, 0)).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [1, 2] }]);
+    expect(plan(rack, observed({}))).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [1, 2], position: { index: 1, count: 2 } }]);
   });
 
   it('none while an enlistment runs; the next stack once the first is bound', () => {
     const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, pis: [3] }]);
-    expect(enlistController.plan(rack, observed({}, undefined, 1), initialEnlistMemory, 0)).toEqual([]);
-    const actions = enlistController.plan(rack, observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]), initialEnlistMemory, 0);
-    expect(actions).toEqual([{ kind: 'enlist-stack', stack: 2, unbound: [3] }]);
+    expect(plan(rack, observed({}, undefined, 1))).toEqual([]);
+    const actions = plan(rack, observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]));
+    expect(actions).toEqual([{ kind: 'enlist-stack', stack: 2, unbound: [3], position: { index: 1, count: 1 } }]);
   });
 
-  it('a short attempt is not retried at the same revision; a new revision or forgetAttempts retries it', () => {
+  it('a short attempt is not retried at the same revision; a new revision or a newer `pirack enlist` retries it', () => {
     const rack = makeRack([{ id: 1, pis: [1, 2] }]);
     const short: EnlistmentResult = { stack: 1, bound: [{ node: 1, mac: mac(1), ip: '10.99.0.101' }], missing: [2], extra: [], unreachable: [], durationMs: 1 };
-    const memory = recordAttempt(initialEnlistMemory, short, rack.revision, 5);
-    expect(memory.attempts[1]).toEqual({ revision: 'rev-1', at: 5, found: 1, expected: 2 });
+    const attempts = recordAttempt({}, short, rack.revision, 5);
+    expect(attempts[1]).toEqual({ revision: 'rev-1', at: 5, found: 1, expected: 2, missing: [2] });
     const obs = observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]);
-    expect(enlistController.plan(rack, obs, memory, 0)).toEqual([]);
-    expect(enlistController.plan(makeRack([{ id: 1, pis: [1, 2] }], { revision: 'rev-2' }), obs, memory, 0)).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [2] }]);
-    expect(enlistController.plan(rack, obs, forgetAttempts(memory), 0)).toHaveLength(1);
+    expect(plan(rack, obs, attempts)).toEqual([]);
+    expect(plan(makeRack([{ id: 1, pis: [1, 2] }], { revision: 'rev-2' }), obs, attempts)).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } }]);
+    // `pirack enlist` after the attempt retries it; a request older than the attempt does not.
+    expect(plan(withRequest(rack, 6), obs, attempts)).toHaveLength(1);
+    expect(plan(withRequest(rack, 4), obs, attempts)).toEqual([]);
+    // A full attempt holds nothing back: a binding released later is enlisted again.
+    const full = recordAttempt({}, { ...short, bound: [...short.bound, { node: 2, mac: mac(2), ip: '10.99.0.102' }], missing: [] }, rack.revision, 5);
+    expect(plan(rack, obs, full)).toHaveLength(1);
   });
 
   it('the enlistment owns the stacks waiting their turn; the round keeps k of n stable', () => {
     const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, pis: [{ id: 2, mac: mac(2) }] }, { id: 3, pis: [3] }]);
-    expect([...enlistmentOwnedStacks(rack, {}, initialEnlistMemory)]).toEqual([1, 3]);
-    expect(stacksToEnlist(rack, bind({ 1: 1 }), initialEnlistMemory)).toEqual([3]);
-    const round = updateRound(initialEnlistMemory, rack, {});
-    expect(round.round).toEqual([1, 3]);
-    expect(updateRound(round, rack, bind({ 1: 1 })).round).toEqual([1, 3]);
-    expect(updateRound(round, rack, bind({ 1: 1, 3: 3 })).round).toEqual([]);
+    expect([...enlistmentOwnedStacks(rack, { bindings: {}, attempts: {} })]).toEqual([1, 3]);
+    expect(stacksToEnlist(rack, { bindings: bind({ 1: 1 }), attempts: {} })).toEqual([3]);
+    const round = updateRound([], rack, { bindings: {}, attempts: {} });
+    expect(round).toEqual([1, 3]);
+    expect(updateRound(round, rack, { bindings: bind({ 1: 1 }), attempts: {} })).toEqual([1, 3]);
+    expect(updateRound(round, rack, { bindings: bind({ 1: 1, 3: 3 }), attempts: {} })).toEqual([]);
   });
 
   it('a released binding sends the Pi back to enlistment (replaced Pi)', async () => {
@@ -85,12 +91,12 @@ describe('enlist plan', () => {
     try {
       const rack = makeRack([{ id: 1, pis: [1, 2] }]);
       await writeBindings(dir, bind({ 1: 1, 2: 2 }), { noSync: true });
-      expect(enlistController.plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]), initialEnlistMemory, 0)).toEqual([]);
+      expect(plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]))).toEqual([]);
       await releaseBinding(dir, 2, { noSync: true });
-      const actions = enlistController.plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]), initialEnlistMemory, 0);
+      const actions = plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]));
       expect(actions).toEqual([
         { kind: 'dhcp-hosts-write', entries: [{ mac: mac(1), ip: '10.99.0.101', node: 1 }] },
-        { kind: 'enlist-stack', stack: 1, unbound: [2] },
+        { kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } },
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -108,7 +114,9 @@ describe('enlist apply', () => {
     const ctx: RackContext = {
       rack,
       relay,
-      dhcp: { writeHosts: lan.writeHosts, readLeases: lan.readLeases, readBindings: lan.readBindings, writeBindings: lan.writeBindings },
+      dhcp: { writeHosts: lan.writeHosts, readHosts: async () => undefined, readLeases: lan.readLeases, readBindings: lan.readBindings, writeBindings: lan.writeBindings },
+      ssh: {} as RackContext['ssh'],
+      clock: { now: clock.now, sleep: clock.sleep, setTimeout: () => 0, clearTimeout: () => undefined } as Clock,
       log: pino({ level: 'silent' }),
       signal: new AbortController().signal,
       now: clock.now,
@@ -116,7 +124,6 @@ describe('enlist apply', () => {
       emit: (e) => events.push(e),
       stagger: createStagger(0, clock.now, clock.sleep),
       isReachable: lan.isReachable,
-      enlistRound: [1, 2],
       onEnlistProgress: (p) => progress.push(p),
     };
     return { ctx, events, progress };
@@ -128,12 +135,14 @@ describe('enlist apply', () => {
     relay.onSet = (s, st) => lan.power(s, st);
     const { ctx, progress } = ctxFor(lan, relay);
     const results: EnlistmentResult[] = [];
-    const controller = enlistController.withResults((r) => results.push(r));
-    const r1 = await controller.apply({ kind: 'enlist-stack', stack: 1, unbound: [1, 2] }, ctx);
+    const controller = enlistController;
+    const r1 = await controller.apply({ kind: 'enlist-stack', stack: 1, unbound: [1, 2], position: { index: 1, count: 2 } }, ctx);
     expect(r1.ok).toBe(true);
+    // The result is the step's outcome: the loop records it as an attempt (no side channel).
+    if (r1.ok && r1.outcome?.kind === 'enlisted') results.push(r1.outcome.result);
     expect(results[0]?.bound.map((b) => `${b.node}=${b.mac}`)).toEqual([`1=${mac(1)}`, `2=${mac(2)}`]);
     expect(progress.at(-1)).toMatchObject({ stackIndex: 1, stackCount: 2, found: 2, expected: 2, active: false });
-    const r2 = await controller.apply({ kind: 'enlist-stack', stack: 2, unbound: [3] }, ctx);
+    const r2 = await controller.apply({ kind: 'enlist-stack', stack: 2, unbound: [3], position: { index: 2, count: 2 } }, ctx);
     expect(r2.ok).toBe(true);
     expect(progress.at(-1)).toMatchObject({ stackIndex: 2, stackCount: 2, stack: 2, found: 1, expected: 1 });
     expect(Object.keys(lan.bindings)).toEqual(['1', '2', '3']);
@@ -145,7 +154,7 @@ describe('enlist apply', () => {
     const relay = new FakeRelay({ 1: 'off', 2: 'on' }, clock.now);
     relay.failing.add(2);
     const { ctx, events } = ctxFor(lan, relay);
-    const r = await enlistController.apply({ kind: 'enlist-stack', stack: 1, unbound: [1, 2] }, ctx);
+    const r = await enlistController.apply({ kind: 'enlist-stack', stack: 1, unbound: [1, 2], position: { index: 1, count: 2 } }, ctx);
     expect(r.ok).toBe(false);
     expect(events.at(-1)).toMatchObject({ kind: 'enlist-stack', result: 'failed' });
   });

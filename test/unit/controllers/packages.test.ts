@@ -1,3 +1,4 @@
+import type { PackagesFacts } from '../../../src/model/observed.ts';
 import { describe, expect, it } from 'vitest';
 import { packagesController } from '../../../controllers/packages.ts';
 import { blankFacts, convergedFacts, nodeSpec, NOW, policies } from '../../support/fixtures.ts';
@@ -47,7 +48,7 @@ describe('packages controller plan', () => {
 
 describe('packages controller probe parsing', () => {
   it('reads dpkg-query lines, list age and audit', () => {
-    const facts = packagesController.observe.parse('pkg bc ii  1.07.1-3\npkg nodejs un \npkg foo iFR 1.0\nlists 1700000000\naudit half configured\n', nodeSpec());
+    const facts = (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('pkg bc ii  1.07.1-3\npkg nodejs un \npkg foo iFR 1.0\nlists 1700000000\naudit half configured\n', nodeSpec());
     expect(facts.byName).toEqual({ bc: { status: 'ii', version: '1.07.1-3' }, nodejs: { status: 'un' }, foo: { status: 'iF', version: '1.0' } });
     expect(facts.listsMtime).toBe(1_700_000_000);
     expect(facts.audit).toBe('half configured');
@@ -55,10 +56,10 @@ describe('packages controller probe parsing', () => {
   });
 
   it('treats missing lists as never updated', () => {
-    expect(packagesController.observe.parse('lists \n', nodeSpec()).listsMtime).toBe(0);
+    expect((<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('lists \n', nodeSpec()).listsMtime).toBe(0);
   });
 
   it('rejects garbage', () => {
-    expect(() => packagesController.observe.parse('pkg ???\n', nodeSpec())).toThrow(/unreadable/);
+    expect(() => (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('pkg ???\n', nodeSpec())).toThrow(/unreadable/);
   });
 });

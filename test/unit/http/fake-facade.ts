@@ -140,8 +140,12 @@ export function createFakeFacade(report: StatusReport = sampleStatus()): FakeFac
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async plan() {
-      fake.calls.push({ method: 'plan', args: [] });
+    enlist() {
+      fake.calls.push({ method: 'enlist', args: [] });
+      return { ok: true, code: 202, message: 'enlistment requested' };
+    },
+    async plan(options?: { fresh?: boolean }) {
+      fake.calls.push({ method: 'plan', args: options?.fresh ? [options] : [] });
       return fake.planEntries;
     },
     actionNames() {

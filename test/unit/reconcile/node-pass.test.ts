@@ -5,6 +5,9 @@ import { nodeControllers } from '../../../controllers/index.ts';
 import { pirackError } from '../../../src/errors.ts';
 import type { NodeFacts } from '../../../src/model/observed.ts';
 import { reconcileNode } from '../../../src/reconcile/node-pass.ts';
+import type { DhcpContext } from '../../../src/reconcile/controller.ts';
+import type { RelayDriver } from '../../../src/relay/types.ts';
+import { fakeClock } from '../../support/fake-clock.ts';
 import type { ExecOptions, ExecResult, SshRunner, SshTarget } from '../../../src/ssh/types.ts';
 import { blankFacts, convergedFacts, nodeSpec, policies } from '../../support/fixtures.ts';
 
@@ -46,7 +49,11 @@ function fakePi(states: NodeFacts[], exitFor: (command: string) => number = () =
 }
 
 const silent = pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
-const deps = (ssh: SshRunner) => ({ ssh, controllers: nodeControllers, policies, sshPort: 22, log: silent, now: () => 1_700_000_000_000 });
+const unused = (what: string) => new Proxy({}, { get: () => () => Promise.reject(new Error(`a Pi pass used the ${what}`)) });
+const deps = (ssh: SshRunner) => ({
+  ssh, controllers: nodeControllers, policies, sshPort: 22, log: silent, clock: fakeClock(1_700_000_000_000),
+  relay: unused('relay') as RelayDriver, dhcp: unused('dhcp') as DhcpContext, emit: () => undefined,
+});
 const signal = new AbortController().signal;
 
 describe('reconcileNode', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, WorkQueue, type Timers } from '../../../src/reconcile/queue.ts';
+import { WorkQueue, type Timers } from '../../../src/reconcile/queue.ts';
+import { backoffDelay } from '../../../src/util/backoff.ts';
+import { systemClock } from '../../../src/util/clock.ts';
 
 /** Timers that only fire when the test says so. */
 function manualTimers(): Timers & { fireAll(): void; pending(): number[] } {
@@ -31,7 +33,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 describe('backoffDelay', () => {
   it('doubles from the base and caps', () => {
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, 1000, 5000))).toEqual([0, 1000, 2000, 4000, 5000, 5000]);
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 1000, maxMs: 5000 }, () => 1))).toEqual([0, 1000, 2000, 4000, 5000, 5000]);
   });
 });
 
@@ -40,7 +42,7 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     const busy = deferred();
     const queue = new WorkQueue<string>({
-      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10,
+      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
       worker: async (k) => { if (k === 'x') await busy.promise; seen.push(k); return 'done'; },
     });
     queue.add('x');
@@ -56,7 +58,7 @@ describe('WorkQueue', () => {
     let maxRunning = 0;
     let runs = 0;
     const queue = new WorkQueue<string>({
-      concurrency: 4, backoffBaseMs: 10, backoffMaxMs: 10,
+      concurrency: 4, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
       worker: async () => {
         runs++;
         running++;
@@ -81,7 +83,7 @@ describe('WorkQueue', () => {
     let running = 0;
     let maxRunning = 0;
     const queue = new WorkQueue<number>({
-      concurrency: 3, backoffBaseMs: 10, backoffMaxMs: 10,
+      concurrency: 3, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
       worker: async (k) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
@@ -104,7 +106,7 @@ describe('WorkQueue', () => {
   it('retries with capped exponential backoff and resets it after a success', async () => {
     const timers = manualTimers();
     const outcomes: ('done' | 'retry')[] = ['retry', 'retry', 'retry', 'done', 'retry'];
-    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 100, backoffMaxMs: 300, timers, worker: async () => outcomes.shift()! });
+    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 100, backoffMaxMs: 300, timers, random: () => 1, worker: async () => outcomes.shift()! });
     const settle = () => new Promise((r) => setTimeout(r, 1));
     queue.add('a');
     await settle();
@@ -124,7 +126,7 @@ describe('WorkQueue', () => {
   it('an explicit request overrides a pending backoff', async () => {
     const timers = manualTimers();
     let runs = 0;
-    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 1000, backoffMaxMs: 1000, timers, worker: async () => (++runs === 1 ? 'retry' : 'done') });
+    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 1000, backoffMaxMs: 1000, timers, random: () => 1, worker: async () => (++runs === 1 ? 'retry' : 'done') });
     queue.add('a');
     await new Promise((r) => setTimeout(r, 1));
     expect(timers.pending()).toEqual([1000]);
@@ -137,12 +139,67 @@ describe('WorkQueue', () => {
   it('stop aborts running work through its signal', async () => {
     let aborted = false;
     const queue = new WorkQueue<string>({
-      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10,
+      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
       worker: (_k, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve('done'); })),
     });
     queue.add('a');
     queue.stop();
     await new Promise((r) => setTimeout(r, 1));
     expect(aborted).toBe(true);
+  });
+
+  it('a requeue-after is not a failure: no backoff, the failure count resets', async () => {
+    const timers = manualTimers();
+    const outcomes: ('retry' | { requeueAfterMs: number } | 'done')[] = ['retry', 'retry', { requeueAfterMs: 750 }, 'done'];
+    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 100, backoffMaxMs: 10_000, timers, random: () => 1, worker: async () => outcomes.shift()! });
+    const settle = () => new Promise((r) => setTimeout(r, 1));
+    queue.add('a'); await settle();
+    timers.fireAll(); await settle();
+    expect(queue.failureCount('a')).toBe(2);
+    expect(timers.pending()).toEqual([200]);
+    timers.fireAll(); await settle();
+    expect(queue.failureCount('a')).toBe(0);
+    expect(timers.pending()).toEqual([750]);
+    timers.fireAll(); await settle();
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('jitters the backoff so keys that failed together do not retry in lockstep', async () => {
+    const timers = manualTimers();
+    const draws = [0, 0.5, 1];
+    const queue = new WorkQueue<number>({ concurrency: 3, backoffBaseMs: 1000, backoffMaxMs: 10_000, timers, random: () => draws.shift()!, worker: async () => 'retry' });
+    for (const k of [1, 2, 3]) queue.add(k);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(timers.pending().sort((a, b) => a - b)).toEqual([500, 750, 1000]);
+    queue.stop();
+  });
+
+  it('pause holds every key until resume; passOf resolves after the next pass', async () => {
+    const seen: string[] = [];
+    const queue = new WorkQueue<string>({ concurrency: 2, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock, worker: async (k) => { seen.push(k); return 'done'; } });
+    queue.pause();
+    const passed = queue.passOf('a');
+    queue.add('b');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([]);
+    queue.resume();
+    expect(await passed).toBe(true);
+    await queue.whenIdle();
+    expect(seen.sort()).toEqual(['a', 'b']);
+  });
+
+  it('aborts a pass that runs past its timeout', async () => {
+    const timers = manualTimers();
+    let reason: unknown;
+    const queue = new WorkQueue<string>({
+      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers, timeoutMs: () => 5_000,
+      worker: (_k, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { reason = signal.reason; resolve('done'); })),
+    });
+    const passed = queue.passOf('a');
+    await new Promise((r) => setTimeout(r, 1));
+    expect(timers.pending()).toEqual([5_000]);
+    timers.fireAll();
+    expect(await passed).toBe(true);
+    expect(String((reason as Error).message)).toMatch(/took longer than 5000 ms/);
   });
 });

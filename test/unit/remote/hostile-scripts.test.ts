@@ -17,7 +17,9 @@ import { nodeControllers } from '../../../controllers/index.ts';
 import type { NodeAction } from '../../../src/model/actions.ts';
 import type { NodeSpec } from '../../../src/model/desired.ts';
 import { buildProbeScript } from '../../../src/probe/probe.ts';
-import type { NodeContext, NodeController } from '../../../src/reconcile/controller.ts';
+import type { DhcpContext, NodeContext, NodeController } from '../../../src/reconcile/controller.ts';
+import type { RelayDriver } from '../../../src/relay/types.ts';
+import { systemClock } from '../../../src/util/clock.ts';
 import { atomicWriteScript } from '../../../src/remote/write-file.ts';
 import { createSandbox, type Sandbox } from '../../support/shell-sandbox.ts';
 import { DAEMON_KEY, fileSpec, nodeSpec, policies, sha } from '../../support/fixtures.ts';
@@ -54,7 +56,21 @@ function pathWith(value: string, shell: string): string {
 }
 
 function ctxFor(node: NodeSpec, shell: string): NodeContext {
-  return { node, target: { node: node.id, host: 'localhost', port: 22 }, ssh: box.runner(shell), policies, log: pino({ level: 'silent' }), signal: new AbortController().signal, now: Date.now };
+  // Node executors use only ssh; the relay and DHCP effects are there for the rack controllers.
+  const unused = new Proxy({}, { get: () => { throw new Error('a node executor used a rack effect'); } });
+  return {
+    node,
+    target: { node: node.id, host: 'localhost', port: 22 },
+    ssh: box.runner(shell),
+    policies,
+    log: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    now: Date.now,
+    clock: systemClock,
+    relay: unused as RelayDriver,
+    dhcp: unused as DhcpContext,
+    emit: () => undefined,
+  };
 }
 
 async function apply(controller: NodeController, action: NodeAction, node: NodeSpec, shell: string) {

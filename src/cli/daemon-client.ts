@@ -1,0 +1,44 @@
+/**
+ * The CLI's way to a running daemon: when `<stateDir>/daemon.json` names a live daemon, the
+ * commands that change the rack (`power`, `enlist`, `apply --once`) ask it through its API
+ * instead of driving the relay or the Pis around it (the daemon would switch them straight back).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pirackError } from '../errors.ts';
+import { ADMIN_TOKEN_ENV, ADMIN_TOKEN_FILE } from '../http/auth/admin-token.ts';
+import { readDaemonRecord, type DaemonRecord } from '../daemon/daemon-file.ts';
+
+export interface DaemonClient {
+  readonly record: DaemonRecord;
+  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+async function tokenFor(stateDir: string, record: DaemonRecord): Promise<string> {
+  if (record.tokenFile) return (await readFile(record.tokenFile, 'utf8')).trim();
+  const env = process.env[ADMIN_TOKEN_ENV];
+  if (env && env.trim() !== '') return env.trim();
+  return (await readFile(join(stateDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
+}
+
+/** The daemon running on `stateDir`, or undefined when none does. */
+export async function findDaemon(stateDir: string): Promise<DaemonClient | undefined> {
+  const record = await readDaemonRecord(stateDir);
+  if (!record) return undefined;
+  const token = await tokenFor(stateDir, record).catch((cause: unknown) => {
+    throw pirackError('PIRACK_ERR_USAGE', `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV}`, { cause });
+  });
+  return {
+    record,
+    async request<T>(method: 'GET' | 'POST', path: string, body?: unknown) {
+      const response = await fetch(new URL(path, record.url), {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      }).catch((cause: unknown) => {
+        throw pirackError('PIRACK_ERR_DAEMON_UNREACHABLE', `the daemon (pid ${record.pid}) does not answer at ${record.url}: ${(cause as Error).message}`, { cause });
+      });
+      return { status: response.status, body: (await response.json()) as T };
+    },
+  };
+}
