@@ -111,7 +111,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
     let r = results.get(id)!;
     if (r.status === 'failed' && !NO_LAB.has(id) && (await session.disturbed().catch(() => false))) {
-      r = { ...r, reason: `${r.reason ?? ''} — the lab was taken down or re-created by another process meanwhile (someone else's tests?); rerun when the lab is free` };
+      r = {
+        ...r,
+        reason: `${r.reason ?? ''} — the lab was taken down or re-created by another process meanwhile (someone else's tests?); rerun when the lab is free`,
+      };
       results.set(id, r);
     }
     say(`== ${id}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
@@ -119,7 +122,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   let labInfo: BenchResults['lab'];
   try {
     await guard('scale', options.scaleNodes, () => scaleScenario({ ...SCALE_DEFAULTS, nodes: options.scaleNodes }));
-    await guard('startup', 3, () => startupScenario({ runs: options.runs, restSeconds: Math.min(options.restSeconds, 30), tmp, run, progress: say, sleep, signal: options.signal }));
+    await guard('startup', 3, () =>
+      startupScenario({
+        runs: options.runs,
+        restSeconds: Math.min(options.restSeconds, 30),
+        tmp,
+        run,
+        progress: say,
+        sleep,
+        signal: options.signal,
+      }),
+    );
     const needsLab = EXECUTION_ORDER.some((id) => !NO_LAB.has(id) && wanted.has(id));
     if (needsLab && !options.signal.aborted) {
       let env: ScenarioEnv | undefined;
@@ -135,22 +148,45 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           const loaded: RackSpec = await loadRack(session.rackYaml, { resolveBuiltin });
           const nodes = loaded.nodes.slice(0, options.pis);
           if (nodes.length < options.pis) throw new Error(`the lab's rack has ${nodes.length} Pis, fewer than --pis ${options.pis}`);
-          return { rack: benchRack(loaded, { concurrency: options.pis }), nodes, lab, run, tmp, log, progress: say, signal: options.signal };
+          return {
+            rack: benchRack(loaded, { concurrency: options.pis }),
+            nodes,
+            lab,
+            run,
+            tmp,
+            log,
+            progress: say,
+            signal: options.signal,
+          };
         };
         env = await makeEnv();
       } catch (err) {
-        for (const id of EXECUTION_ORDER) if (!NO_LAB.has(id) && wanted.has(id)) results.set(id, failed(id, `no lab: ${(err as Error).message}`, options.pis, 0));
+        for (const id of EXECUTION_ORDER)
+          if (!NO_LAB.has(id) && wanted.has(id)) results.set(id, failed(id, `no lab: ${(err as Error).message}`, options.pis, 0));
       }
       if (env) {
         const e = env;
         await guard('noop', options.pis, () => noopScenario(e, { runs: options.runs }));
-        await guard('drift', options.pis, () => driftScenario(e, {
-          trials: options.driftTrials, resyncIntervalMs: options.driftResyncMs, ansibleRuns: Math.min(3, options.runs), sleep, clock: () => performance.now(),
-        }));
+        await guard('drift', options.pis, () =>
+          driftScenario(e, {
+            trials: options.driftTrials,
+            resyncIntervalMs: options.driftResyncMs,
+            ansibleRuns: Math.min(3, options.runs),
+            sleep,
+            clock: () => performance.now(),
+          }),
+        );
         const tps = await ticksPerSecond(run);
-        await guard('rest', options.pis, () => restScenario(e, {
-          rackYaml: session.rackYaml, sampleSeconds: options.restSeconds, convergeTimeoutMs: 300_000, ticksPerSecond: tps, sleep, clock: () => performance.now(),
-        }));
+        await guard('rest', options.pis, () =>
+          restScenario(e, {
+            rackYaml: session.rackYaml,
+            sampleSeconds: options.restSeconds,
+            convergeTimeoutMs: 300_000,
+            ticksPerSecond: tps,
+            sleep,
+            clock: () => performance.now(),
+          }),
+        );
         await guard('converge', options.pis, () => convergeScenario(e, { runs: options.convergeRuns, session, need }));
       }
     }
@@ -159,7 +195,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await rm(tmp, { recursive: true, force: true });
     log.flush?.();
   }
-  const scenarios = SCENARIO_IDS.filter((id) => wanted.has(id)).map((id) => results.get(id) ?? skipped(id, options.signal.aborted ? 'cancelled' : 'not run'));
+  const scenarios = SCENARIO_IDS.filter((id) => wanted.has(id)).map(
+    (id) => results.get(id) ?? skipped(id, options.signal.aborted ? 'cancelled' : 'not run'),
+  );
   return {
     machine: machineInfo(),
     startedAt,

@@ -24,7 +24,12 @@ import { sameHostEntries } from '../src/dhcp/hosts.ts';
 import { runEnlistmentSafely, type EnlistmentResult } from '../src/dhcp/enlistment.ts';
 
 /** The attempts with one more finished enlistment (the loop records what `apply` reported). */
-export function recordAttempt(attempts: Readonly<Record<number, EnlistAttempt>>, result: EnlistmentResult, revision: string, at: number): Record<number, EnlistAttempt> {
+export function recordAttempt(
+  attempts: Readonly<Record<number, EnlistAttempt>>,
+  result: EnlistmentResult,
+  revision: string,
+  at: number,
+): Record<number, EnlistAttempt> {
   const expected = result.bound.length + result.missing.length;
   return { ...attempts, [result.stack]: { revision, at, found: result.bound.length, expected, missing: [...result.missing] } };
 }
@@ -36,7 +41,11 @@ type EnlistView = Pick<RackObserved, 'bindings' | 'attempts'>;
  * this revision that came up short with exactly the Pis still unbound (a released binding, a new
  * revision or a newer `pirack enlist` lets it go again).
  */
-export function stacksToEnlist(rack: RackDesired, observed: EnlistView, unbound: ReadonlyMap<number, readonly number[]> = unboundByStack(rack, observed.bindings)): number[] {
+export function stacksToEnlist(
+  rack: RackDesired,
+  observed: EnlistView,
+  unbound: ReadonlyMap<number, readonly number[]> = unboundByStack(rack, observed.bindings),
+): number[] {
   const heldBack = (id: number) => {
     const attempt = observed.attempts[id];
     if (attempt?.revision !== rack.revision || attempt.found >= attempt.expected) return false;
@@ -98,7 +107,14 @@ async function apply(action: RackAction, ctx: RackContext): Promise<StepResult> 
   if (action.kind === 'dhcp-hosts-write') {
     try {
       const result = await ctx.dhcp.writeHosts(action.entries);
-      if (result.changed) ctx.emit({ kind: 'dhcp-hosts-write', target: 'rack', message: `wrote ${action.entries.length} static DHCP entries`, result: 'ok', durationMs: ctx.now() - started });
+      if (result.changed)
+        ctx.emit({
+          kind: 'dhcp-hosts-write',
+          target: 'rack',
+          message: `wrote ${action.entries.length} static DHCP entries`,
+          result: 'ok',
+          durationMs: ctx.now() - started,
+        });
       return stepOk(ctx.now() - started);
     } catch (cause) {
       const error = isPiRackError(cause) ? cause : pirackError('PIRACK_ERR_DHCP', (cause as Error).message, { cause, where: 'dhcp' });
@@ -127,7 +143,13 @@ async function apply(action: RackAction, ctx: RackContext): Promise<StepResult> 
     ...(ctx.onEnlistProgress ? { onProgress: ctx.onEnlistProgress } : {}),
   });
   if (!outcome.ok) {
-    ctx.emit({ kind: 'enlist-stack', target: `stack ${action.stack}`, message: `enlistment failed: ${outcome.error.message}`, result: 'failed', durationMs: ctx.now() - started });
+    ctx.emit({
+      kind: 'enlist-stack',
+      target: `stack ${action.stack}`,
+      message: `enlistment failed: ${outcome.error.message}`,
+      result: 'failed',
+      durationMs: ctx.now() - started,
+    });
     return stepFailed(outcome.error, ctx.now() - started);
   }
   return stepOk(ctx.now() - started, 0, { kind: 'enlisted', result: outcome.result });

@@ -40,7 +40,9 @@ export const filesController: Controller<'node', FilesAction> = {
         } else if (line.startsWith('missing ')) {
           files.set(line.slice(8), { exists: false });
         } else if (line.trim() !== '') {
-          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `files probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
+          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `files probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, {
+            where: `pi ${node.id}`,
+          });
         }
       }
       return Object.fromEntries(files);

@@ -21,10 +21,12 @@ export { keyIdentity };
 /** The file content the node should have, given what it has now. */
 export function desiredKeyLines(spec: NodeSpec['authorizedKeys'], present: readonly string[]): string[] {
   const declared = new Set(spec.keys.map(keyIdentity));
-  const kept = spec.exclusive ? [] : present.filter((line) => {
-    const id = keyIdentity(line);
-    return id !== undefined && !declared.has(id);
-  });
+  const kept = spec.exclusive
+    ? []
+    : present.filter((line) => {
+        const id = keyIdentity(line);
+        return id !== undefined && !declared.has(id);
+      });
   return [...spec.keys, ...kept];
 }
 
@@ -59,7 +61,9 @@ export const keysController: Controller<'node', KeysAction> = {
           exists = true;
           [, fileMode, owner] = line.split(' ');
         } else if (line.trim() !== '') {
-          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `keys probe: unexpected line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
+          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `keys probe: unexpected line ${JSON.stringify(line.slice(0, 80))}`, {
+            where: `pi ${node.id}`,
+          });
         }
       }
       return { exists, lines, ...(dirMode ? { dirMode } : {}), ...(fileMode ? { fileMode } : {}), ...(owner ? { owner } : {}) };
@@ -77,14 +81,16 @@ export const keysController: Controller<'node', KeysAction> = {
     if (observed.exists && sameKeys && attrsOk) return [];
     const presentSet = new Set(presentIds);
     const wantedSet = new Set(wantedIds);
-    return [{
-      kind: 'keys-write',
-      node: node.id,
-      user,
-      keys: wanted,
-      added: wantedIds.filter((id) => !presentSet.has(id)).length,
-      removed: presentIds.filter((id) => !wantedSet.has(id)).length,
-    }];
+    return [
+      {
+        kind: 'keys-write',
+        node: node.id,
+        user,
+        keys: wanted,
+        added: wantedIds.filter((id) => !presentSet.has(id)).length,
+        removed: presentIds.filter((id) => !wantedSet.has(id)).length,
+      },
+    ];
   },
 
   async apply(action, ctx) {

@@ -39,9 +39,10 @@ export const packagesController: Controller<'node', PackagesAction> = {
     facts: 'packages',
     script(node) {
       const names = node.packages.map((p) => p.name);
-      const query = names.length > 0
-        ? `dpkg-query -W -f='pkg \${Package} \${db:Status-Abbrev} \${Version}\\n' ${shellCommand(names)} 2>/dev/null`
-        : ':';
+      const query =
+        names.length > 0
+          ? `dpkg-query -W -f='pkg \${Package} \${db:Status-Abbrev} \${Version}\\n' ${shellCommand(names)} 2>/dev/null`
+          : ':';
       return [
         query,
         'echo "lists $(stat -c %Y /var/lib/apt/lists/*Packages* 2>/dev/null | sort -n | tail -n 1)"',
@@ -57,7 +58,10 @@ export const packagesController: Controller<'node', PackagesAction> = {
         if (line.startsWith('pkg ')) {
           // "pkg bc ii  1.07.1-3": the abbreviation's third letter is the error flag, often blank.
           const match = /^pkg (\S+) ([a-z][a-zA-Z])(R?)\s*(\S*)/.exec(line);
-          if (!match) throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
+          if (!match)
+            throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, {
+              where: `pi ${node.id}`,
+            });
           const [, name, status, flag, version] = match;
           byName.set(name!, { status: status!, ...(version ? { version } : {}) });
           if (flag === 'R') reinstRequired.push(name!);
@@ -66,7 +70,9 @@ export const packagesController: Controller<'node', PackagesAction> = {
         } else if (line.startsWith('audit ')) {
           audit.push(line.slice(6));
         } else if (line.trim() !== '') {
-          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unexpected line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
+          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `packages probe: unexpected line ${JSON.stringify(line.slice(0, 80))}`, {
+            where: `pi ${node.id}`,
+          });
         }
       }
       return { byName: Object.fromEntries(byName), listsMtime, audit: audit.join('\n').trim(), reinstRequired };
@@ -79,12 +85,21 @@ export const packagesController: Controller<'node', PackagesAction> = {
     if (observed.reinstRequired.length > 0) return [];
     if (observed.audit !== '') return [{ kind: 'pkg-repair', node: node.id, audit: observed.audit }];
     const actions: PackagesAction[] = [];
-    const missing = node.packages.filter((p) => p.state === 'present' && !isInstalled(ownValue(observed.byName, p.name))).map((p) => p.name);
-    const unwanted = node.packages.filter((p) => p.state === 'absent' && isPresentForRemoval(ownValue(observed.byName, p.name))).map((p) => p.name);
+    const missing = node.packages
+      .filter((p) => p.state === 'present' && !isInstalled(ownValue(observed.byName, p.name)))
+      .map((p) => p.name);
+    const unwanted = node.packages
+      .filter((p) => p.state === 'absent' && isPresentForRemoval(ownValue(observed.byName, p.name)))
+      .map((p) => p.name);
     if (unwanted.length > 0) actions.push({ kind: 'pkg-remove', node: node.id, pkgs: unwanted });
     if (missing.length > 0) {
       const listsAgeMs = now - observed.listsMtime * 1000;
-      actions.push({ kind: 'pkg-install', node: node.id, pkgs: missing, updateLists: observed.listsMtime === 0 || listsAgeMs > policies.aptListsMaxAgeMs });
+      actions.push({
+        kind: 'pkg-install',
+        node: node.id,
+        pkgs: missing,
+        updateLists: observed.listsMtime === 0 || listsAgeMs > policies.aptListsMaxAgeMs,
+      });
     }
     return actions;
   },

@@ -45,7 +45,8 @@ export function cycleDecision(stack: StackDesired, observed: StackObserved, poli
   let shortest = Infinity;
   for (const node of stack.nodes) {
     const seen = observed.nodes.get(node.id);
-    if (!seen || seen.reachable || seen.unreachableSince === undefined) return { cycle: false, why: `pi ${node.id} is not known unreachable` };
+    if (!seen || seen.reachable || seen.unreachableSince === undefined)
+      return { cycle: false, why: `pi ${node.id} is not known unreachable` };
     shortest = Math.min(shortest, now - seen.unreachableSince);
   }
   if (shortest < policy.afterUnreachableMs) return { cycle: false, why: `unreachable for ${minutes(shortest)} only` };
@@ -60,22 +61,39 @@ export function cycleDecision(stack: StackDesired, observed: StackObserved, poli
   };
 }
 
-function plan(stack: StackDesired, observed: StackObserved, _planned: unknown, now: number, policies: { readonly powerCycle: PowerCyclePolicy }): StackAction[] {
+function plan(
+  stack: StackDesired,
+  observed: StackObserved,
+  _planned: unknown,
+  now: number,
+  policies: { readonly powerCycle: PowerCyclePolicy },
+): StackAction[] {
   if (observed.enlisting) return [];
   if (stack.cycleRequest) return [{ kind: 'stack-cycle', stack: stack.id, reason: `asked for by ${stack.cycleRequest.by}` }];
   const read = observed.relay;
   if (read === 'unknown') {
-    return stack.power === 'on' ? [{ kind: 'stack-power', stack: stack.id, on: true, reason: 'relay state unknown, rack.yaml wants it on' }] : [];
+    return stack.power === 'on'
+      ? [{ kind: 'stack-power', stack: stack.id, on: true, reason: 'relay state unknown, rack.yaml wants it on' }]
+      : [];
   }
   if (read !== stack.power) {
-    return [{ kind: 'stack-power', stack: stack.id, on: stack.power === 'on', reason: `${stack.override ? `${stack.override.by} wants` : 'rack.yaml wants'} ${stack.power}, relay reads ${read}` }];
+    return [
+      {
+        kind: 'stack-power',
+        stack: stack.id,
+        on: stack.power === 'on',
+        reason: `${stack.override ? `${stack.override.by} wants` : 'rack.yaml wants'} ${stack.power}, relay reads ${read}`,
+      },
+    ];
   }
   const decision = cycleDecision(stack, observed, policies.powerCycle, now);
   return decision.cycle ? [{ kind: 'stack-cycle', stack: stack.id, reason: decision.reason }] : [];
 }
 
 function asError(stack: number, cause: unknown) {
-  return isPiRackError(cause) ? cause : pirackError('PIRACK_ERR_RELAY', `stack ${stack}: ${(cause as Error).message}`, { cause, where: `stack ${stack}` });
+  return isPiRackError(cause)
+    ? cause
+    : pirackError('PIRACK_ERR_RELAY', `stack ${stack}: ${(cause as Error).message}`, { cause, where: `stack ${stack}` });
 }
 
 async function switchStack(stack: number, on: boolean, ctx: RackContext, signal?: AbortSignal): Promise<void> {
@@ -96,13 +114,25 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
     try {
       await switchStack(action.stack, action.on, ctx, ctx.signal);
       const durationMs = ctx.now() - started;
-      ctx.emit({ kind: 'stack-power', target, message: `powered ${action.on ? 'on' : 'off'} (${action.reason})`, result: 'ok', durationMs });
+      ctx.emit({
+        kind: 'stack-power',
+        target,
+        message: `powered ${action.on ? 'on' : 'off'} (${action.reason})`,
+        result: 'ok',
+        durationMs,
+      });
       log.info({ on: action.on, reason: action.reason }, 'stack switched');
       return stepOk(durationMs, 0, { kind: 'switched', stack: action.stack, on: action.on });
     } catch (cause) {
       const error = asError(action.stack, cause);
       const durationMs = ctx.now() - started;
-      ctx.emit({ kind: 'stack-power', target, message: `power ${action.on ? 'on' : 'off'} failed: ${error.message}`, result: 'failed', durationMs });
+      ctx.emit({
+        kind: 'stack-power',
+        target,
+        message: `power ${action.on ? 'on' : 'off'} failed: ${error.message}`,
+        result: 'failed',
+        durationMs,
+      });
       log.error({ err: error }, 'stack switch failed');
       return stepFailed(error, durationMs);
     }
@@ -112,7 +142,13 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
     await ctx.relay.set(action.stack, 'off', ctx.signal);
   } catch (cause) {
     const error = asError(action.stack, cause);
-    ctx.emit({ kind: 'stack-cycle', target, message: `power-cycle (${action.reason}) failed to switch off: ${error.message}`, result: 'failed', durationMs: ctx.now() - started });
+    ctx.emit({
+      kind: 'stack-cycle',
+      target,
+      message: `power-cycle (${action.reason}) failed to switch off: ${error.message}`,
+      result: 'failed',
+      durationMs: ctx.now() - started,
+    });
     return stepFailed(error, ctx.now() - started);
   }
   const offAt = ctx.now();
@@ -122,10 +158,14 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
   try {
     await switchStack(action.stack, true, ctx);
   } catch (cause) {
-    const error = pirackError('PIRACK_ERR_RELAY', `stack ${action.stack} was switched off for a power-cycle and could not be switched back on: ${(cause as Error).message}`, {
-      cause,
-      where: target,
-    });
+    const error = pirackError(
+      'PIRACK_ERR_RELAY',
+      `stack ${action.stack} was switched off for a power-cycle and could not be switched back on: ${(cause as Error).message}`,
+      {
+        cause,
+        where: target,
+      },
+    );
     ctx.emit({ kind: 'stack-cycle', target, message: error.message, result: 'failed', durationMs: ctx.now() - started });
     log.error({ err: error }, 'power-cycle left the stack off');
     return stepFailed(error, ctx.now() - started);

@@ -42,7 +42,7 @@ export const servicesController: Controller<'node', ServicesAction> = {
         '  e=$(systemctl is-enabled -- "$u" 2>/dev/null); [ -n "$e" ] || e=not-found',
         '  a=$(systemctl is-active -- "$u" 2>/dev/null); [ -n "$a" ] || a=unknown',
         '  r=$(systemctl show -p NeedDaemonReload --value -- "$u" 2>/dev/null)',
-        "  printf 'unit %s %s %s %s\\n' \"$u\" \"$e\" \"$a\" \"${r:-no}\"",
+        '  printf \'unit %s %s %s %s\\n\' "$u" "$e" "$a" "${r:-no}"',
         'done',
       ].join('\n');
     },
@@ -54,7 +54,9 @@ export const servicesController: Controller<'node', ServicesAction> = {
           const [, unit, enabled, active, reload] = match;
           services.set(unit!, { enabled: enabled!, active: active!, needsReload: reload === 'yes' });
         } else if (line.trim() !== '') {
-          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `services probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, { where: `pi ${node.id}` });
+          throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `services probe: unreadable line ${JSON.stringify(line.slice(0, 80))}`, {
+            where: `pi ${node.id}`,
+          });
         }
       }
       return Object.fromEntries(services);

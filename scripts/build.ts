@@ -51,7 +51,9 @@ function write(path: string, text: string): void {
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const emitted = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck', '--outDir', DIST], { stdio: 'inherit' });
+const emitted = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck', '--outDir', DIST], {
+  stdio: 'inherit',
+});
 if (emitted.status !== 0) {
   process.stderr.write('build: tsc failed; dist/ is incomplete\n');
   process.exit(1);
@@ -61,4 +63,6 @@ for (const file of copied) cpSync(join(ROOT, file), join(DIST, file));
 write(inDist(PREBUILT_SLAVE), buildSlave());
 write(inDist(GENERATED_VALIDATOR), rackValidatorSource());
 write(inDist(COMMAND_MANIFEST), `${JSON.stringify(await commandManifest(), null, 2)}\n`);
-process.stdout.write(`build: ${relative(process.cwd(), DIST) || '.'}/ ready (${copied.length} assets, slave bundle, schema validator, command list)\n`);
+process.stdout.write(
+  `build: ${relative(process.cwd(), DIST) || '.'}/ ready (${copied.length} assets, slave bundle, schema validator, command list)\n`,
+);

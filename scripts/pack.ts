@@ -36,7 +36,16 @@ mkdirSync(destination, { recursive: true });
 // Inside the project (ignored by git), so hard links to node_modules stay on one file system.
 const stage = mkdtempSync(join(ROOT, '.pack-stage-'));
 try {
-  run(process.execPath, [fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url)), join(ROOT, 'scripts/build.ts'), '--out-dir', join(stage, 'dist')], ROOT);
+  run(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url)),
+      join(ROOT, 'scripts/build.ts'),
+      '--out-dir',
+      join(stage, 'dist'),
+    ],
+    ROOT,
+  );
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
   for (const entry of pkg.files) if (entry !== 'dist/') cpSync(join(ROOT, entry), join(stage, entry), { recursive: true });
   pkg.bundleDependencies = Object.keys(pkg.dependencies);
@@ -45,7 +54,9 @@ try {
   // Production packages of the lock, as installed here, hard-linked (a symlinked node_modules
   // would be packed under its real path). Nested node_modules come along with their parent.
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-  const production = Object.entries(lock.packages).filter(([path, p]) => path !== '' && !p.dev && existsSync(join(ROOT, path))).map(([path]) => path);
+  const production = Object.entries(lock.packages)
+    .filter(([path, p]) => path !== '' && !p.dev && existsSync(join(ROOT, path)))
+    .map(([path]) => path);
   for (const path of production.filter((p) => !production.some((parent) => p.startsWith(`${parent}/node_modules/`)))) {
     mkdirSync(dirname(join(stage, path)), { recursive: true });
     run('cp', ['-al', join(ROOT, path), join(stage, path)], ROOT);

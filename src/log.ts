@@ -6,8 +6,16 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
 
 export const REDACT_PATHS = [
-  'password', '*.password', 'token', '*.token', 'privateKey', '*.privateKey',
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'privateKey',
+  '*.privateKey',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
 ];
 
 export interface LogOptions {
@@ -21,7 +29,10 @@ export interface LogOptions {
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? process.env.PIRACK_LOG_LEVEL ?? 'info';
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
-  const destination = options.destination
-    ?? (usePretty ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }) : pino.destination({ dest: 2, sync: true }));
+  const destination =
+    options.destination ??
+    (usePretty
+      ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
+      : pino.destination({ dest: 2, sync: true }));
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'pirack' } }, destination);
 }

@@ -77,7 +77,13 @@ export function inventoryObject(options: InventoryOptions): Record<string, unkno
             pirack_packages_absent: model.packages.filter((p) => p.state === 'absent').map((p) => p.name),
             pirack_apt_cache_valid_time: Math.round(rack.policies.aptListsMaxAgeMs / 1000),
             pirack_dpkg_lock_timeout: rack.policies.dpkgLockTimeoutSeconds,
-            pirack_files: model.files.map((f, i) => ({ src: join(options.filesDir, `${i}-${basename(f.path)}`), dest: f.path, owner: f.owner, group: f.group, mode: f.mode })),
+            pirack_files: model.files.map((f, i) => ({
+              src: join(options.filesDir, `${i}-${basename(f.path)}`),
+              dest: f.path,
+              owner: f.owner,
+              group: f.group,
+              mode: f.mode,
+            })),
             pirack_services: model.services.map((s) => ({ name: s.name, enabled: s.enabled, running: s.running })),
           },
         },
@@ -166,7 +172,12 @@ export function ansibleEnv(deps: AnsibleDeps, base: NodeJS.ProcessEnv = process.
 }
 
 /** One ansible-playbook run over `nodes`, timed from spawn to exit. */
-export async function ansiblePass(deps: AnsibleDeps, inventory: string, nodes: readonly NodeSpec[], signal?: AbortSignal): Promise<PassOutcome & { readonly output: string }> {
+export async function ansiblePass(
+  deps: AnsibleDeps,
+  inventory: string,
+  nodes: readonly NodeSpec[],
+  signal?: AbortSignal,
+): Promise<PassOutcome & { readonly output: string }> {
   await mkdir(join(deps.workDir, 'cp'), { recursive: true, mode: 0o700 });
   await mkdir(join(deps.workDir, 'tmp'), { recursive: true, mode: 0o700 });
   const result = await deps.run('ansible-playbook', ['-i', inventory, SITE_YML], {
@@ -179,6 +190,7 @@ export async function ansiblePass(deps: AnsibleDeps, inventory: string, nodes: r
   const changed = [...recap.values()].reduce((n, line) => n + line.changed, 0);
   const failures = recapFailures(hosts, recap, result.code, `${result.stdout}\n${result.stderr}`);
   // The whole output is what explains a failure; it goes to the bench log, not the table.
-  if (failures.length > 0) deps.log?.warn({ stdout: result.stdout.slice(-20_000), stderr: result.stderr.slice(-5000) }, 'ansible-playbook failed');
+  if (failures.length > 0)
+    deps.log?.warn({ stdout: result.stdout.slice(-20_000), stderr: result.stderr.slice(-5000) }, 'ansible-playbook failed');
   return { durationMs: result.durationMs, failures, changed, output: result.stdout };
 }

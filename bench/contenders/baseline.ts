@@ -86,7 +86,9 @@ export class Baseline {
   }
 
   private async step(node: NodeSpec, step: BaselineStep, signal?: AbortSignal): Promise<string | undefined> {
-    const [file, args] = step.password ? sshPasswordArgv(this.deps.ssh, node.ip, step.command) : sshKeyArgv(this.deps.ssh, node.ip, step.command);
+    const [file, args] = step.password
+      ? sshPasswordArgv(this.deps.ssh, node.ip, step.command)
+      : sshKeyArgv(this.deps.ssh, node.ip, step.command);
     const result = await this.deps.run(file, args, {
       timeoutMs: this.deps.execTimeoutMs,
       ...(step.stdin !== undefined ? { input: step.stdin } : {}),
@@ -99,13 +101,15 @@ export class Baseline {
   /** Every Pi probed at once with PiRack's probe script; a pass fails for a Pi whose probe did not finish. */
   async probePass(nodes: readonly NodeSpec[], signal?: AbortSignal): Promise<PassOutcome> {
     const started = this.clock();
-    const failures = await Promise.all(nodes.map(async (node) => {
-      const [file, args] = sshKeyArgv(this.deps.ssh, node.ip, buildProbeScript(node, this.deps.controllers));
-      const result = await this.deps.run(file, args, { timeoutMs: this.deps.execTimeoutMs, ...(signal ? { signal } : {}) });
-      if (result.code !== 0) return `pi ${node.id}: probe exited ${result.code}: ${lastLine(result.stderr)}`;
-      if (!result.stdout.includes(PROBE_END_MARK)) return `pi ${node.id}: probe output incomplete`;
-      return undefined;
-    }));
+    const failures = await Promise.all(
+      nodes.map(async (node) => {
+        const [file, args] = sshKeyArgv(this.deps.ssh, node.ip, buildProbeScript(node, this.deps.controllers));
+        const result = await this.deps.run(file, args, { timeoutMs: this.deps.execTimeoutMs, ...(signal ? { signal } : {}) });
+        if (result.code !== 0) return `pi ${node.id}: probe exited ${result.code}: ${lastLine(result.stderr)}`;
+        if (!result.stdout.includes(PROBE_END_MARK)) return `pi ${node.id}: probe output incomplete`;
+        return undefined;
+      }),
+    );
     return { durationMs: this.clock() - started, failures: failures.filter((f): f is string => f !== undefined), changed: 0 };
   }
 
@@ -113,14 +117,16 @@ export class Baseline {
   async convergePass(nodes: readonly NodeSpec[], signal?: AbortSignal): Promise<PassOutcome> {
     const started = this.clock();
     let changed = 0;
-    const failures = await Promise.all(nodes.map(async (node) => {
-      for (const step of convergeSteps(node, this.deps.dpkgLockTimeoutSeconds)) {
-        const failure = await this.step(node, step, signal);
-        if (failure) return failure;
-        changed++;
-      }
-      return undefined;
-    }));
+    const failures = await Promise.all(
+      nodes.map(async (node) => {
+        for (const step of convergeSteps(node, this.deps.dpkgLockTimeoutSeconds)) {
+          const failure = await this.step(node, step, signal);
+          if (failure) return failure;
+          changed++;
+        }
+        return undefined;
+      }),
+    );
     return { durationMs: this.clock() - started, failures: failures.filter((f): f is string => f !== undefined), changed };
   }
 

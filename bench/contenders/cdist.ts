@@ -39,16 +39,26 @@ export interface WrapperOptions {
 /** The options ssh and scp share; host key checking off only for the lab's throwaway Pis. */
 function sshOptions(o: WrapperOptions): string[] {
   return [
-    '-o', `User=${o.user}`,
-    '-i', o.keyFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', `UserKnownHostsFile=${o.knownHostsFile}`,
-    '-o', `ConnectTimeout=${o.connectTimeoutS}`,
-    '-o', 'LogLevel=ERROR',
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${o.controlDir}/%C`,
-    '-o', `ControlPersist=${o.persistS}s`,
+    '-o',
+    `User=${o.user}`,
+    '-i',
+    o.keyFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    `UserKnownHostsFile=${o.knownHostsFile}`,
+    '-o',
+    `ConnectTimeout=${o.connectTimeoutS}`,
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ControlMaster=auto',
+    '-o',
+    `ControlPath=${o.controlDir}/%C`,
+    '-o',
+    `ControlPersist=${o.persistS}s`,
     // Without a password nothing may wait for one; with it, sshpass answers the prompt.
     ...(o.passwordFile ? [] : ['-o', 'BatchMode=yes']),
   ];
@@ -94,7 +104,12 @@ export function fileSource(filesDir: string, index: number, path: string): strin
  * Writes the manifest, the files' contents and the two wrappers under `dir`. cdist splits the
  * wrapper commands on blanks, so `dir` must have none.
  */
-export async function writeCdistWorkspace(dir: string, rack: RackSpec, nodes: readonly NodeSpec[], withPassword: boolean): Promise<CdistWorkspace> {
+export async function writeCdistWorkspace(
+  dir: string,
+  rack: RackSpec,
+  nodes: readonly NodeSpec[],
+  withPassword: boolean,
+): Promise<CdistWorkspace> {
   if (/\s/.test(dir)) throw new Error(`the cdist workspace ${JSON.stringify(dir)} contains a blank; cdist splits --remote-exec on blanks`);
   const model = assertUniform(nodes, 'cdist');
   const bootstrap = rack.ssh.bootstrap;
@@ -120,7 +135,11 @@ export async function writeCdistWorkspace(dir: string, rack: RackSpec, nodes: re
     persistS: 60,
     ...(withPassword && bootstrap ? { passwordFile: bootstrap.passwordFile } : {}),
   };
-  const manifest = cdistManifest({ model, aptMaxAgeSeconds: Math.round(rack.policies.aptListsMaxAgeMs / 1000), sourceOf: (i, f) => fileSource(filesDir, i, f.path) });
+  const manifest = cdistManifest({
+    model,
+    aptMaxAgeSeconds: Math.round(rack.policies.aptListsMaxAgeMs / 1000),
+    sourceOf: (i, f) => fileSource(filesDir, i, f.path),
+  });
   await writeFile(ws.manifest, manifest, { mode: 0o600 });
   await writeFile(ws.remoteExec, remoteExecScript(wrapperOptions), { mode: 0o700 });
   await writeFile(ws.remoteCopy, remoteCopyScript(wrapperOptions), { mode: 0o700 });
@@ -218,17 +237,27 @@ export function cdistArgv(ws: CdistWorkspace, deps: CdistDeps, nodes: readonly N
   return [
     'config',
     '-v', // INFO: one "Processing" line per changed object and one "Finished" line per host
-    '-i', ws.manifest,
-    '-p', String(Math.max(1, deps.parallel)),
-    '-j', String(cdistJobs(deps)),
-    '--remote-exec', ws.remoteExec,
-    '--remote-copy', ws.remoteCopy,
+    '-i',
+    ws.manifest,
+    '-p',
+    String(Math.max(1, deps.parallel)),
+    '-j',
+    String(cdistJobs(deps)),
+    '--remote-exec',
+    ws.remoteExec,
+    '--remote-copy',
+    ws.remoteCopy,
     ...nodes.map((n) => n.ip),
   ];
 }
 
 /** One `cdist config` over `nodes`, timed from spawn to exit. */
-export async function cdistPass(deps: CdistDeps, ws: CdistWorkspace, nodes: readonly NodeSpec[], signal?: AbortSignal): Promise<PassOutcome & { readonly output: string }> {
+export async function cdistPass(
+  deps: CdistDeps,
+  ws: CdistWorkspace,
+  nodes: readonly NodeSpec[],
+  signal?: AbortSignal,
+): Promise<PassOutcome & { readonly output: string }> {
   const result = await deps.run('cdist', cdistArgv(ws, deps, nodes), {
     timeoutMs: deps.timeoutMs,
     env: { ...process.env, HOME: ws.home, TMPDIR: ws.tmpDir },
@@ -238,6 +267,7 @@ export async function cdistPass(deps: CdistDeps, ws: CdistWorkspace, nodes: read
   const report = parseCdistOutput(output);
   const failures = cdistFailures(nodes, report, result.code, output);
   const changed = [...report.changed.values()].reduce((a, b) => a + b, 0);
-  if (failures.length > 0) deps.log?.warn({ stdout: result.stdout.slice(-20_000), stderr: result.stderr.slice(-10_000) }, 'cdist config failed');
+  if (failures.length > 0)
+    deps.log?.warn({ stdout: result.stdout.slice(-20_000), stderr: result.stderr.slice(-10_000) }, 'cdist config failed');
   return { durationMs: result.durationMs, failures, changed, output: result.stdout };
 }

@@ -21,27 +21,41 @@ export interface OpenSshConfig {
 
 function commonOptions(cfg: OpenSshConfig): string[] {
   return [
-    '-p', String(cfg.port),
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', `UserKnownHostsFile=${cfg.knownHostsFile}`,
-    '-o', `ConnectTimeout=${cfg.connectTimeoutS}`,
-    '-o', 'LogLevel=ERROR',
+    '-p',
+    String(cfg.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    `UserKnownHostsFile=${cfg.knownHostsFile}`,
+    '-o',
+    `ConnectTimeout=${cfg.connectTimeoutS}`,
+    '-o',
+    'LogLevel=ERROR',
   ];
 }
 
 /** `ssh … user@host command` over the Pi's master connection, key login only. */
 export function sshKeyArgv(cfg: OpenSshConfig, host: string, command: string): [string, string[]] {
-  return ['ssh', [
-    ...commonOptions(cfg),
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-i', cfg.keyFile,
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${cfg.controlDir}/%C`,
-    '-o', `ControlPersist=${cfg.persistS}s`,
-    `${cfg.user}@${host}`,
-    command,
-  ]];
+  return [
+    'ssh',
+    [
+      ...commonOptions(cfg),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-i',
+      cfg.keyFile,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${cfg.controlDir}/%C`,
+      '-o',
+      `ControlPersist=${cfg.persistS}s`,
+      `${cfg.user}@${host}`,
+      command,
+    ],
+  ];
 }
 
 /**
@@ -50,17 +64,25 @@ export function sshKeyArgv(cfg: OpenSshConfig, host: string, command: string): [
  */
 export function sshPasswordArgv(cfg: OpenSshConfig, host: string, command: string): [string, string[]] {
   if (!cfg.passwordFile) throw new Error('sshPasswordArgv needs cfg.passwordFile');
-  return ['sshpass', [
-    '-f', cfg.passwordFile,
-    'ssh',
-    ...commonOptions(cfg),
-    '-o', 'PubkeyAuthentication=no',
-    '-o', 'PreferredAuthentications=password,keyboard-interactive',
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
-    `${cfg.user}@${host}`,
-    command,
-  ]];
+  return [
+    'sshpass',
+    [
+      '-f',
+      cfg.passwordFile,
+      'ssh',
+      ...commonOptions(cfg),
+      '-o',
+      'PubkeyAuthentication=no',
+      '-o',
+      'PreferredAuthentications=password,keyboard-interactive',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      `${cfg.user}@${host}`,
+      command,
+    ],
+  ];
 }
 
 /**

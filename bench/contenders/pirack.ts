@@ -41,8 +41,15 @@ export interface PirackContender {
   close(): Promise<void>;
 }
 
-export async function openPirack(rack: RackSpec, options: { readonly stateDir: string; readonly log: Logger; readonly mode?: 'apply' | 'observe' }): Promise<PirackContender> {
-  const runtime = await openRuntime(rack, { stateDir: options.stateDir, log: options.log, ...(options.mode ? { mode: options.mode } : {}) });
+export async function openPirack(
+  rack: RackSpec,
+  options: { readonly stateDir: string; readonly log: Logger; readonly mode?: 'apply' | 'observe' },
+): Promise<PirackContender> {
+  const runtime = await openRuntime(rack, {
+    stateDir: options.stateDir,
+    log: options.log,
+    ...(options.mode ? { mode: options.mode } : {}),
+  });
   return {
     runtime,
     async pass(passOptions = {}) {

@@ -25,7 +25,9 @@ export const HAS_PYTHON_APT = "dpkg-query -W -f='${db:Status-Abbrev}' python3-ap
 
 /** Pis (of `pis`) lacking python3-apt. */
 export async function lackingPythonApt(lab: LabPort, pis: readonly number[]): Promise<number[]> {
-  const checks = await Promise.all(pis.map(async (id) => ({ id, has: (await lab.exec(id, HAS_PYTHON_APT, { timeoutMs: 30_000 })).code === 0 })));
+  const checks = await Promise.all(
+    pis.map(async (id) => ({ id, has: (await lab.exec(id, HAS_PYTHON_APT, { timeoutMs: 30_000 })).code === 0 })),
+  );
   return checks.filter((c) => !c.has).map((c) => c.id);
 }
 
@@ -41,15 +43,18 @@ export async function downloadDebs(run: RunProcess, dir: string): Promise<string
  * the image may carry from its build: it is dated back with the lists, so neither tool skips the
  * first update on a Pi that has no package lists at all.
  */
-export const AGE_EMPTY_LISTS = "ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || { touch -d '2 days ago' /var/lib/apt/lists; "
-  + "[ ! -f /var/cache/apt/pkgcache.bin ] || touch -d '2 days ago' /var/cache/apt/pkgcache.bin; }";
+export const AGE_EMPTY_LISTS =
+  "ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || { touch -d '2 days ago' /var/lib/apt/lists; " +
+  "[ ! -f /var/cache/apt/pkgcache.bin ] || touch -d '2 days ago' /var/cache/apt/pkgcache.bin; }";
 
 /** Both preparations on every Pi of `pis`; returns the ids python3-apt was installed on. */
 export async function prepareForAnsible(lab: LabPort, pis: readonly number[], run: RunProcess, workDir: string): Promise<number[]> {
-  await Promise.all(pis.map(async (id) => {
-    const r = await lab.exec(id, AGE_EMPTY_LISTS, { timeoutMs: 30_000 });
-    if (r.code !== 0) throw new Error(`pi ${id}: could not age the empty apt lists: ${lastLine(r.stderr)}`);
-  }));
+  await Promise.all(
+    pis.map(async (id) => {
+      const r = await lab.exec(id, AGE_EMPTY_LISTS, { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new Error(`pi ${id}: could not age the empty apt lists: ${lastLine(r.stderr)}`);
+    }),
+  );
   return ensurePythonApt(lab, pis, run, workDir);
 }
 
@@ -59,13 +64,18 @@ export async function ensurePythonApt(lab: LabPort, pis: readonly number[], run:
   if (lacking.length === 0) return [];
   const debs = await downloadDebs(run, join(workDir, 'debs'));
   const payload = await Promise.all(debs.map(async (path, i) => ({ name: `${i}.deb`, base64: (await readFile(path)).toString('base64') })));
-  await Promise.all(lacking.map(async (id) => {
-    for (const deb of payload) {
-      const put = await lab.exec(id, `mkdir -p /tmp/pirack-bench && base64 -d > /tmp/pirack-bench/${deb.name}`, { input: deb.base64, timeoutMs: 60_000 });
-      if (put.code !== 0) throw new Error(`pi ${id}: copying python3-apt in failed: ${lastLine(put.stderr)}`);
-    }
-    const install = await lab.exec(id, 'dpkg -i /tmp/pirack-bench/*.deb >/dev/null && rm -rf /tmp/pirack-bench', { timeoutMs: 120_000 });
-    if (install.code !== 0) throw new Error(`pi ${id}: dpkg -i python3-apt failed: ${lastLine(install.stderr)}`);
-  }));
+  await Promise.all(
+    lacking.map(async (id) => {
+      for (const deb of payload) {
+        const put = await lab.exec(id, `mkdir -p /tmp/pirack-bench && base64 -d > /tmp/pirack-bench/${deb.name}`, {
+          input: deb.base64,
+          timeoutMs: 60_000,
+        });
+        if (put.code !== 0) throw new Error(`pi ${id}: copying python3-apt in failed: ${lastLine(put.stderr)}`);
+      }
+      const install = await lab.exec(id, 'dpkg -i /tmp/pirack-bench/*.deb >/dev/null && rm -rf /tmp/pirack-bench', { timeoutMs: 120_000 });
+      if (install.code !== 0) throw new Error(`pi ${id}: dpkg -i python3-apt failed: ${lastLine(install.stderr)}`);
+    }),
+  );
   return lacking;
 }

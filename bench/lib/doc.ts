@@ -17,16 +17,18 @@ export function latestSection(results: BenchResults): string {
     '',
     markdownTable(results.scenarios),
     '',
-    '**Machine**: ' + [
-      `${m.cpuModel}, ${m.cores} cores`,
-      `${formatValue(m.memoryMB / 1024, 'GB')} RAM`,
-      m.os,
-      `kernel ${m.kernel}`,
-      `Node.js ${m.node}`,
-      m.ansible,
-      ...(m.cdist ? [m.cdist] : []),
-      m.openssh,
-    ].join('; ') + '.',
+    '**Machine**: ' +
+      [
+        `${m.cpuModel}, ${m.cores} cores`,
+        `${formatValue(m.memoryMB / 1024, 'GB')} RAM`,
+        m.os,
+        `kernel ${m.kernel}`,
+        `Node.js ${m.node}`,
+        m.ansible,
+        ...(m.cdist ? [m.cdist] : []),
+        m.openssh,
+      ].join('; ') +
+      '.',
     '',
     '**How each figure was measured**',
     '',

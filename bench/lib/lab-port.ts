@@ -53,7 +53,10 @@ export const realLab: LabPort = {
     await labDown({ progress });
   },
   exec(pi, cmd, options = {}) {
-    return labExec(pi, cmd, { ...(options.input !== undefined ? { input: options.input } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+    return labExec(pi, cmd, {
+      ...(options.input !== undefined ? { input: options.input } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
   },
   rackYamlOf(dir) {
     return `${dir}/rack.yaml`;

@@ -54,9 +54,13 @@ export class LabSession {
         return;
       }
       if (waited >= this.options.maxWaitMs) {
-        throw new Error(`a lab with ${status.running.length} running Pis is up in ${status.dir} (fewer than the ${wanted} needed) and stayed up ${Math.round(waited / 1000)} s; run \`pirack lab down\` once its owner is done`);
+        throw new Error(
+          `a lab with ${status.running.length} running Pis is up in ${status.dir} (fewer than the ${wanted} needed) and stayed up ${Math.round(waited / 1000)} s; run \`pirack lab down\` once its owner is done`,
+        );
       }
-      progress(`a smaller lab (${status.running.length} Pis) is up, probably someone else's: waiting for it to go away (${Math.round(waited / 1000)} s so far)`);
+      progress(
+        `a smaller lab (${status.running.length} Pis) is up, probably someone else's: waiting for it to go away (${Math.round(waited / 1000)} s so far)`,
+      );
       await this.options.sleep(this.options.pollMs);
     }
     progress(`booting a lab of ${need.stacks} × ${need.perStack} Pis`);
@@ -81,7 +85,7 @@ export class LabSession {
 
   /** A fresh lab (new overlays: blank Pis), only ever by tearing down one the bench booted. */
   async fresh(need: LabNeed): Promise<void> {
-    if (this.reused) throw new Error('the lab was reused, not booted by the bench: it is not the bench\'s to restart');
+    if (this.reused) throw new Error("the lab was reused, not booted by the bench: it is not the bench's to restart");
     // Someone may have started testing on our lab meanwhile: never pull it from under them.
     await this.waitWhileBusy();
     if (this.owned) await this.release();
@@ -100,7 +104,8 @@ export class LabSession {
     for (let waited = 0; ; waited += this.options.pollMs) {
       const others = await this.options.othersUsingLab();
       if (others.length === 0) return;
-      if (waited >= this.options.maxWaitMs) throw new Error(`the lab is in use by ${others.join('; ')} for more than ${Math.round(waited / 1000)} s; try again later`);
+      if (waited >= this.options.maxWaitMs)
+        throw new Error(`the lab is in use by ${others.join('; ')} for more than ${Math.round(waited / 1000)} s; try again later`);
       this.options.progress(`the lab is in use (${others[0]}${others.length > 1 ? ` and ${others.length - 1} more` : ''}): waiting`);
       await this.options.sleep(this.options.pollMs);
     }

@@ -29,7 +29,11 @@ const MAX_CAPTURE = 4 * 1024 * 1024;
 export const runProcess: RunProcess = (file, args, options) =>
   new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(file, [...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     let killedFor: number | undefined;
@@ -41,8 +45,12 @@ export const runProcess: RunProcess = (file, args, options) =>
     const onAbort = (): void => kill(130);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     // Output beyond a few MB is only noise for a benchmark; keep the head, which has the errors.
-    child.stdout.on('data', (d: Buffer) => { if (stdout.length < MAX_CAPTURE) stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { if (stderr.length < MAX_CAPTURE) stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < MAX_CAPTURE) stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < MAX_CAPTURE) stderr += d.toString();
+    });
     child.on('error', (err) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -62,6 +70,9 @@ export const runProcess: RunProcess = (file, args, options) =>
 
 /** Last non-empty line of some output, for one-line failure messages. */
 export function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }

@@ -56,6 +56,13 @@ export function skipped(id: ScenarioId, reason: string, pis = 0): ScenarioResult
   return { id, title: SCENARIO_TITLES[id], status: 'skipped', reason, pis, rows: [], notes: [], durationMs: 0 };
 }
 
-export function failed(id: ScenarioId, reason: string, pis: number, durationMs: number, rows: readonly Row[] = [], notes: readonly string[] = []): ScenarioResult {
+export function failed(
+  id: ScenarioId,
+  reason: string,
+  pis: number,
+  durationMs: number,
+  rows: readonly Row[] = [],
+  notes: readonly string[] = [],
+): ScenarioResult {
   return { id, title: SCENARIO_TITLES[id], status: 'failed', reason, pis, rows, notes, durationMs };
 }

@@ -4,7 +4,8 @@
  */
 import type { ScenarioId } from './results.ts';
 
-export type TargetId = 'noopVsAnsible' | 'noopVsBaseline' | 'convergeVsBaseline' | 'driftP50' | 'restRss' | 'restCpu' | 'scalePass' | 'cliStart';
+export type TargetId =
+  'noopVsAnsible' | 'noopVsBaseline' | 'convergeVsBaseline' | 'driftP50' | 'restRss' | 'restCpu' | 'scalePass' | 'cliStart';
 
 interface TargetDef {
   readonly scenario: ScenarioId;

@@ -43,7 +43,9 @@ async function verify(rack: RackSpec, ids: readonly number[], env: ScenarioEnv, 
   const checker = await openPirack(rack, { stateDir, log: env.log, mode: 'observe' });
   try {
     const results = await checker.runtime.reconciler.runNodes(ids);
-    return results.filter((r) => r.error || r.remaining.length > 0).map((r) => `pi ${r.node}: ${r.error ? r.error.message : `${r.remaining.length} action(s) left`}`);
+    return results
+      .filter((r) => r.error || r.remaining.length > 0)
+      .map((r) => `pi ${r.node}: ${r.error ? r.error.message : `${r.remaining.length} action(s) left`}`);
   } finally {
     await checker.close();
   }
@@ -102,7 +104,11 @@ export async function convergeScenario(env: ScenarioEnv, options: ConvergeOption
   const started = performance.now();
   const pis = env.nodes.length;
   if (options.session.reused) {
-    return skipped('converge', 'the lab was already up when the bench started (reused, maybe someone else\'s); converge needs fresh labs, so rerun with no lab up or pass --restart-lab', pis);
+    return skipped(
+      'converge',
+      "the lab was already up when the bench started (reused, maybe someone else's); converge needs fresh labs, so rerun with no lab up or pass --restart-lab",
+      pis,
+    );
   }
   const times: Record<Contender, number[]> = { pirack: [], baseline: [], ansible: [], cdist: [] };
   const ids = env.nodes.map((n) => n.id);
@@ -120,11 +126,22 @@ export async function convergeScenario(env: ScenarioEnv, options: ConvergeOption
       const dir = join(env.tmp, 'converge', `${run}-${contender}`);
       const outcome = await oneRun(contender, rack, env, dir);
       if (outcome.failures.length > 0) {
-        return failed('converge', `run ${run}: ${contender} failed: ${summarizeFailures(outcome.failures)}`, pis, performance.now() - started);
+        return failed(
+          'converge',
+          `run ${run}: ${contender} failed: ${summarizeFailures(outcome.failures)}`,
+          pis,
+          performance.now() - started,
+        );
       }
       if (contender !== 'pirack') {
         const left = await verify(rack, ids, env, join(dir, 'verify-state'));
-        if (left.length > 0) return failed('converge', `run ${run}: after ${contender}, PiRack still finds work: ${summarizeFailures(left)}`, pis, performance.now() - started);
+        if (left.length > 0)
+          return failed(
+            'converge',
+            `run ${run}: after ${contender}, PiRack still finds work: ${summarizeFailures(left)}`,
+            pis,
+            performance.now() - started,
+          );
       }
       times[contender].push(outcome.durationMs);
       env.progress(`converge run ${run}/${options.runs}, ${contender}: ${(outcome.durationMs / 1000).toFixed(1)} s`);
@@ -147,10 +164,10 @@ export async function convergeScenario(env: ScenarioEnv, options: ConvergeOption
     ],
     notes: [
       `${options.runs} runs only (each contender needs a freshly booted lab per run: ${labSeconds.length} lab boots, ${Math.round(labSeconds.reduce((a, b) => a + b, 0))} s of boot time in all).`,
-      'Blank = first boot of the lab image: root password only, no key, no bc, no Node.js, no slave. Every contender logs in with the bootstrap password first (PiRack: its pool\'s bootstrap login; baseline: sshpass; Ansible: ansible_password via sshpass; cdist: its --remote-exec/--remote-copy wrappers run ssh/scp under sshpass, multiplexed, and its own __ssh_authorized_keys installs the key in the same timed run).',
+      "Blank = first boot of the lab image: root password only, no key, no bc, no Node.js, no slave. Every contender logs in with the bootstrap password first (PiRack: its pool's bootstrap login; baseline: sshpass; Ansible: ansible_password via sshpass; cdist: its --remote-exec/--remote-copy wrappers run ssh/scp under sshpass, multiplexed, and its own __ssh_authorized_keys installs the key in the same timed run).",
       'Baseline per Pi, no checks: authorized_keys (password login), apt-get update + install, each file written atomically, daemon-reload + enable --now; Pis all in parallel, steps in order.',
       'After the baseline, Ansible and cdist, a PiRack dry run (untimed) confirmed every Pi matched rack.yaml.',
-      'Before any contender runs on a fresh lab (untimed, for all alike): python3-apt, which Ansible\'s apt module needs and the lab image lacks, is installed, and the empty apt lists directory is dated two days back, as on a flashed image, so that Ansible\'s cache_valid_time does not skip apt-get update (/var/cache/apt/pkgcache.bin likewise, if the image has one, for cdist\'s __package_update_index --maxage).',
+      "Before any contender runs on a fresh lab (untimed, for all alike): python3-apt, which Ansible's apt module needs and the lab image lacks, is installed, and the empty apt lists directory is dated two days back, as on a flashed image, so that Ansible's cache_valid_time does not skip apt-get update (/var/cache/apt/pkgcache.bin likewise, if the image has one, for cdist's __package_update_index --maxage).",
     ],
     durationMs: performance.now() - started,
   };

@@ -42,7 +42,12 @@ export function cronFigure(p: number, runMs: number, intervalMs = CRON_INTERVAL_
  * Waits (bounded: `timeoutMs`, polling every `pollMs`) until the unit is active on the Pi;
  * resolves with the time from `since`, or undefined on timeout.
  */
-export async function timeUntilActive(lab: LabPort, pi: number, since: number, o: { clock: () => number; sleep: (ms: number) => Promise<void>; timeoutMs: number; pollMs: number }): Promise<number | undefined> {
+export async function timeUntilActive(
+  lab: LabPort,
+  pi: number,
+  since: number,
+  o: { clock: () => number; sleep: (ms: number) => Promise<void>; timeoutMs: number; pollMs: number },
+): Promise<number | undefined> {
   const deadline = since + o.timeoutMs;
   while (o.clock() < deadline) {
     const r = await lab.exec(pi, `systemctl is-active --quiet ${SLAVE_UNIT}`, { timeoutMs: 10_000 });
@@ -64,7 +69,8 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
   const repairs: number[] = [];
   try {
     const warm = await pirack.pass({ nodes: ids, signal: env.signal });
-    if (warm.failures.length > 0) return failed('drift', `the rack did not converge first: ${summarizeFailures(warm.failures)}`, pis, elapsed());
+    if (warm.failures.length > 0)
+      return failed('drift', `the rack did not converge first: ${summarizeFailures(warm.failures)}`, pis, elapsed());
     pirack.runtime.reconciler.start();
     for (let trial = 1; trial <= options.trials; trial++) {
       checkAborted(env.signal);
@@ -72,9 +78,16 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
       await options.sleep(Math.floor(random() * options.resyncIntervalMs));
       const stop = await env.lab.exec(pi, `systemctl stop ${SLAVE_UNIT}`, { timeoutMs: 30_000 });
       const since = options.clock();
-      if (stop.code !== 0) return failed('drift', `trial ${trial}: could not stop the slave on pi ${pi}: ${stop.stderr.trim()}`, pis, elapsed());
+      if (stop.code !== 0)
+        return failed('drift', `trial ${trial}: could not stop the slave on pi ${pi}: ${stop.stderr.trim()}`, pis, elapsed());
       const took = await timeUntilActive(env.lab, pi, since, wait);
-      if (took === undefined) return failed('drift', `trial ${trial}: the slave on pi ${pi} was not active again within ${wait.timeoutMs / 1000} s`, pis, elapsed());
+      if (took === undefined)
+        return failed(
+          'drift',
+          `trial ${trial}: the slave on pi ${pi} was not active again within ${wait.timeoutMs / 1000} s`,
+          pis,
+          elapsed(),
+        );
       repairs.push(took);
       env.progress(`drift trial ${trial}/${options.trials}: pi ${pi} repaired in ${Math.round(took)} ms`);
     }
@@ -95,7 +108,8 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
       const pi = ids[Math.floor(random() * ids.length)]!;
       await env.lab.exec(pi, `systemctl stop ${SLAVE_UNIT}`, { timeoutMs: 30_000 });
       const outcome = await ansiblePass(deps, inventory, env.nodes, env.signal);
-      if (outcome.failures.length > 0) return failed('drift', `Ansible repair run ${run} failed: ${summarizeFailures(outcome.failures)}`, pis, elapsed());
+      if (outcome.failures.length > 0)
+        return failed('drift', `Ansible repair run ${run} failed: ${summarizeFailures(outcome.failures)}`, pis, elapsed());
       const active = await env.lab.exec(pi, `systemctl is-active --quiet ${SLAVE_UNIT}`, { timeoutMs: 10_000 });
       if (active.code !== 0) return failed('drift', `Ansible repair run ${run} left the slave on pi ${pi} stopped`, pis, elapsed());
       ansibleRuns.push(outcome.durationMs);
@@ -117,8 +131,22 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
       { label: 'PiRack detect-to-repair p50 (min – max)', summary: repair, target: checkTarget('driftP50', repair.median) },
       { label: 'PiRack detect-to-repair p95', summary: summarize([p95], 'ms'), note: `${repairs.length} trials` },
       { label: 'Ansible repair run (measured)', summary: ansibleRun },
-      { label: 'Ansible p50 = 30 s cron wait + run', summary: summarize(ansibleRuns.map((ms) => cronFigure(50, ms)), 'ms'), note: 'computed' },
-      { label: 'Ansible p95 = 57 s cron wait + run', summary: summarize(ansibleRuns.map((ms) => cronFigure(95, ms)), 'ms'), note: 'computed' },
+      {
+        label: 'Ansible p50 = 30 s cron wait + run',
+        summary: summarize(
+          ansibleRuns.map((ms) => cronFigure(50, ms)),
+          'ms',
+        ),
+        note: 'computed',
+      },
+      {
+        label: 'Ansible p95 = 57 s cron wait + run',
+        summary: summarize(
+          ansibleRuns.map((ms) => cronFigure(95, ms)),
+          'ms',
+        ),
+        note: 'computed',
+      },
       { label: 'baseline', note: 'n/a: no loop, nothing watches' },
     ],
     notes: [

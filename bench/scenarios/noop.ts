@@ -67,7 +67,12 @@ export async function noopScenario(env: ScenarioEnv, options: NoopOptions): Prom
       const b = await baseline.probePass(env.nodes, env.signal);
       const a = await ansiblePass(ansibleDeps, inventory, env.nodes, env.signal);
       const c = await cdistPass(cdistDeps, cdistWs, env.nodes, env.signal);
-      for (const [name, o] of [['PiRack', p], ['baseline', b], ['Ansible', a], ['cdist', c]] as const) {
+      for (const [name, o] of [
+        ['PiRack', p],
+        ['baseline', b],
+        ['Ansible', a],
+        ['cdist', c],
+      ] as const) {
         if (o.failures.length > 0) return fail(`run ${run}: ${name} failed: ${summarizeFailures(o.failures)}`);
       }
       times.pirack.push(p.durationMs);
@@ -75,7 +80,9 @@ export async function noopScenario(env: ScenarioEnv, options: NoopOptions): Prom
       times.ansible.push(a.durationMs);
       times.cdist.push(c.durationMs);
       changed = { pirack: changed.pirack + p.changed, ansible: changed.ansible + a.changed, cdist: changed.cdist + c.changed };
-      env.progress(`no-op run ${run}/${options.runs}: PiRack ${Math.round(p.durationMs)} ms, baseline ${Math.round(b.durationMs)} ms, Ansible ${Math.round(a.durationMs)} ms, cdist ${Math.round(c.durationMs)} ms`);
+      env.progress(
+        `no-op run ${run}/${options.runs}: PiRack ${Math.round(p.durationMs)} ms, baseline ${Math.round(b.durationMs)} ms, Ansible ${Math.round(a.durationMs)} ms, cdist ${Math.round(c.durationMs)} ms`,
+      );
     }
     const vsAnsible = summarize(ratiosByRun(times.ansible, times.pirack), 'x');
     const vsBaseline = summarize(ratiosByRun(times.pirack, times.baseline), 'x');

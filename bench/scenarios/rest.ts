@@ -70,13 +70,19 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
     const deadline = options.clock() + options.convergeTimeoutMs;
     while (options.clock() < deadline) {
       checkAborted(env.signal);
-      if (child.exitCode !== null) return failed('rest', `\`pirack daemon\` exited with ${child.exitCode}: ${await daemonLog()}`, 0, elapsed());
+      if (child.exitCode !== null)
+        return failed('rest', `\`pirack daemon\` exited with ${child.exitCode}: ${await daemonLog()}`, 0, elapsed());
       counts = await readyCount(join(stateDir, 'status.json'));
       if (counts && counts.nodes > 0 && counts.ready === counts.nodes) break;
       await options.sleep(500);
     }
     if (!counts || counts.ready !== counts.nodes || counts.nodes === 0) {
-      return failed('rest', `the daemon did not report every Pi Ready within ${options.convergeTimeoutMs / 1000} s (${counts ? `${counts.ready}/${counts.nodes}` : 'no status.json'}); last log line: ${await daemonLog()}`, counts?.nodes ?? 0, elapsed());
+      return failed(
+        'rest',
+        `the daemon did not report every Pi Ready within ${options.convergeTimeoutMs / 1000} s (${counts ? `${counts.ready}/${counts.nodes}` : 'no status.json'}); last log line: ${await daemonLog()}`,
+        counts?.nodes ?? 0,
+        elapsed(),
+      );
     }
     env.progress(`rest: daemon converged ${counts.nodes} Pis; sampling for ${options.sampleSeconds} s`);
     // A few seconds for the status write and the last pass's garbage to settle.
@@ -88,7 +94,10 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
       samples.push(await sampleProcess(pid, options.clock));
       if (i < options.sampleSeconds) await options.sleep(1000);
     }
-    const rss = summarize(samples.map((s) => s.rssKb / 1024), 'MB');
+    const rss = summarize(
+      samples.map((s) => s.rssKb / 1024),
+      'MB',
+    );
     const windowSamples = Math.min(10, samples.length - 1);
     const cpu = summarize(windowedCpu(samples, windowSamples, options.ticksPerSecond), '%');
     const first = samples[0]!;
@@ -100,8 +109,18 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
       status: 'ok',
       pis: counts.nodes,
       rows: [
-        { label: 'daemon resident memory (VmRSS)', summary: rss, target: checkTarget('restRss', rss.median), note: `${samples.length} samples` },
-        { label: `daemon CPU, % of one core per ${windowSamples} s window`, summary: cpu, target: checkTarget('restCpu', overall), note: `${cpu.runs.length} windows` },
+        {
+          label: 'daemon resident memory (VmRSS)',
+          summary: rss,
+          target: checkTarget('restRss', rss.median),
+          note: `${samples.length} samples`,
+        },
+        {
+          label: `daemon CPU, % of one core per ${windowSamples} s window`,
+          summary: cpu,
+          target: checkTarget('restCpu', overall),
+          note: `${cpu.runs.length} windows`,
+        },
         { label: 'daemon CPU over the whole window', summary: summarize([overall], '%') },
       ],
       notes: [

@@ -41,7 +41,13 @@ export async function scaleScenario(options: ScaleScenarioOptions = SCALE_DEFAUL
     pis: options.nodes,
     rows: [
       { label: `plan pass over ${options.nodes} Pis`, summary: pass, target: checkTarget('scalePass', pass.median) },
-      { label: 'passes per second', summary: summarize(passMs.map((ms) => 1000 / ms), 'passes/s') },
+      {
+        label: 'passes per second',
+        summary: summarize(
+          passMs.map((ms) => 1000 / ms),
+          'passes/s',
+        ),
+      },
       { label: 'heap used after passes', summary: summarize([m.heapPeakMB], 'MB') },
       { label: 'heap held by the model', summary: summarize([m.heapAfterModelMB - m.heapBeforeModelMB], 'MB') },
     ],

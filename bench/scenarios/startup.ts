@@ -134,7 +134,9 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
   const t0 = performance.now();
   const elapsed = (): number => performance.now() - t0;
   options.progress('startup: building dist/ (scripts/build.ts)');
-  const built = await options.run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/build.ts')], { timeoutMs: 600_000 });
+  const built = await options.run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/build.ts')], {
+    timeoutMs: 600_000,
+  });
   if (built.code !== 0) return failed('startup', `npm run build failed: ${built.stderr.trim().split('\n').at(-1) ?? ''}`, 0, elapsed());
   const dir = join(options.tmp, 'startup');
   await mkdir(dir, { recursive: true });
@@ -148,7 +150,10 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
   for (let i = 0; i < options.runs; i++) {
     if (options.signal.aborted) throw new Error('cancelled');
     options.progress(`startup: run ${i + 1}/${options.runs}`);
-    for (const [side, entry] of [['tsx', FROM_SOURCE], ['dist', FROM_DIST]] as const) {
+    for (const [side, entry] of [
+      ['tsx', FROM_SOURCE],
+      ['dist', FROM_DIST],
+    ] as const) {
       help[side].push(await timed(entry, ['--help'], rssFile));
       validate[side].push(await timed(entry, ['validate', '--rack', COMMITTED_RACK], rssFile));
     }
@@ -157,10 +162,26 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
   const restTsx = await daemonAtRest(FROM_SOURCE, dir, options);
   const restDist = await daemonAtRest(FROM_DIST, dir, options);
 
-  const s = (xs: readonly Timed[]) => summarize(xs.map((x) => x.ms), 'ms');
-  const cpu = (xs: readonly Timed[]) => summarize(xs.map((x) => x.cpuUs / 1000), 'ms');
-  const m = (xs: readonly Timed[]) => summarize(xs.map((x) => x.maxRssKb / 1024), 'MB');
-  const ratio = (a: readonly Timed[], b: readonly Timed[]) => summarize(a.map((x, i) => x.ms / b[i]!.ms), 'x');
+  const s = (xs: readonly Timed[]) =>
+    summarize(
+      xs.map((x) => x.ms),
+      'ms',
+    );
+  const cpu = (xs: readonly Timed[]) =>
+    summarize(
+      xs.map((x) => x.cpuUs / 1000),
+      'ms',
+    );
+  const m = (xs: readonly Timed[]) =>
+    summarize(
+      xs.map((x) => x.maxRssKb / 1024),
+      'MB',
+    );
+  const ratio = (a: readonly Timed[], b: readonly Timed[]) =>
+    summarize(
+      a.map((x, i) => x.ms / b[i]!.ms),
+      'x',
+    );
   const helpDist = s(help.dist);
   const validateDist = s(validate.dist);
   const rows: Row[] = [

@@ -51,7 +51,10 @@ function file(path: string, content: string): FileSpec {
 // Contents are shared between Pis as the loader shares the resolved defaults; a realistic slave
 // bundle size keeps the model's memory honest.
 const SLAVE = file('/usr/local/lib/pirack/pirack-slave.js', `// synthetic slave\n${'x'.repeat(20_000)}\n`);
-const UNIT = file('/etc/systemd/system/pirack-slave.service', '[Unit]\nDescription=PiRack slave\n[Service]\nExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js\nRestart=always\n[Install]\nWantedBy=multi-user.target\n');
+const UNIT = file(
+  '/etc/systemd/system/pirack-slave.service',
+  '[Unit]\nDescription=PiRack slave\n[Service]\nExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js\nRestart=always\n[Install]\nWantedBy=multi-user.target\n',
+);
 
 /** mulberry32: a tiny seeded PRNG, enough to spread drifts evenly and reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -71,7 +74,11 @@ function specOf(id: number): NodeSpec {
     stack: Math.floor((id - 1) / 12) + 1,
     ip: `10.${(id >> 16) & 255}.${(id >> 8) & 255}.${id & 255}`,
     authorizedKeys: { user: 'root', keys: [DAEMON_KEY, OPERATOR_KEY], exclusive: false },
-    packages: [{ name: 'bc', state: 'present' }, { name: 'nodejs', state: 'present' }, { name: 'telnet', state: 'absent' }],
+    packages: [
+      { name: 'bc', state: 'present' },
+      { name: 'nodejs', state: 'present' },
+      { name: 'telnet', state: 'absent' },
+    ],
     files: [SLAVE, UNIT],
     services: [{ name: 'pirack-slave.service', enabled: true, running: true, restartOnChangeOf: [SLAVE.path] }],
   };
@@ -79,10 +86,23 @@ function specOf(id: number): NodeSpec {
 
 function convergedFacts(id: number, now: number): NodeFacts {
   return {
-    system: { hostname: `pi-${id}`, uptimeSeconds: 3600, load1: 0.05, memTotalKb: 948_000, memAvailableKb: 700_000, cpuBusy: 1000, cpuTotal: 100_000, now: Math.floor(now / 1000) },
+    system: {
+      hostname: `pi-${id}`,
+      uptimeSeconds: 3600,
+      load1: 0.05,
+      memTotalKb: 948_000,
+      memAvailableKb: 700_000,
+      cpuBusy: 1000,
+      cpuTotal: 100_000,
+      now: Math.floor(now / 1000),
+    },
     authorizedKeys: { exists: true, lines: [DAEMON_KEY, OPERATOR_KEY], dirMode: '700', fileMode: '600', owner: 'root' },
     packages: {
-      byName: { bc: { status: 'ii', version: '1.07.1-3+b1' }, nodejs: { status: 'ii', version: '18.19.0+dfsg-6~deb12u2' }, telnet: { status: 'un' } },
+      byName: {
+        bc: { status: 'ii', version: '1.07.1-3+b1' },
+        nodejs: { status: 'ii', version: '18.19.0+dfsg-6~deb12u2' },
+        telnet: { status: 'un' },
+      },
       listsMtime: Math.floor(now / 1000) - 3600,
       audit: '',
       reinstRequired: [],

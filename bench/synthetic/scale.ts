@@ -7,7 +7,15 @@
 import { registry } from '../../controllers/index.ts';
 import type { Action, NodeAction } from '../../src/model/actions.ts';
 import type { PoliciesSpec, RackSpec } from '../../src/model/desired.ts';
-import type { NodeController, RackController, RackDesired, RackObserved, StackController, StackDesired, StackObserved } from '../../src/reconcile/controller.ts';
+import type {
+  NodeController,
+  RackController,
+  RackDesired,
+  RackObserved,
+  StackController,
+  StackDesired,
+  StackObserved,
+} from '../../src/reconcile/controller.ts';
 import { parseKey, piKey, RACK_KEY, stackKey, type WorkKey } from '../../src/reconcile/keys.ts';
 import { planNode } from '../../src/reconcile/plan-node.ts';
 import { WorkQueue } from '../../src/reconcile/queue.ts';
@@ -55,14 +63,37 @@ function buildRackModel(nodes: readonly SyntheticNode[], policies: PoliciesSpec)
   const byStack = new Map<number, SyntheticNode[]>();
   for (const n of nodes) byStack.set(n.spec.stack, [...(byStack.get(n.spec.stack) ?? []), n]);
   const specs = [...byStack.entries()].map(([id, members], i) => ({
-    id, x: 1, y: i + 1, power: 'on' as const,
-    nodes: members.map((m) => ({ ...m.spec, mac: `02:00:00:${((m.spec.id >> 16) & 255).toString(16).padStart(2, '0')}:${((m.spec.id >> 8) & 255).toString(16).padStart(2, '0')}:${(m.spec.id & 255).toString(16).padStart(2, '0')}` })),
+    id,
+    x: 1,
+    y: i + 1,
+    power: 'on' as const,
+    nodes: members.map((m) => ({
+      ...m.spec,
+      mac: `02:00:00:${((m.spec.id >> 16) & 255).toString(16).padStart(2, '0')}:${((m.spec.id >> 8) & 255).toString(16).padStart(2, '0')}:${(m.spec.id & 255).toString(16).padStart(2, '0')}`,
+    })),
   }));
-  const rack = { name: 'synthetic', revision: 'synthetic', stacks: specs, nodes: specs.flatMap((s) => s.nodes), policies } as unknown as RackSpec;
-  const stacks = new Map(specs.map((s) => [s.id, {
-    desired: s as StackDesired,
-    observed: { relay: 'on' as const, nodes: new Map(s.nodes.map((n) => [n.id, { reachable: true }])), cycles: [], firstPass: false, enlisting: false },
-  }]));
+  const rack = {
+    name: 'synthetic',
+    revision: 'synthetic',
+    stacks: specs,
+    nodes: specs.flatMap((s) => s.nodes),
+    policies,
+  } as unknown as RackSpec;
+  const stacks = new Map(
+    specs.map((s) => [
+      s.id,
+      {
+        desired: s as StackDesired,
+        observed: {
+          relay: 'on' as const,
+          nodes: new Map(s.nodes.map((n) => [n.id, { reachable: true }])),
+          cycles: [],
+          firstPass: false,
+          enlisting: false,
+        },
+      },
+    ]),
+  );
   const entries = rack.nodes.map((n) => ({ mac: n.mac!, ip: n.ip }));
   return { rack, stacks, observed: { leases: [], bindings: {}, hostsFile: entries, attempts: {}, round: [] } };
 }

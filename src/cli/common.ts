@@ -18,7 +18,8 @@ export interface RackOptions {
 }
 
 /** The master's own allow-list for `source:`; a committed rack.yaml can never widen it. */
-export const ALLOW_SOURCE_HELP = "a folder outside rack.yaml's folder (or the --git repository) that `source:` may read files from; repeat for more (default: none)";
+export const ALLOW_SOURCE_HELP =
+  "a folder outside rack.yaml's folder (or the --git repository) that `source:` may read files from; repeat for more (default: none)";
 
 export function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, resolve(value)];
@@ -27,7 +28,11 @@ export function collect(value: string, previous: readonly string[]): string[] {
 export function addRackOptions(command: Command): Command {
   return command
     .option('--rack <file>', 'the desired state (env PIRACK_RACK)', process.env.PIRACK_RACK ?? 'rack.yaml')
-    .option('--state-dir <dir>', 'pinned host keys, bindings, status.json, events (env PIRACK_STATE_DIR)', process.env.PIRACK_STATE_DIR ?? DEFAULT_STATE_DIR)
+    .option(
+      '--state-dir <dir>',
+      'pinned host keys, bindings, status.json, events (env PIRACK_STATE_DIR)',
+      process.env.PIRACK_STATE_DIR ?? DEFAULT_STATE_DIR,
+    )
     .option('--allow-source <dir>', ALLOW_SOURCE_HELP, collect, []);
 }
 

@@ -26,7 +26,11 @@ export async function findDaemon(stateDir: string): Promise<DaemonClient | undef
   const record = await readDaemonRecord(stateDir);
   if (!record) return undefined;
   const token = await tokenFor(stateDir, record).catch((cause: unknown) => {
-    throw pirackError('PIRACK_ERR_USAGE', `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV}`, { cause });
+    throw pirackError(
+      'PIRACK_ERR_USAGE',
+      `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV}`,
+      { cause },
+    );
   });
   return {
     record,
@@ -36,7 +40,11 @@ export async function findDaemon(stateDir: string): Promise<DaemonClient | undef
         headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       }).catch((cause: unknown) => {
-        throw pirackError('PIRACK_ERR_DAEMON_UNREACHABLE', `the daemon (pid ${record.pid}) does not answer at ${record.url}: ${(cause as Error).message}`, { cause });
+        throw pirackError(
+          'PIRACK_ERR_DAEMON_UNREACHABLE',
+          `the daemon (pid ${record.pid}) does not answer at ${record.url}: ${(cause as Error).message}`,
+          { cause },
+        );
       });
       return { status: response.status, body: (await response.json()) as T };
     },

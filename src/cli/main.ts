@@ -67,7 +67,9 @@ function readManifest(): Map<string, CommandEntry> | undefined {
  */
 export async function buildProgram(load: readonly string[]): Promise<Command> {
   const program = new Command('pirack')
-    .description('Keep a rack of Raspberry Pis equal to rack.yaml: stacks powered, Pis enlisted, keys, packages, files and services in place.')
+    .description(
+      'Keep a rack of Raspberry Pis equal to rack.yaml: stacks powered, Pis enlisted, keys, packages, files and services in place.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -21,15 +21,24 @@ export interface WorkerLimits {
 
 // Compiled (dist/), this module is a .js file beside the compiled worker entry; from the
 // sources it is .ts, and the worker needs tsx registered first.
-const ENTRY = import.meta.url.endsWith('.ts') ? new URL('./analyse-worker-dev.mjs', import.meta.url) : new URL('./analyse-worker.js', import.meta.url);
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./analyse-worker-dev.mjs', import.meta.url)
+  : new URL('./analyse-worker.js', import.meta.url);
 
-const failed = (message: string, hint: string): RackAnalysis => ({ ok: false, problems: [{ path: '', line: 0, column: 0, message, hint }] });
+const failed = (message: string, hint: string): RackAnalysis => ({
+  ok: false,
+  problems: [{ path: '', line: 0, column: 0, message, hint }],
+});
 
 export function analyseInWorker(text: string, limits: WorkerLimits = {}): Promise<RackAnalysis> {
   const timeoutMs = limits.timeoutMs ?? 5000;
   const maxOld = limits.maxOldGenerationSizeMb ?? 256;
   return new Promise((resolve) => {
-    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: maxOld, maxYoungGenerationSizeMb: 32 }, stdout: true, stderr: true });
+    const worker = new Worker(ENTRY, {
+      resourceLimits: { maxOldGenerationSizeMb: maxOld, maxYoungGenerationSizeMb: 32 },
+      stdout: true,
+      stderr: true,
+    });
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (result: RackAnalysis) => {
@@ -43,20 +52,39 @@ export function analyseInWorker(text: string, limits: WorkerLimits = {}): Promis
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => finish(result), ms);
     };
-    arm(limits.startTimeoutMs ?? 60_000, failed('the worker that judges revisions did not start', 'Check the master\'s load and memory; the last good revision stays in force.'));
+    arm(
+      limits.startTimeoutMs ?? 60_000,
+      failed(
+        'the worker that judges revisions did not start',
+        "Check the master's load and memory; the last good revision stays in force.",
+      ),
+    );
     worker.on('message', (message: unknown) => {
       if (message === 'ready') {
-        arm(timeoutMs, failed(`judging the revision took longer than ${timeoutMs} ms and was stopped`, 'rack.yaml needs milliseconds to judge; look for a huge or machine-generated section.'));
+        arm(
+          timeoutMs,
+          failed(
+            `judging the revision took longer than ${timeoutMs} ms and was stopped`,
+            'rack.yaml needs milliseconds to judge; look for a huge or machine-generated section.',
+          ),
+        );
         worker.postMessage({ text, maxBytes: limits.maxBytes ?? maxRackBytes() });
       } else {
         finish(message as RackAnalysis);
       }
     });
     worker.on('error', (err: Error & { code?: string }) => {
-      finish(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? failed(`judging the revision needed more than ${maxOld} MiB and was stopped`, 'rack.yaml needs a few MiB to judge; look for a huge or machine-generated section.')
-        : failed(`judging the revision failed: ${err.message}`, 'The last good revision stays in force.'));
+      finish(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? failed(
+              `judging the revision needed more than ${maxOld} MiB and was stopped`,
+              'rack.yaml needs a few MiB to judge; look for a huge or machine-generated section.',
+            )
+          : failed(`judging the revision failed: ${err.message}`, 'The last good revision stays in force.'),
+      );
     });
-    worker.on('exit', (code) => finish(failed(`the worker judging the revision exited (${code})`, 'The last good revision stays in force.')));
+    worker.on('exit', (code) =>
+      finish(failed(`the worker judging the revision exited (${code})`, 'The last good revision stays in force.')),
+    );
   });
 }

@@ -13,7 +13,18 @@ port.on('message', ({ text, maxBytes }: { text: string; maxBytes: number }) => {
   try {
     result = analyseRack(text, maxBytes);
   } catch (err) {
-    result = { ok: false, problems: [{ path: '', line: 0, column: 0, message: `judging the revision failed: ${(err as Error)?.message ?? String(err)}`, hint: 'This is a PiRack bug; please report it with the file.' }] };
+    result = {
+      ok: false,
+      problems: [
+        {
+          path: '',
+          line: 0,
+          column: 0,
+          message: `judging the revision failed: ${(err as Error)?.message ?? String(err)}`,
+          hint: 'This is a PiRack bug; please report it with the file.',
+        },
+      ],
+    };
   }
   port.postMessage(result);
 });

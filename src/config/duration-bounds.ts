@@ -34,7 +34,12 @@ export const DURATION_BOUNDS: readonly (readonly [readonly string[], number, num
 /** 90000 → "90s", 7200000 → "2h": the shortest exact way rack.yaml can write it. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
-  for (const [unit, size] of [['h', H], ['m', M], ['s', S]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', H],
+    ['m', M],
+    ['s', S],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
@@ -72,7 +77,11 @@ export function durationBounds(rack: RawRack): UnplacedProblem[] {
   const base = asMs(valueAt(rack, ['policies', 'backoff', 'base']));
   const max = asMs(valueAt(rack, ['policies', 'backoff', 'max']));
   if (base !== undefined && max !== undefined && base > max) {
-    out.push({ segments: ['policies', 'backoff', 'base'], message: `policies.backoff.base ${formatDuration(base)} is longer than policies.backoff.max ${formatDuration(max)}`, hint: 'The first retry delay cannot exceed the cap; lower base or raise max.' });
+    out.push({
+      segments: ['policies', 'backoff', 'base'],
+      message: `policies.backoff.base ${formatDuration(base)} is longer than policies.backoff.max ${formatDuration(max)}`,
+      hint: 'The first retry delay cannot exceed the cap; lower base or raise max.',
+    });
   }
   return out;
 }

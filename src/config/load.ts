@@ -76,7 +76,10 @@ export type RackAnalysis =
   | { readonly ok: true; readonly data: RawRack; readonly positions: PositionTable }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-const whole = (message: string, hint: string, line = 1, column = 1): RackAnalysis => ({ ok: false, problems: [{ path: '', line, column, message, hint }] });
+const whole = (message: string, hint: string, line = 1, column = 1): RackAnalysis => ({
+  ok: false,
+  problems: [{ path: '', line, column, message, hint }],
+});
 
 /**
  * Judges one rack.yaml text without touching anything else: size, nesting, YAML syntax, schema
@@ -89,17 +92,30 @@ const whole = (message: string, hint: string, line = 1, column = 1): RackAnalysi
 export function analyseRack(text: string, maxBytes: number = maxRackBytes()): RackAnalysis {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    return whole(`the file is ${bytes} bytes, over the limit of ${maxBytes} bytes`, 'A rack.yaml is a few KiB; check that the right file was committed, or raise the limit on the master (PIRACK_MAX_RACK_BYTES).');
+    return whole(
+      `the file is ${bytes} bytes, over the limit of ${maxBytes} bytes`,
+      'A rack.yaml is a few KiB; check that the right file was committed, or raise the limit on the master (PIRACK_MAX_RACK_BYTES).',
+    );
   }
   const lines = lineCount(text);
   if (lines > MAX_LINES) {
-    return whole(`the file has ${lines} lines, over the limit of ${MAX_LINES}`, 'A rack.yaml is a few hundred lines; move large file contents to `source:` files.', MAX_LINES + 1, 1);
+    return whole(
+      `the file has ${lines} lines, over the limit of ${MAX_LINES}`,
+      'A rack.yaml is a few hundred lines; move large file contents to `source:` files.',
+      MAX_LINES + 1,
+      1,
+    );
   }
   const lc = new LineCounter();
   const deep = flowTooDeep(text);
   if (deep !== undefined) {
     const pos = positionOf(text, deep);
-    return whole(`the YAML nests [ ] or { } deeper than ${MAX_DEPTH} levels`, 'rack.yaml needs a handful of levels; close the brackets or write the value out.', pos.line, pos.column);
+    return whole(
+      `the YAML nests [ ] or { } deeper than ${MAX_DEPTH} levels`,
+      'rack.yaml needs a handful of levels; close the brackets or write the value out.',
+      pos.line,
+      pos.column,
+    );
   }
   let doc: ReturnType<typeof parseDocument>;
   let data: unknown;
@@ -112,7 +128,13 @@ export function analyseRack(text: string, maxBytes: number = maxRackBytes()): Ra
     if (syntax.length === 0) {
       for (const { key, offset } of duplicateKeys(doc)) {
         const pos = lc.linePos(offset);
-        syntax.push({ path: '', line: pos.line, column: pos.col, message: `Map keys must be unique: ${JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key)} appears twice`, hint: hintForYamlError('DUPLICATE_KEY') });
+        syntax.push({
+          path: '',
+          line: pos.line,
+          column: pos.col,
+          message: `Map keys must be unique: ${JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key)} appears twice`,
+          hint: hintForYamlError('DUPLICATE_KEY'),
+        });
       }
     }
     if (syntax.length > 0) return { ok: false, problems: capped(syntax) };
@@ -129,7 +151,12 @@ export function analyseRack(text: string, maxBytes: number = maxRackBytes()): Ra
   const tooDeep = valueTooDeep(data);
   if (tooDeep !== undefined) {
     const pos = index.locate(tooDeep);
-    return whole(`the document nests deeper than ${MAX_DEPTH} levels`, 'rack.yaml needs a handful of levels; check the indentation.', pos.line, pos.column);
+    return whole(
+      `the document nests deeper than ${MAX_DEPTH} levels`,
+      'rack.yaml needs a handful of levels; check the indentation.',
+      pos.line,
+      pos.column,
+    );
   }
   const schema = checkSchemaBounded(data, SCHEMA_ERRORS_PHRASED);
   const unplaced: UnplacedProblem[] = [...schema.problems, ...checkSemantics(data as RawRack)];
@@ -187,7 +214,13 @@ function capped(problems: Problem[], omitted = 0): Problem[] {
   const last = shown[shown.length - 1];
   return [
     ...shown,
-    { path: '', line: last?.line ?? 1, column: last?.column ?? 1, message: `and ${problems.length - shown.length + omitted} more problem(s) not shown`, hint: 'Fix the ones above first.' },
+    {
+      path: '',
+      line: last?.line ?? 1,
+      column: last?.column ?? 1,
+      message: `and ${problems.length - shown.length + omitted} more problem(s) not shown`,
+      hint: 'Fix the ones above first.',
+    },
   ];
 }
 
@@ -225,7 +258,11 @@ export async function loadRackResult(path: string, options: Partial<ParseRackOpt
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     const why = err instanceof ReadRefusedError ? err.message : `cannot read ${path} (${code})`;
-    return { ok: false, problems: [{ path: '', line: 0, column: 0, message: why, hint: 'Check the path (--rack) and that it names a readable rack.yaml.' }], warnings: [] };
+    return {
+      ok: false,
+      problems: [{ path: '', line: 0, column: 0, message: why, hint: 'Check the path (--rack) and that it names a readable rack.yaml.' }],
+      warnings: [],
+    };
   }
   return parseRack(text, { sourcePath: options.sourcePath ?? path, baseDir: options.baseDir ?? dirname(abs), ...options });
 }
@@ -239,7 +276,12 @@ export async function loadRack(path: string, options: Partial<ParseRackOptions> 
   if (result.ok) return result.rack;
   const file = options.sourcePath ?? basename(path);
   const first = result.problems[0];
-  const code = first?.line === 0 ? 'PIRACK_ERR_CONFIG_READ' : first?.path === '' && result.problems.every((p) => p.path === '') ? 'PIRACK_ERR_CONFIG_PARSE' : 'PIRACK_ERR_CONFIG_INVALID';
+  const code =
+    first?.line === 0
+      ? 'PIRACK_ERR_CONFIG_READ'
+      : first?.path === '' && result.problems.every((p) => p.path === '')
+        ? 'PIRACK_ERR_CONFIG_PARSE'
+        : 'PIRACK_ERR_CONFIG_INVALID';
   const text = result.problems.map((p) => formatProblem(file, p)).join('\n');
   return Promise.reject(pirackError(code, `${result.problems.length} problem(s) in ${path}:\n${text}`, { where: path }));
 }

@@ -3,7 +3,9 @@ import ipaddr from 'ipaddr.js';
 
 export function ipToInt(ip: string): number | undefined {
   if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
-  return ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
+  return ipaddr.IPv4.parse(ip)
+    .toByteArray()
+    .reduce((n, b) => n * 256 + b, 0);
 }
 
 export interface Subnet {

@@ -29,7 +29,10 @@ export function toPointer(segments: readonly (string | number)[]): string {
 
 export function fromPointer(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** `stacks[1].pis[0].ip`: how people read a path in messages. */

@@ -45,7 +45,8 @@ function refuseUnlessRegular(path: string, stats: Stats, maxBytes: number): void
   if (stats.size > maxBytes) throw new ReadRefusedError('EFBIG', `${path} is ${stats.size} bytes, over the limit of ${maxBytes} bytes`);
 }
 
-const tooBig = (path: string, maxBytes: number) => new ReadRefusedError('EFBIG', `${path} grew past the limit of ${maxBytes} bytes while being read`);
+const tooBig = (path: string, maxBytes: number) =>
+  new ReadRefusedError('EFBIG', `${path} grew past the limit of ${maxBytes} bytes while being read`);
 
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
@@ -108,7 +109,10 @@ export function confinedPath(path: string, roots: readonly string[]): string {
   });
   if (realRoots.some((root) => isInside(root, real))) return real;
   const shown = real === resolve(path) ? real : `${path} (which resolves to ${real})`;
-  throw new ReadRefusedError('EOUTSIDE', `${shown} lies outside ${roots.join(', ')}; source: files must be inside rack.yaml's folder (file mode) or the repository (git mode), unless the master allows another folder with --allow-source <dir>`);
+  throw new ReadRefusedError(
+    'EOUTSIDE',
+    `${shown} lies outside ${roots.join(', ')}; source: files must be inside rack.yaml's folder (file mode) or the repository (git mode), unless the master allows another folder with --allow-source <dir>`,
+  );
 }
 
 /** A `readFile` for parseRack: confined to `roots`, regular files only, size-limited. */

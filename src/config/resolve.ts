@@ -27,7 +27,8 @@ import { keyIdentity, normalizeMode } from '../model/identity.ts';
 import { ReadRefusedError } from './read-limited.ts';
 
 const REFUSED_HINT: Readonly<Record<ReadRefusedError['code'], string>> = {
-  EOUTSIDE: 'Keep the file next to rack.yaml (file mode) or in the repository (git mode); to allow another folder, start the daemon with --allow-source <dir>. Secrets such as the master\'s key must never be a source.',
+  EOUTSIDE:
+    "Keep the file next to rack.yaml (file mode) or in the repository (git mode); to allow another folder, start the daemon with --allow-source <dir>. Secrets such as the master's key must never be a source.",
   ENOTREG: 'Point source: at a regular file; pipes, devices and directories are never read.',
   EFBIG: 'Managed files are small configuration files; raise PIRACK_MAX_RACK_BYTES on the master if this one really must be larger.',
   ESYMLINK: 'Commit the file itself rather than a symbolic link to it.',
@@ -66,7 +67,13 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
 
   const sshRaw = raw.ssh ?? {};
   const keyFile = abs(sshRaw.keyFile ?? DEFAULTS.ssh.keyFile);
-  const daemonKey = readDaemonKey(keyFile, sshRaw.keyFile !== undefined ? ['ssh', 'keyFile'] : raw.ssh ? ['ssh'] : [], options, problems, warnings);
+  const daemonKey = readDaemonKey(
+    keyFile,
+    sshRaw.keyFile !== undefined ? ['ssh', 'keyFile'] : raw.ssh ? ['ssh'] : [],
+    options,
+    problems,
+    warnings,
+  );
 
   const fileCache = new Map<RawFile, FileSpec | undefined>();
   const resolveFile = (f: RawFile, at: Seg): FileSpec | undefined => {
@@ -92,7 +99,8 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
       return spec ? [spec] : [];
     });
 
-  const packages = (list: RawPackage[] | undefined): PackageSpec[] => (list ?? []).map((p) => ({ name: p.name, state: p.state ?? 'present' }));
+  const packages = (list: RawPackage[] | undefined): PackageSpec[] =>
+    (list ?? []).map((p) => ({ name: p.name, state: p.state ?? 'present' }));
   const services = (list: RawService[] | undefined): ServiceSpec[] =>
     (list ?? []).map((s) => ({
       name: s.name,
@@ -227,7 +235,11 @@ function readDaemonKey(
   try {
     text = options.readPublicKey(pubPath);
   } catch (err) {
-    problems.push({ segments: at, message: `cannot read the daemon's public key ${pubPath}: ${(err as Error).message}`, hint: 'Check the file\'s permissions.' });
+    problems.push({
+      segments: at,
+      message: `cannot read the daemon's public key ${pubPath}: ${(err as Error).message}`,
+      hint: "Check the file's permissions.",
+    });
     return undefined;
   }
   if (text === undefined) {
@@ -239,22 +251,39 @@ function readDaemonKey(
     (options.requireKey ? problems : warnings).push(p);
     return undefined;
   }
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
   if (line === undefined || !KEY_LINE.test(line)) {
-    problems.push({ segments: at, message: `${pubPath} does not hold an OpenSSH public key line`, hint: `Regenerate it: ssh-keygen -y -f ${keyFile} > ${pubPath}` });
+    problems.push({
+      segments: at,
+      message: `${pubPath} does not hold an OpenSSH public key line`,
+      hint: `Regenerate it: ssh-keygen -y -f ${keyFile} > ${pubPath}`,
+    });
     return undefined;
   }
   return line;
 }
 
-function fileContent(f: RawFile, at: Seg, options: ResolveOptions, abs: (p: string) => string, problems: UnplacedProblem[]): string | undefined {
+function fileContent(
+  f: RawFile,
+  at: Seg,
+  options: ResolveOptions,
+  abs: (p: string) => string,
+  problems: UnplacedProblem[],
+): string | undefined {
   if (f.content !== undefined) return f.content;
   const source = f.source ?? '';
   const where = humanPath([...at, 'source']);
   if (source.startsWith('builtin:')) {
     const name = source.slice('builtin:'.length);
     if (!options.resolveBuiltin) {
-      problems.push({ segments: [...at, 'source'], message: `${where}: builtin ${name} unavailable`, hint: 'This program was started without its builtin files; use `source:` with a path or `content:` instead, or run the pirack that ships them.' });
+      problems.push({
+        segments: [...at, 'source'],
+        message: `${where}: builtin ${name} unavailable`,
+        hint: 'This program was started without its builtin files; use `source:` with a path or `content:` instead, or run the pirack that ships them.',
+      });
       return undefined;
     }
     let content: string | undefined;
@@ -264,7 +293,12 @@ function fileContent(f: RawFile, at: Seg, options: ResolveOptions, abs: (p: stri
     } catch (err) {
       why = (err as Error).message;
     }
-    if (content === undefined) problems.push({ segments: [...at, 'source'], message: `${where}: builtin ${name} unavailable (${why})`, hint: 'Check the builtin name (e.g. builtin:pirack-slave).' });
+    if (content === undefined)
+      problems.push({
+        segments: [...at, 'source'],
+        message: `${where}: builtin ${name} unavailable (${why})`,
+        hint: 'Check the builtin name (e.g. builtin:pirack-slave).',
+      });
     return content;
   }
   const path = abs(source);
@@ -272,7 +306,11 @@ function fileContent(f: RawFile, at: Seg, options: ResolveOptions, abs: (p: stri
     return options.readFile(path);
   } catch (err) {
     if (err instanceof ReadRefusedError) {
-      problems.push({ segments: [...at, 'source'], message: `${where} "${source}" is refused: ${err.message}`, hint: REFUSED_HINT[err.code] });
+      problems.push({
+        segments: [...at, 'source'],
+        message: `${where} "${source}" is refused: ${err.message}`,
+        hint: REFUSED_HINT[err.code],
+      });
       return undefined;
     }
     const code = (err as NodeJS.ErrnoException).code;

@@ -29,7 +29,9 @@ function relevant(errors: readonly ErrorObject[]): ErrorObject[] {
   const umbrellas = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'propertyNames');
   return errors.filter((e) => {
     if (e.keyword === 'propertyNames') return false;
-    return !umbrellas.some((u) => u !== e && u.instancePath === e.instancePath && e.schemaPath.startsWith(u.schemaPath + '/') && u.keyword !== 'propertyNames');
+    return !umbrellas.some(
+      (u) => u !== e && u.instancePath === e.instancePath && e.schemaPath.startsWith(u.schemaPath + '/') && u.keyword !== 'propertyNames',
+    );
   });
 }
 
@@ -81,7 +83,12 @@ function toProblem(e: ErrorObject): UnplacedProblem {
   const params = e.params as Record<string, unknown>;
   if (typeof params['propertyName'] === 'string' || (e as { propertyName?: string }).propertyName) {
     const name = (e as { propertyName?: string }).propertyName ?? String(params['propertyName']);
-    return { segments: [...segments, name], atKey: true, message: `${where} has a key ${show(name)} that is not ${expect ?? 'allowed'}`, hint: 'Rename the key.' };
+    return {
+      segments: [...segments, name],
+      atKey: true,
+      message: `${where} has a key ${show(name)} that is not ${expect ?? 'allowed'}`,
+      hint: 'Rename the key.',
+    };
   }
   switch (e.keyword) {
     case 'required': {
@@ -106,8 +113,16 @@ function toProblem(e: ErrorObject): UnplacedProblem {
       const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
       const both = Object.hasOwn(data, 'content') && Object.hasOwn(data, 'source');
       return both
-        ? { segments, message: `${where} has both content and source`, hint: 'Keep exactly one: `content:` inline text or `source:` a file path or builtin:<name>.' }
-        : { segments, message: `${where} has neither content nor source`, hint: 'Add `content:` (inline text) or `source:` (a path relative to rack.yaml, or builtin:<name>).' };
+        ? {
+            segments,
+            message: `${where} has both content and source`,
+            hint: 'Keep exactly one: `content:` inline text or `source:` a file path or builtin:<name>.',
+          }
+        : {
+            segments,
+            message: `${where} has neither content nor source`,
+            hint: 'Add `content:` (inline text) or `source:` (a path relative to rack.yaml, or builtin:<name>).',
+          };
     }
     case 'type':
     case 'pattern':
@@ -115,20 +130,30 @@ function toProblem(e: ErrorObject): UnplacedProblem {
     case 'enum':
     case 'const': {
       const wanted = expect ?? (e.keyword === 'type' ? `of type ${String(params['type']).replace(',', ' or ')}` : (e.message ?? 'valid'));
-      const hint = typeof e.data === 'number' && expect?.includes('quotes')
-        ? 'YAML read this as a number; write it in quotes, e.g. "0644".'
-        : `Write ${wanted}.`;
+      const hint =
+        typeof e.data === 'number' && expect?.includes('quotes')
+          ? 'YAML read this as a number; write it in quotes, e.g. "0644".'
+          : `Write ${wanted}.`;
       return { segments, message: `${where} ${show(e.data)} is not ${wanted}`, hint };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const range = expect ?? `${e.keyword === 'minimum' || e.keyword === 'exclusiveMinimum' ? 'at least' : 'at most'} ${String(params['limit'])}`;
-      return { segments, message: `${where} ${show(e.data)} is out of range: it must be ${range}`, hint: `Use a value ${range.replace(/^an? /, '')}.` };
+      const range =
+        expect ?? `${e.keyword === 'minimum' || e.keyword === 'exclusiveMinimum' ? 'at least' : 'at most'} ${String(params['limit'])}`;
+      return {
+        segments,
+        message: `${where} ${show(e.data)} is out of range: it must be ${range}`,
+        hint: `Use a value ${range.replace(/^an? /, '')}.`,
+      };
     }
     case 'maxLength':
-      return { segments, message: `${where} is too long: at most ${String(params['limit'])} characters${expect ? ` (${expect})` : ''}`, hint: 'Shorten it.' };
+      return {
+        segments,
+        message: `${where} is too long: at most ${String(params['limit'])} characters${expect ? ` (${expect})` : ''}`,
+        hint: 'Shorten it.',
+      };
     case 'minItems':
     case 'maxItems': {
       const wanted = expect ?? `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params['limit'])} items`;

@@ -124,12 +124,20 @@ export const networkAddresses: Rule = (rack) => {
   const out: UnplacedProblem[] = [];
   const cidr = `${intToIp(subnet.network)}/${subnet.bits}`;
   if (cidr !== net.subnet) {
-    out.push({ segments: ['network', 'subnet'], message: `network.subnet "${net.subnet}" has host bits set`, hint: `Write the network address: ${cidr}.` });
+    out.push({
+      segments: ['network', 'subnet'],
+      message: `network.subnet "${net.subnet}" has host bits set`,
+      hint: `Write the network address: ${cidr}.`,
+    });
   }
   for (const key of ['master', 'gateway'] as const) {
     const ip = typeof net[key] === 'string' ? ipToInt(net[key]) : undefined;
     if (ip !== undefined && !inSubnet(ip, subnet)) {
-      out.push({ segments: ['network', key], message: `network.${key} "${net[key]}" is outside network.subnet ${cidr}`, hint: `Use an address inside ${cidr}, or fix the subnet.` });
+      out.push({
+        segments: ['network', key],
+        message: `network.${key} "${net[key]}" is outside network.subnet ${cidr}`,
+        hint: `Use an address inside ${cidr}, or fix the subnet.`,
+      });
     }
   }
   const range = net.dhcp?.dynamicRange;
@@ -138,11 +146,19 @@ export const networkAddresses: Rule = (rack) => {
     range.forEach((r, i) => {
       const n = typeof r === 'string' ? ipToInt(r) : undefined;
       if (n !== undefined && !inSubnet(n, subnet)) {
-        out.push({ segments: ['network', 'dhcp', 'dynamicRange', i], message: `network.dhcp.dynamicRange[${i}] "${r}" is outside network.subnet ${cidr}`, hint: `Use addresses inside ${cidr}.` });
+        out.push({
+          segments: ['network', 'dhcp', 'dynamicRange', i],
+          message: `network.dhcp.dynamicRange[${i}] "${r}" is outside network.subnet ${cidr}`,
+          hint: `Use addresses inside ${cidr}.`,
+        });
       }
     });
     if (a !== undefined && b !== undefined && a > b) {
-      out.push({ segments: ['network', 'dhcp', 'dynamicRange'], message: `network.dhcp.dynamicRange starts after it ends (${range[0]} > ${range[1]})`, hint: 'Write [first, last] with first ≤ last.' });
+      out.push({
+        segments: ['network', 'dhcp', 'dynamicRange'],
+        message: `network.dhcp.dynamicRange starts after it ends (${range[0]} > ${range[1]})`,
+        hint: 'Write [first, last] with first ≤ last.',
+      });
     }
   }
   return out;
@@ -164,14 +180,27 @@ export const piAddresses: Rule = (rack) => {
     const segments = [...piPath(r), 'ip'];
     const where = `${humanPath(segments)} "${r.pi.ip}"`;
     if (subnet && !inSubnet(ip, subnet)) {
-      out.push({ segments, message: `${where} is outside network.subnet ${net.subnet}`, hint: `Give Pi ${String(r.pi.id)} an address inside ${net.subnet}.` });
+      out.push({
+        segments,
+        message: `${where} is outside network.subnet ${net.subnet}`,
+        hint: `Give Pi ${String(r.pi.id)} an address inside ${net.subnet}.`,
+      });
     } else if (subnet && (ip === subnet.first || ip === subnet.last)) {
-      out.push({ segments, message: `${where} is the ${ip === subnet.first ? 'network' : 'broadcast'} address of ${net.subnet}`, hint: 'Use a host address.' });
+      out.push({
+        segments,
+        message: `${where} is the ${ip === subnet.first ? 'network' : 'broadcast'} address of ${net.subnet}`,
+        hint: 'Use a host address.',
+      });
     }
-    if (ip === master) out.push({ segments, message: `${where} is the master's address`, hint: 'The master keeps its address; give the Pi another one.' });
+    if (ip === master)
+      out.push({ segments, message: `${where} is the master's address`, hint: 'The master keeps its address; give the Pi another one.' });
     if (ip === gateway) out.push({ segments, message: `${where} is the gateway's address`, hint: 'Give the Pi another address.' });
     if (lo !== undefined && hi !== undefined && ip >= lo && ip <= hi) {
-      out.push({ segments, message: `${where} is inside the dynamic DHCP range ${String(range?.[0])}–${String(range?.[1])}`, hint: 'Fixed addresses must lie outside network.dhcp.dynamicRange, or dnsmasq may lease them to another Pi.' });
+      out.push({
+        segments,
+        message: `${where} is inside the dynamic DHCP range ${String(range?.[0])}–${String(range?.[1])}`,
+        hint: 'Fixed addresses must lie outside network.dhcp.dynamicRange, or dnsmasq may lease them to another Pi.',
+      });
     }
   }
   return out;
@@ -184,10 +213,18 @@ export const gridPlacement: Rule = (rack) => {
   const out: UnplacedProblem[] = [];
   for (const { s, i } of stacks) {
     if (typeof s.x === 'number' && rows !== undefined && s.x > rows) {
-      out.push({ segments: ['stacks', i, 'x'], message: `stacks[${i}].x ${s.x} is outside the grid (grid.rows is ${rows})`, hint: `Use a row from 1 to ${rows}, or make grid.rows larger.` });
+      out.push({
+        segments: ['stacks', i, 'x'],
+        message: `stacks[${i}].x ${s.x} is outside the grid (grid.rows is ${rows})`,
+        hint: `Use a row from 1 to ${rows}, or make grid.rows larger.`,
+      });
     }
     if (typeof s.y === 'number' && cols !== undefined && s.y > cols) {
-      out.push({ segments: ['stacks', i, 'y'], message: `stacks[${i}].y ${s.y} is outside the grid (grid.cols is ${cols})`, hint: `Use a column from 1 to ${cols}, or make grid.cols larger.` });
+      out.push({
+        segments: ['stacks', i, 'y'],
+        message: `stacks[${i}].y ${s.y} is outside the grid (grid.cols is ${cols})`,
+        hint: `Use a column from 1 to ${cols}, or make grid.cols larger.`,
+      });
     }
   }
   out.push(
@@ -210,7 +247,13 @@ export const relayPinRequired: Rule = (rack) => {
   return stacksOf(rack).flatMap((s, i) =>
     typeof s.relayPin === 'number'
       ? []
-      : [{ segments: ['stacks', i], message: `stacks[${i}] (stack ${String(s.id)}) has no relayPin, which the ${driver} relay driver needs`, hint: 'Add `relayPin: <BCM GPIO line>` (the original used 18, 25, 12, 21 for stacks 1–4), or use relay.driver: manual.' }],
+      : [
+          {
+            segments: ['stacks', i],
+            message: `stacks[${i}] (stack ${String(s.id)}) has no relayPin, which the ${driver} relay driver needs`,
+            hint: 'Add `relayPin: <BCM GPIO line>` (the original used 18, 25, 12, 21 for stacks 1–4), or use relay.driver: manual.',
+          },
+        ],
   );
 };
 
@@ -253,19 +296,23 @@ export const absoluteFilePaths: Rule = (rack) =>
       if (typeof item.path !== 'string') return [];
       const at = [...segments, 'files', index, 'path'];
       if (!item.path.startsWith('/')) {
-        return [{
-          segments: at,
-          message: `${humanPath(at)} "${item.path}" is not an absolute path`,
-          hint: `Files are placed on the Pi by absolute path, e.g. /${item.path.replace(/^\.?\/*/, '')}.`,
-        }];
+        return [
+          {
+            segments: at,
+            message: `${humanPath(at)} "${item.path}" is not an absolute path`,
+            hint: `Files are placed on the Pi by absolute path, e.g. /${item.path.replace(/^\.?\/*/, '')}.`,
+          },
+        ];
       }
       const normal = posix.normalize(item.path).replace(/(.)\/+$/, '$1');
       if (normal === item.path && normal !== '/') return [];
-      return [{
-        segments: at,
-        message: `${humanPath(at)} ${JSON.stringify(item.path.length > 60 ? `${item.path.slice(0, 57)}...` : item.path)} is not a normalised path to a file`,
-        hint: normal === '/' ? 'Name a file, not the root directory.' : `Write ${normal} (no //, /./, /../ or trailing /).`,
-      }];
+      return [
+        {
+          segments: at,
+          message: `${humanPath(at)} ${JSON.stringify(item.path.length > 60 ? `${item.path.slice(0, 57)}...` : item.path)} is not a normalised path to a file`,
+          hint: normal === '/' ? 'Name a file, not the root directory.' : `Write ${normal} (no //, /./, /../ or trailing /).`,
+        },
+      ];
     }),
   );
 
@@ -283,7 +330,11 @@ export const restartTargetsManaged: Rule = (rack) => {
       item.restartOnChangeOf.forEach((p: unknown, j: number) => {
         if (typeof p === 'string' && !managed.has(p)) {
           const segments = [...servicesAt, index, 'restartOnChangeOf', j];
-          out.push({ segments, message: `${humanPath(segments)} "${p}" is not a managed file (not in ${filesAt})`, hint: `Add ${p} to ${filesAt}, or remove it from restartOnChangeOf.` });
+          out.push({
+            segments,
+            message: `${humanPath(segments)} "${p}" is not a managed file (not in ${filesAt})`,
+            hint: `Add ${p} to ${filesAt}, or remove it from restartOnChangeOf.`,
+          });
         }
       });
     }
@@ -296,7 +347,12 @@ export const restartTargetsManaged: Rule = (rack) => {
     // Only report what the override introduced; the defaults were checked above.
     if (o.services === undefined && !Array.isArray(defaults.services)) continue;
     const before = out.length;
-    check(servicesAt, o.services ?? defaults.services, o.files ?? defaults.files, o.files !== undefined ? `${humanPath([...piPath(r), 'overrides', 'files'])}` : 'defaults.files');
+    check(
+      servicesAt,
+      o.services ?? defaults.services,
+      o.files ?? defaults.files,
+      o.files !== undefined ? `${humanPath([...piPath(r), 'overrides', 'files'])}` : 'defaults.files',
+    );
     if (o.services === undefined) {
       // A default service whose file this Pi's override dropped: say which Pi, since the default's line is shared.
       for (let k = before; k < out.length; k++) {

@@ -17,8 +17,10 @@ export interface ActionOutcome {
 }
 
 /** CPU % from two /proc/stat samples half a second apart, computed by awk: no bc needed. */
-const CPU = "a=$(head -n1 /proc/stat); sleep 0.5; b=$(head -n1 /proc/stat); printf '%s\\n%s\\n' \"$a\" \"$b\" | awk '{t=0; for(i=2;i<=9;i++) t+=$i; busy=t-$5-$6; if (NR==1){t1=t;b1=busy} else {printf \"%.1f\\n\", (busy-b1)*100/(t-t1)}}'";
-const TEMPERATURE = "if [ -r /sys/class/thermal/thermal_zone0/temp ]; then awk '{printf \"%.1f\\n\", $1/1000}' /sys/class/thermal/thermal_zone0/temp; elif command -v vcgencmd >/dev/null; then vcgencmd measure_temp; else echo unavailable; fi";
+const CPU =
+  'a=$(head -n1 /proc/stat); sleep 0.5; b=$(head -n1 /proc/stat); printf \'%s\\n%s\\n\' "$a" "$b" | awk \'{t=0; for(i=2;i<=9;i++) t+=$i; busy=t-$5-$6; if (NR==1){t1=t;b1=busy} else {printf "%.1f\\n", (busy-b1)*100/(t-t1)}}\'';
+const TEMPERATURE =
+  'if [ -r /sys/class/thermal/thermal_zone0/temp ]; then awk \'{printf "%.1f\\n", $1/1000}\' /sys/class/thermal/thermal_zone0/temp; elif command -v vcgencmd >/dev/null; then vcgencmd measure_temp; else echo unavailable; fi';
 /** Detached so the command returns before the connection drops; the original's reboot crashed its slave. */
 const REBOOT = "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 & echo rebooting";
 
@@ -48,9 +50,13 @@ export async function runActionOn(
     for (let node = queue.shift(); node; node = queue.shift()) {
       const started = Date.now();
       try {
-        const result = await ssh.exec({ node: node.id, host: node.ip, port: rack.ssh.port }, command, { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+        const result = await ssh.exec({ node: node.id, host: node.ip, port: rack.ssh.port }, command, {
+          timeoutMs: 30_000,
+          ...(signal ? { signal } : {}),
+        });
         const firstLine = (result.stdout.trim().split('\n')[0] ?? '').trim();
-        const data = name === 'ping' && result.exitCode === 0 ? `${Date.now() - started} ms` : firstLine || result.stderr.trim().split('\n')[0] || '';
+        const data =
+          name === 'ping' && result.exitCode === 0 ? `${Date.now() - started} ms` : firstLine || result.stderr.trim().split('\n')[0] || '';
         outcomes.push({ node: node.id, ok: result.exitCode === 0, data });
         if (name === 'reboot' && result.exitCode === 0) ssh.forget(node.id);
       } catch (err) {

@@ -20,7 +20,8 @@ export async function loadCycleHistory(stateDir: string, now: number): Promise<C
     const parsed = JSON.parse(await readFile(cycleHistoryPath(stateDir), 'utf8')) as { cycles?: unknown };
     if (!Array.isArray(parsed.cycles)) return [];
     return parsed.cycles.filter(
-      (c): c is CycleRecord => typeof c?.stack === 'number' && typeof c.at === 'number' && typeof c.reason === 'string' && c.at > now - HOUR_MS,
+      (c): c is CycleRecord =>
+        typeof c?.stack === 'number' && typeof c.at === 'number' && typeof c.reason === 'string' && c.at > now - HOUR_MS,
     );
   } catch {
     return [];

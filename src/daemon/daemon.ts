@@ -42,9 +42,11 @@ export class Daemon implements DaemonFacade {
 
   /** A new revision from the source. Serialised: revisions are judged one at a time, in order. */
   offer(rev: Revision): Promise<void> {
-    this.pending = this.pending.then(() => this.judge(rev)).catch((err: unknown) => {
-      this.options.log.error({ err }, 'could not take a new revision');
-    });
+    this.pending = this.pending
+      .then(() => this.judge(rev))
+      .catch((err: unknown) => {
+        this.options.log.error({ err }, 'could not take a new revision');
+      });
     return this.pending;
   }
 
@@ -53,11 +55,19 @@ export class Daemon implements DaemonFacade {
     const verdict = await judgeRevisionGuarded(this.options.stateDir, rev);
     const log = this.options.log.child({ revision: rev.revision });
     if (!verdict.ok) {
-      log.error({ errors: verdict.errors }, `revision rejected: ${verdict.errors.length} problem(s); keeping ${this.current?.revision ?? 'nothing'}`);
+      log.error(
+        { errors: verdict.errors },
+        `revision rejected: ${verdict.errors.length} problem(s); keeping ${this.current?.revision ?? 'nothing'}`,
+      );
       if (this.runtime) {
         this.revisions = { ...this.revisions, lastAttemptedRevision: rev.revision, revisionErrors: [...verdict.errors] };
         this.runtime.setRevisions(this.revisions);
-        this.runtime.events.add({ kind: 'revision-rejected', target: 'rack', message: `${rev.revision}: ${verdict.errors[0]?.split('\n')[0] ?? ''}${verdict.errors.length > 1 ? ` (+${verdict.errors.length - 1} more)` : ''}`, result: 'failed' });
+        this.runtime.events.add({
+          kind: 'revision-rejected',
+          target: 'rack',
+          message: `${rev.revision}: ${verdict.errors[0]?.split('\n')[0] ?? ''}${verdict.errors.length > 1 ? ` (+${verdict.errors.length - 1} more)` : ''}`,
+          result: 'failed',
+        });
         this.scheduleStatus();
       } else {
         this.rejectedBeforeStart = { revision: rev.revision, errors: [...verdict.errors] };
@@ -70,7 +80,9 @@ export class Daemon implements DaemonFacade {
   }
 
   private rejectedBeforeStart?: { revision: string; errors: string[] };
-  private revisions: { lastAppliedRevision?: string; lastAttemptedRevision?: string; revisionErrors: readonly string[] } = { revisionErrors: [] };
+  private revisions: { lastAppliedRevision?: string; lastAttemptedRevision?: string; revisionErrors: readonly string[] } = {
+    revisionErrors: [],
+  };
 
   private async apply(rev: Revision, rack: RackSpec): Promise<void> {
     this.current = rev;
@@ -87,7 +99,11 @@ export class Daemon implements DaemonFacade {
     }
     this.revisions = { lastAppliedRevision: rev.revision, lastAttemptedRevision: rev.revision, revisionErrors: [] };
     if (this.rejectedBeforeStart) {
-      this.revisions = { ...this.revisions, lastAttemptedRevision: this.rejectedBeforeStart.revision, revisionErrors: this.rejectedBeforeStart.errors };
+      this.revisions = {
+        ...this.revisions,
+        lastAttemptedRevision: this.rejectedBeforeStart.revision,
+        revisionErrors: this.rejectedBeforeStart.errors,
+      };
       delete this.rejectedBeforeStart;
     }
     this.runtime.setRevisions(this.revisions);
@@ -174,7 +190,12 @@ export class Daemon implements DaemonFacade {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
     this.runtime.reconciler.suspend();
     this.runtime.tracker.touch();
-    this.runtime.events.add({ kind: 'suspended', target: 'rack', message: 'reconciling suspended: every Pi, stack and the rack are held', result: 'info' });
+    this.runtime.events.add({
+      kind: 'suspended',
+      target: 'rack',
+      message: 'reconciling suspended: every Pi, stack and the rack are held',
+      result: 'info',
+    });
     this.scheduleStatus();
     return { ok: true, code: 200, message: 'suspended: no changes are made until resume' };
   }
@@ -196,7 +217,8 @@ export class Daemon implements DaemonFacade {
   async power(target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp, by = 'the API'): Promise<OperationResult> {
     const rack = this.rack;
     if (!rack || !this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    if (target.scope === 'stack' && !rack.stacks.some((s) => s.id === target.id)) return { ok: false, code: 404, message: `no stack ${target.id}` };
+    if (target.scope === 'stack' && !rack.stacks.some((s) => s.id === target.id))
+      return { ok: false, code: 404, message: `no stack ${target.id}` };
     if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
     const stacks = target.scope === 'rack' ? rack.stacks.map((s) => s.id) : [target.id];
     const outcome = await this.runtime.reconciler.power(stacks, op, by);
@@ -218,15 +240,31 @@ export class Daemon implements DaemonFacade {
     const rack = this.rack;
     const runtime = this.runtime;
     if (!rack || !runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    if (!actionNames(rack).includes(action)) return { ok: false, code: 404, message: `no action ${action}; known: ${actionNames(rack).join(', ')}` };
-    const nodes = target.scope === 'rack' ? rack.nodes : target.scope === 'stack' ? rack.nodes.filter((n) => n.stack === target.id) : rack.nodes.filter((n) => n.id === target.id);
+    if (!actionNames(rack).includes(action))
+      return { ok: false, code: 404, message: `no action ${action}; known: ${actionNames(rack).join(', ')}` };
+    const nodes =
+      target.scope === 'rack'
+        ? rack.nodes
+        : target.scope === 'stack'
+          ? rack.nodes.filter((n) => n.stack === target.id)
+          : rack.nodes.filter((n) => n.id === target.id);
     if (nodes.length === 0) return { ok: false, code: 404, message: `no ${target.scope} ${'id' in target ? target.id : ''}`.trim() };
     const outcomes = await runActionOn(runtime.ssh, rack, nodes, action);
     const failed = outcomes.filter((o) => !o.ok);
     const where = target.scope === 'rack' ? 'rack' : `${target.scope} ${target.id}`;
-    runtime.events.add({ kind: `action-${action}`, target: where, message: `${action}: ${outcomes.length - failed.length}/${outcomes.length} Pis ok`, result: failed.length === 0 ? 'ok' : 'failed' });
+    runtime.events.add({
+      kind: `action-${action}`,
+      target: where,
+      message: `${action}: ${outcomes.length - failed.length}/${outcomes.length} Pis ok`,
+      result: failed.length === 0 ? 'ok' : 'failed',
+    });
     const data = target.scope === 'pi' ? outcomes[0]!.data : outcomes.map((o) => `pi ${o.node}: ${o.data}`).join('; ');
-    return { ok: failed.length === 0, code: failed.length === 0 ? 200 : 500, message: failed.length === 0 ? `${action} done` : `${action} failed on ${failed.length} Pi(s)`, data };
+    return {
+      ok: failed.length === 0,
+      code: failed.length === 0 ? 200 : 500,
+      message: failed.length === 0 ? `${action} done` : `${action} failed on ${failed.length} Pi(s)`,
+      data,
+    };
   }
 
   confirmManualPower(stack: number): OperationResult {
@@ -237,7 +275,12 @@ export class Daemon implements DaemonFacade {
   }
 
   metrics(): DaemonMetrics {
-    return { passDurationsMs: [...this.passDurations], passCount: this.passCount, actionsTotal: { ...this.actionCounts }, sshConnections: this.runtime?.ssh.connectionCount() ?? 0 };
+    return {
+      passDurationsMs: [...this.passDurations],
+      passCount: this.passCount,
+      actionsTotal: { ...this.actionCounts },
+      sshConnections: this.runtime?.ssh.connectionCount() ?? 0,
+    };
   }
 
   async close(): Promise<void> {

@@ -32,7 +32,18 @@ const CRASHED = 'crashed-revisions.json';
 const CRASHED_KEPT = 20;
 
 function refusedVerdict(rev: Revision & { refused: string }): Verdict {
-  return { ok: false, errors: [formatProblem(rev.path, { path: '', line: 0, column: 0, message: rev.refused, hint: 'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).' })] };
+  return {
+    ok: false,
+    errors: [
+      formatProblem(rev.path, {
+        path: '',
+        line: 0,
+        column: 0,
+        message: rev.refused,
+        hint: 'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).',
+      }),
+    ],
+  };
 }
 
 function toVerdict(rev: Revision, judge: () => RackLoadResult): Verdict {
@@ -43,11 +54,28 @@ function toVerdict(rev: Revision, judge: () => RackLoadResult): Verdict {
     return { ok: false, errors: result.problems.map((p) => formatProblem(rev.path, p)) };
   } catch (err) {
     // parseRack reports problems as values; a throw is a bug, but still only this revision's problem.
-    return { ok: false, errors: [formatProblem(rev.path, { path: '', line: 0, column: 0, message: `judging the revision failed: ${(err as Error).message}`, hint: 'This is a PiRack bug; please report it with the file. The last good revision stays in force.' })] };
+    return {
+      ok: false,
+      errors: [
+        formatProblem(rev.path, {
+          path: '',
+          line: 0,
+          column: 0,
+          message: `judging the revision failed: ${(err as Error).message}`,
+          hint: 'This is a PiRack bug; please report it with the file. The last good revision stays in force.',
+        }),
+      ],
+    };
   }
 }
 
-const optionsOf = (rev: Revision, baseDir: string) => ({ sourcePath: rev.path, baseDir, resolveBuiltin, revision: rev.revision, ...(rev.readFile ? { readFile: rev.readFile } : {}) });
+const optionsOf = (rev: Revision, baseDir: string) => ({
+  sourcePath: rev.path,
+  baseDir,
+  resolveBuiltin,
+  revision: rev.revision,
+  ...(rev.readFile ? { readFile: rev.readFile } : {}),
+});
 
 /** Judges in this thread (tests, tools); the daemon uses judgeRevisionGuarded. */
 export function judgeRevision(rev: Revision, baseDir = dirname(rev.path)): Verdict {
@@ -121,12 +149,15 @@ export async function judgeRevisionGuarded(stateDir: string, rev: Revision, limi
  */
 export async function saveLastGood(stateDir: string, rev: Revision): Promise<void> {
   const { revision, text, path, sourceRoots } = rev;
-  await writeFileAtomic(join(stateDir, LAST_GOOD), JSON.stringify({ revision, text, path, ...(sourceRoots ? { sourceRoots } : {}) }), { mode: 0o600 });
+  await writeFileAtomic(join(stateDir, LAST_GOOD), JSON.stringify({ revision, text, path, ...(sourceRoots ? { sourceRoots } : {}) }), {
+    mode: 0o600,
+  });
 }
 
 export async function loadLastGood(stateDir: string): Promise<Revision | undefined> {
   const rev = await readJson<Revision>(join(stateDir, LAST_GOOD));
   if (!rev || typeof rev.text !== 'string' || typeof rev.revision !== 'string' || typeof rev.path !== 'string') return undefined;
-  const roots = Array.isArray(rev.sourceRoots) && rev.sourceRoots.every((r) => typeof r === 'string') ? rev.sourceRoots : [dirname(rev.path)];
+  const roots =
+    Array.isArray(rev.sourceRoots) && rev.sourceRoots.every((r) => typeof r === 'string') ? rev.sourceRoots : [dirname(rev.path)];
   return { revision: rev.revision, text: rev.text, path: rev.path, sourceRoots: roots, readFile: confinedReader(roots) };
 }

@@ -19,7 +19,8 @@ export interface OperationResult {
 /** `on`/`off` set an override over rack.yaml, `cycle` is a one-off, `clear` lifts the override. */
 export type PowerOp = 'on' | 'off' | 'cycle' | 'clear';
 
-export type ActionTarget = { readonly scope: 'pi'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
+export type ActionTarget =
+  { readonly scope: 'pi'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
 
 export interface DaemonFacade {
   status(): StatusReport;

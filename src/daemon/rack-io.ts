@@ -61,7 +61,15 @@ export function createRackIo(options: RackIoOptions): OwnedRackIo {
       return dhcp;
     },
     stagger(rack: RackSpec) {
-      if (stagger?.ms !== rack.relay.staggerMs) stagger = { ms: rack.relay.staggerMs, stagger: createStagger(rack.relay.staggerMs, () => options.clock.now(), (ms, s) => options.clock.sleep(ms, s)) };
+      if (stagger?.ms !== rack.relay.staggerMs)
+        stagger = {
+          ms: rack.relay.staggerMs,
+          stagger: createStagger(
+            rack.relay.staggerMs,
+            () => options.clock.now(),
+            (ms, s) => options.clock.sleep(ms, s),
+          ),
+        };
       return stagger.stagger;
     },
     isReachable(rack: RackSpec) {

@@ -60,7 +60,11 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
   const clock = options.clock ?? systemClock;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const privateKey = await readFile(rack.ssh.keyFile).catch((cause: unknown) => {
-    throw pirackError('PIRACK_ERR_CONFIG_READ', `cannot read the daemon's SSH key ${rack.ssh.keyFile}: ${(cause as Error).message}; create it with ssh-keygen -t ed25519 -N '' -f ${rack.ssh.keyFile}`, { cause });
+    throw pirackError(
+      'PIRACK_ERR_CONFIG_READ',
+      `cannot read the daemon's SSH key ${rack.ssh.keyFile}: ${(cause as Error).message}; create it with ssh-keygen -t ed25519 -N '' -f ${rack.ssh.keyFile}`,
+      { cause },
+    );
   });
   const bootstrap = rack.ssh.bootstrap ? await readBootstrap(rack.ssh.bootstrap, log) : undefined;
   const hostKeys = await openHostKeyStore({ stateDir });
@@ -85,7 +89,9 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
     stateDir,
     log,
     clock,
-    notifyManual: options.notifyManual ?? ((request) => events.add({ kind: 'manual-power', target: `stack ${request.stack}`, message: request.message, result: 'info' })),
+    notifyManual:
+      options.notifyManual ??
+      ((request) => events.add({ kind: 'manual-power', target: `stack ${request.stack}`, message: request.message, result: 'info' })),
   });
   const reconciler = new Reconciler(rack, {
     controllers: registry,
@@ -102,13 +108,19 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
       saveAttempts: (a) => saveEnlistAttempts(stateDir, a),
       saveOperator: (state) => saveOperatorState(stateDir, state),
     },
-    watchLeases: (r, onChange) => watchLeases(r.network.dhcp.leasesFile, (parsed) => onChange(parsed.leases), {
-      onError: (err) => log.warn({ err }, 'cannot read the DHCP leases'),
-    }),
+    watchLeases: (r, onChange) =>
+      watchLeases(r.network.dhcp.leasesFile, (parsed) => onChange(parsed.leases), {
+        onError: (err) => log.warn({ err }, 'cannot read the DHCP leases'),
+      }),
     ...(options.onPass ? { onPass: options.onPass } : {}),
   });
   let revisions: RevisionInfo = { revisionErrors: [] };
-  const tracker = new StatusTracker(store, () => ({ rack: reconciler.desired, operator: reconciler.operatorState, revisions, suspended: reconciler.suspended }), registry, () => new Date(clock.now()));
+  const tracker = new StatusTracker(
+    store,
+    () => ({ rack: reconciler.desired, operator: reconciler.operatorState, revisions, suspended: reconciler.suspended }),
+    registry,
+    () => new Date(clock.now()),
+  );
   return {
     stateDir,
     ssh,
@@ -132,11 +144,17 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
 }
 
 /** A missing password file only means fresh Pis cannot be reached yet: warn, don't stop. */
-async function readBootstrap(spec: NonNullable<RackSpec['ssh']['bootstrap']>, log: Logger): Promise<{ user: string; password: Secret } | undefined> {
+async function readBootstrap(
+  spec: NonNullable<RackSpec['ssh']['bootstrap']>,
+  log: Logger,
+): Promise<{ user: string; password: Secret } | undefined> {
   try {
     return { user: spec.user, password: await readSecretFile(spec.passwordFile) };
   } catch (err) {
-    log.warn({ file: spec.passwordFile, reason: (err as Error).message }, 'no bootstrap password: fresh Pis cannot be contacted until their key is installed');
+    log.warn(
+      { file: spec.passwordFile, reason: (err as Error).message },
+      'no bootstrap password: fresh Pis cannot be contacted until their key is installed',
+    );
     return undefined;
   }
 }

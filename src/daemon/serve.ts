@@ -58,7 +58,12 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
     const bound = typeof address === 'object' && address ? address.port : port;
     url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
     // So `pirack power|enlist|apply` on this machine go through this daemon, not around it.
-    await writeDaemonRecord(stateDir, { pid: process.pid, url, startedAt: new Date().toISOString(), ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}) });
+    await writeDaemonRecord(stateDir, {
+      pid: process.pid,
+      url,
+      startedAt: new Date().toISOString(),
+      ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}),
+    });
   }
   return {
     daemon,

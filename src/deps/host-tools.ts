@@ -24,7 +24,8 @@ export function parseHostTools(text: string): HostTool[] {
     .filter(Boolean)
     .map((line, i) => {
       const [executable, pkg, extra] = line.split(/\s+/);
-      if (!executable || !pkg || extra !== undefined) throw new Error(`${HOST_TOOLS_FILE}: line ${i + 1} is not "executable package": ${line}`);
+      if (!executable || !pkg || extra !== undefined)
+        throw new Error(`${HOST_TOOLS_FILE}: line ${i + 1} is not "executable package": ${line}`);
       return { executable: executable === '-' ? undefined : executable, package: pkg };
     });
 }
@@ -39,13 +40,19 @@ export function hostPackages(tools = hostTools()): string[] {
 
 /** The entry for a program as code spawns it (`/usr/sbin/dnsmasq` matches `dnsmasq`). */
 export function findHostTool(spawned: string, tools = hostTools()): HostTool | undefined {
-  return tools.find((t) => t.executable === spawned) ?? tools.find((t) => t.executable !== undefined && basename(t.executable) === basename(spawned));
+  return (
+    tools.find((t) => t.executable === spawned) ??
+    tools.find((t) => t.executable !== undefined && basename(t.executable) === basename(spawned))
+  );
 }
 
 export function missingDebianPackages(packages = hostPackages()): string[] {
   return packages.filter((name) => {
     try {
-      return !execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).startsWith('ii');
+      return !execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).startsWith('ii');
     } catch {
       return true;
     }
@@ -57,13 +64,19 @@ export function ensureHostPackages(progress: (line: string) => void = () => unde
   const missing = missingDebianPackages();
   if (missing.length === 0) return [];
   if (process.getuid?.() !== 0) {
-    throw pirackError('PIRACK_ERR_LAB', `PiRack's tests, lab and benchmarks need Debian packages ${missing.join(' ')}; run as root or install them with apt-get`);
+    throw pirackError(
+      'PIRACK_ERR_LAB',
+      `PiRack's tests, lab and benchmarks need Debian packages ${missing.join(' ')}; run as root or install them with apt-get`,
+    );
   }
   progress(`installing Debian packages: ${missing.join(' ')} (apt-get, one time)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } catch (cause) {
     throw pirackError('PIRACK_ERR_LAB', `apt-get could not install ${missing.join(' ')}`, { cause });
   }

@@ -50,18 +50,28 @@ export async function readBindings(stateDir: string): Promise<Bindings> {
     }
     return out;
   } catch (cause) {
-    throw pirackError('PIRACK_ERR_STATE', `${path} is not a PiRack bindings file (${(cause as Error).message}); fix or remove it and enlist again`, {
-      cause,
-      where: path,
-    });
+    throw pirackError(
+      'PIRACK_ERR_STATE',
+      `${path} is not a PiRack bindings file (${(cause as Error).message}); fix or remove it and enlist again`,
+      {
+        cause,
+        where: path,
+      },
+    );
   }
 }
 
 export async function writeBindings(stateDir: string, bindings: Bindings, options: { noSync?: boolean } = {}): Promise<void> {
   const sorted: Record<number, Binding> = {};
-  for (const id of Object.keys(bindings).map(Number).sort((a, b) => a - b)) sorted[id] = bindings[id] as Binding;
+  for (const id of Object.keys(bindings)
+    .map(Number)
+    .sort((a, b) => a - b))
+    sorted[id] = bindings[id] as Binding;
   const file: BindingsFile = { version: 1, bindings: sorted };
-  await writeFileAtomic(bindingsPath(stateDir), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644, ...(options.noSync ? { noSync: true } : {}) });
+  await writeFileAtomic(bindingsPath(stateDir), `${JSON.stringify(file, null, 2)}\n`, {
+    mode: 0o644,
+    ...(options.noSync ? { noSync: true } : {}),
+  });
 }
 
 /** Removes a node's binding (a replaced Pi) so it is enlisted again. Returns the MAC released, if any. */
@@ -94,17 +104,28 @@ export function effectiveMacs(rack: RackSpec, bindings: Bindings): Map<number, s
 }
 
 /** Node ids with no MAC from either source, by stack. */
-export function unboundByStack(rack: RackSpec, bindings: Bindings, macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings)): Map<number, number[]> {
+export function unboundByStack(
+  rack: RackSpec,
+  bindings: Bindings,
+  macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings),
+): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const stack of rack.stacks) {
-    const ids = stack.nodes.filter((n) => !macs.has(n.id)).map((n) => n.id).sort((a, b) => a - b);
+    const ids = stack.nodes
+      .filter((n) => !macs.has(n.id))
+      .map((n) => n.id)
+      .sort((a, b) => a - b);
     if (ids.length > 0) out.set(stack.id, ids);
   }
   return out;
 }
 
 /** The static DHCP entries for every node whose MAC is known. */
-export function hostEntries(rack: RackSpec, bindings: Bindings, macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings)): (HostEntry & { readonly node: number })[] {
+export function hostEntries(
+  rack: RackSpec,
+  bindings: Bindings,
+  macs: ReadonlyMap<number, string> = effectiveMacs(rack, bindings),
+): (HostEntry & { readonly node: number })[] {
   return rack.nodes.flatMap((n) => {
     const mac = macs.get(n.id);
     return mac === undefined ? [] : [{ mac, ip: n.ip, node: n.id }];

@@ -19,12 +19,18 @@ export interface DhcpContextOptions {
 export function createDhcpContext(rack: RackSpec, options: DhcpContextOptions): DhcpContext {
   const { hostsFile, leasesFile, pidFile } = rack.network.dhcp;
   return {
-    writeHosts: (entries) => writeHostsFile(hostsFile, entries, { pidFile, ...(options.kill ? { kill: options.kill } : {}), ...(options.log ? { log: options.log } : {}) }),
+    writeHosts: (entries) =>
+      writeHostsFile(hostsFile, entries, {
+        pidFile,
+        ...(options.kill ? { kill: options.kill } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      }),
     readHosts: () => readHostsFile(hostsFile),
     readLeases: async () => {
       const parsed = await readLeases(leasesFile);
       // Garbage lines are worth a warning, never a failed pass.
-      if (parsed.garbage.length > 0) options.log?.warn({ leasesFile, garbage: parsed.garbage.slice(0, 5) }, 'unreadable lines in the dnsmasq leases file');
+      if (parsed.garbage.length > 0)
+        options.log?.warn({ leasesFile, garbage: parsed.garbage.slice(0, 5) }, 'unreadable lines in the dnsmasq leases file');
       return parsed.leases;
     },
     readBindings: () => readBindings(options.stateDir),

@@ -76,7 +76,10 @@ export interface Discovered {
 }
 
 /** Pure: the binding rule of step 3. */
-export function assignMacs(discovered: readonly Discovered[], unbound: readonly number[]): { pairs: { node: number; mac: string }[]; extra: string[]; missing: number[] } {
+export function assignMacs(
+  discovered: readonly Discovered[],
+  unbound: readonly number[],
+): { pairs: { node: number; mac: string }[]; extra: string[]; missing: number[] } {
   const ordered = [...discovered].sort((a, b) => a.poll - b.poll || a.expiry - b.expiry || a.mac.localeCompare(b.mac));
   const ids = [...unbound].sort((a, b) => a - b);
   const pairs = ids.slice(0, ordered.length).map((node, i) => ({ node, mac: (ordered[i] as Discovered).mac }));
@@ -106,7 +109,8 @@ export async function runEnlistment(o: EnlistmentOptions): Promise<EnlistmentRes
       remainingMs: Math.max(0, remainingMs),
       message,
     });
-  const emit = (kind: string, message: string, result: RackEvent['result']) => o.emit?.({ kind, target, message, result, durationMs: o.now() - started });
+  const emit = (kind: string, message: string, result: RackEvent['result']) =>
+    o.emit?.({ kind, target, message, result, durationMs: o.now() - started });
   const sleep = async (ms: number) => {
     try {
       await o.sleep(ms, o.signal);
@@ -198,23 +202,42 @@ export async function runEnlistment(o: EnlistmentOptions): Promise<EnlistmentRes
       if (await o.isReachable(b.ip, o.signal).catch(() => false)) waitingFor.delete(b.node);
     }
     const remaining = reachTimeoutMs - (o.now() - reachStart);
-    progress(`stack ${o.position.index} of ${o.position.count}: ${bound.length - waitingFor.size} of ${bound.length} Pis answer at their fixed IPs`, remaining);
+    progress(
+      `stack ${o.position.index} of ${o.position.count}: ${bound.length - waitingFor.size} of ${bound.length} Pis answer at their fixed IPs`,
+      remaining,
+    );
     if (waitingFor.size === 0 || remaining <= 0) break;
     await sleep(Math.min(pollMs, remaining));
   }
   const unreachable = [...waitingFor].sort((a, b) => a - b);
-  if (unreachable.length > 0) emit('enlist-unreachable', `pi ${unreachable.join(', ')} did not answer at the fixed IP within ${Math.round(reachTimeoutMs / 1000)} s`, 'failed');
+  if (unreachable.length > 0)
+    emit(
+      'enlist-unreachable',
+      `pi ${unreachable.join(', ')} did not answer at the fixed IP within ${Math.round(reachTimeoutMs / 1000)} s`,
+      'failed',
+    );
   const durationMs = o.now() - started;
-  progress(`stack ${o.position.index} of ${o.position.count}: done, ${bound.length - unreachable.length} of ${expected} Pis enlisted`, 0, false);
+  progress(
+    `stack ${o.position.index} of ${o.position.count}: done, ${bound.length - unreachable.length} of ${expected} Pis enlisted`,
+    0,
+    false,
+  );
   return { stack: o.stack, bound, missing, extra, unreachable, durationMs };
 }
 
 /** Runs an enlistment and turns any throw into a PiRackError (RELAY for driver failures). */
-export async function runEnlistmentSafely(o: EnlistmentOptions): Promise<{ ok: true; result: EnlistmentResult } | { ok: false; error: ReturnType<typeof pirackError> }> {
+export async function runEnlistmentSafely(
+  o: EnlistmentOptions,
+): Promise<{ ok: true; result: EnlistmentResult } | { ok: false; error: ReturnType<typeof pirackError> }> {
   try {
     return { ok: true, result: await runEnlistment(o) };
   } catch (cause) {
-    const error = isPiRackError(cause) ? cause : pirackError('PIRACK_ERR_DHCP', `enlistment of stack ${o.stack} failed: ${(cause as Error).message}`, { cause, where: `stack ${o.stack}` });
+    const error = isPiRackError(cause)
+      ? cause
+      : pirackError('PIRACK_ERR_DHCP', `enlistment of stack ${o.stack} failed: ${(cause as Error).message}`, {
+          cause,
+          where: `stack ${o.stack}`,
+        });
     return { ok: false, error };
   }
 }

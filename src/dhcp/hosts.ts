@@ -92,7 +92,11 @@ export async function readHostsFile(path: string): Promise<HostEntry[] | undefin
  * (or STATE from the atomic write). A failure to signal leaves the new file in place: dnsmasq
  * reads it at its next start or SIGHUP.
  */
-export async function writeHostsFile(path: string, entries: readonly HostEntry[], options: WriteHostsOptions = {}): Promise<WriteHostsResult> {
+export async function writeHostsFile(
+  path: string,
+  entries: readonly HostEntry[],
+  options: WriteHostsOptions = {},
+): Promise<WriteHostsResult> {
   const text = renderHostsFile(entries);
   const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current === text) return { changed: false };
@@ -103,7 +107,10 @@ export async function writeHostsFile(path: string, entries: readonly HostEntry[]
   try {
     (options.kill ?? process.kill)(pid, 'SIGHUP');
   } catch (cause) {
-    throw pirackError('PIRACK_ERR_DHCP', `wrote ${path} but could not SIGHUP dnsmasq (pid ${pid}): ${(cause as Error).message}`, { cause, where: options.pidFile });
+    throw pirackError('PIRACK_ERR_DHCP', `wrote ${path} but could not SIGHUP dnsmasq (pid ${pid}): ${(cause as Error).message}`, {
+      cause,
+      where: options.pidFile,
+    });
   }
   return { changed: true, signalled: pid };
 }
@@ -116,6 +123,7 @@ async function readPid(pidFile: string): Promise<number> {
     throw pirackError('PIRACK_ERR_DHCP', `cannot read dnsmasq's pid file ${pidFile}: is dnsmasq running?`, { cause, where: pidFile });
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 1) throw pirackError('PIRACK_ERR_DHCP', `dnsmasq's pid file ${pidFile} holds no pid`, { where: pidFile });
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw pirackError('PIRACK_ERR_DHCP', `dnsmasq's pid file ${pidFile} holds no pid`, { where: pidFile });
   return pid;
 }

@@ -23,7 +23,10 @@ export function errorBody(code: HttpErrorCode, message: string, hint?: string): 
 }
 
 export function sendError(reply: FastifyReply, code: HttpErrorCode, message: string, hint?: string): FastifyReply {
-  return reply.code(ERRORS[code].status).type('application/json; charset=utf-8').send(errorBody(code, message, hint));
+  return reply
+    .code(ERRORS[code].status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(code, message, hint));
 }
 
 /** Turns fastify's own errors (validation, body parsing, limits) and stray exceptions into the API's shape. */
@@ -33,12 +36,18 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimi
     if (error.validation) return sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', `invalid request: ${error.message}`);
     if (status === 413) return sendError(reply, 'PIRACK_ERR_HTTP_TOO_LARGE', `request body is larger than ${bodyLimit} bytes`);
     if (status === 415) return sendError(reply, 'PIRACK_ERR_HTTP_MEDIA_TYPE', 'request body must be JSON');
-    if (status === 400 && error instanceof SyntaxError) return sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', `request body is not valid JSON: ${error.message}`);
+    if (status === 400 && error instanceof SyntaxError)
+      return sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', `request body is not valid JSON: ${error.message}`);
     if (isPiRackError(error)) {
       // A catalogue error carries its own status; its reason is the API code's for that status.
-      const reason = ERRORS[httpCodeForStatus(error.status) ?? (error.status >= 500 ? 'PIRACK_ERR_HTTP_INTERNAL' : 'PIRACK_ERR_HTTP_BAD_REQUEST')].reason;
+      const reason =
+        ERRORS[httpCodeForStatus(error.status) ?? (error.status >= 500 ? 'PIRACK_ERR_HTTP_INTERNAL' : 'PIRACK_ERR_HTTP_BAD_REQUEST')]
+          .reason;
       if (error.status >= 500) log.error({ err: error, method: request.method, url: request.routeOptions.url }, 'request failed');
-      return reply.code(error.status).type('application/json; charset=utf-8').send({ error: { code: error.code, reason, message: error.message, hint: error.hint } });
+      return reply
+        .code(error.status)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: error.code, reason, message: error.message, hint: error.hint } });
     }
     if (status >= 400 && status < 500) return sendError(reply, httpCodeForStatus(status) ?? 'PIRACK_ERR_HTTP_BAD_REQUEST', error.message);
     // Internal details stay in the log; the client only learns that it failed.
@@ -52,7 +61,12 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimi
 /** fastify's `frameworkErrors`: a URL that cannot be decoded or a path parameter over the length limit. */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const what = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed (bad percent-encoding)';
-  void sendError(reply, 'PIRACK_ERR_HTTP_BAD_REQUEST', `${what}`, 'Percent-encode the URL correctly; ids are numbers, names at most 64 characters.');
+  void sendError(
+    reply,
+    'PIRACK_ERR_HTTP_BAD_REQUEST',
+    `${what}`,
+    'Percent-encode the URL correctly; ids are numbers, names at most 64 characters.',
+  );
 }
 
 /**
@@ -82,7 +96,9 @@ export function answerSocket(socket: Socket, code: HttpErrorCode, message: strin
   if (socket.writable) {
     const body = JSON.stringify(errorBody(code, message));
     const status = ERRORS[code].status;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroySoon();
 }
@@ -92,7 +108,15 @@ export function answerSocket(socket: Socket, code: HttpErrorCode, message: strin
  * listener Node drops the connection without a word. The API is neither a proxy nor a WebSocket
  * server, so both are refused in the JSON shape.
  */
-export function refuseTunnels(server: { on(event: 'connect' | 'upgrade', listener: (req: unknown, socket: Socket) => void): unknown }): void {
+export function refuseTunnels(server: {
+  on(event: 'connect' | 'upgrade', listener: (req: unknown, socket: Socket) => void): unknown;
+}): void {
   server.on('connect', (_req, socket) => answerSocket(socket, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'CONNECT is not supported: this is no proxy'));
-  server.on('upgrade', (_req, socket) => answerSocket(socket, 'PIRACK_ERR_HTTP_BAD_REQUEST', 'protocol upgrades are not supported; the event stream is plain HTTP (Server-Sent Events)'));
+  server.on('upgrade', (_req, socket) =>
+    answerSocket(
+      socket,
+      'PIRACK_ERR_HTTP_BAD_REQUEST',
+      'protocol upgrades are not supported; the event stream is plain HTTP (Server-Sent Events)',
+    ),
+  );
 }

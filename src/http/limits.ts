@@ -27,5 +27,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 /** Fills the defaults and keeps Node's rule that headers cannot take longer than the whole request. */
 export function resolveLimits(partial: Partial<HttpLimits> = {}): HttpLimits {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...partial };
-  return { ...limits, headersTimeoutMs: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), checkIntervalMs: Math.min(limits.checkIntervalMs, limits.headersTimeoutMs) };
+  return {
+    ...limits,
+    headersTimeoutMs: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    checkIntervalMs: Math.min(limits.checkIntervalMs, limits.headersTimeoutMs),
+  };
 }

@@ -65,7 +65,8 @@ export function createRackMetrics(facade: DaemonFacade): RackMetrics {
       }
       const types = new Set([...counts.keys()].map((k) => k.split('\u0000')[0] as string));
       // Zeros are written out too, so a condition that empties still shows as 0, not as missing.
-      for (const type of types) for (const status of CONDITION_STATUSES) this.set({ condition: type, status }, counts.get(`${type}\u0000${status}`) ?? 0);
+      for (const type of types)
+        for (const status of CONDITION_STATUSES) this.set({ condition: type, status }, counts.get(`${type}\u0000${status}`) ?? 0);
     },
   });
 
@@ -94,7 +95,8 @@ export function createRackMetrics(facade: DaemonFacade): RackMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of facade.status().stacks) for (const state of POWER_STATES) this.set({ stack: String(s.id), state }, s.power === state ? 1 : 0);
+      for (const s of facade.status().stacks)
+        for (const state of POWER_STATES) this.set({ stack: String(s.id), state }, s.power === state ? 1 : 0);
     },
   });
 

@@ -86,12 +86,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit,
     trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,
     // requireHostHeader off: Node would answer a missing Host with a bare 400; the hook below does it in the JSON shape.
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, requireHostHeader: false },
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      requireHostHeader: false,
+    },
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Requests Node or the router cannot make sense of are answered in the API's JSON shape too.
-    clientErrorHandler: clientErrorHandler((code, socket) => refusals.refused(socket.remoteAddress ?? 'unknown', { code }, 'malformed request refused')),
+    clientErrorHandler: clientErrorHandler((code, socket) =>
+      refusals.refused(socket.remoteAddress ?? 'unknown', { code }, 'malformed request refused'),
+    ),
     frameworkErrors: frameworkErrorHandler,
     // Types are checked, never coerced, and unknown properties are rejected rather than silently
     // dropped: a client sending {"op": 1} or a misspelt field learns so at once.
@@ -150,7 +157,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   const metrics = createRackMetrics(options.facade);
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
-  app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.render()));
+  app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.render()),
+  );
 
   registerReadRoutes(app, options.facade);
   registerMutationRoutes(app, options.facade, log);

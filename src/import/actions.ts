@@ -43,7 +43,11 @@ export function parseActions(text: string, file: string): ActionsResult {
   try {
     data = parse(text);
   } catch (err) {
-    return { actions: [], problems: [{ file, message: `cannot read the INI: ${(err as Error).message}`, hint: 'Check the file is configuration.ini.' }], warnings };
+    return {
+      actions: [],
+      problems: [{ file, message: `cannot read the INI: ${(err as Error).message}`, hint: 'Check the file is configuration.ini.' }],
+      warnings,
+    };
   }
   const out = new Map<string, ImportedAction>();
   for (const section of ['rasps', 'stacks'] as const) {
@@ -55,24 +59,43 @@ export function parseActions(text: string, file: string): ActionsResult {
       const at = line ? { line } : {};
       if (section === 'stacks' && STACK_POWER.has(name)) continue;
       if (!NAME.test(name)) {
-        problems.push({ file, ...at, message: `[${section}] action name "${key}" is not a name PiRack accepts`, hint: 'Use letters, digits, _ and -, starting with a letter.' });
+        problems.push({
+          file,
+          ...at,
+          message: `[${section}] action name "${key}" is not a name PiRack accepts`,
+          hint: 'Use letters, digits, _ and -, starting with a letter.',
+        });
         continue;
       }
       const known = ownValue(KNOWN_ACTIONS, name);
       const action: ImportedAction = known ? { name, ...known } : { name, command: String(value) };
       if (!known && /^(sh|bash) \.\//.test(String(value))) {
-        warnings.push({ file, ...at, message: `[${section}] ${key} = ${String(value)} runs a script relative to the ssh user's home`, hint: 'Deploy the script as a managed file with an absolute path and point the action at it.' });
+        warnings.push({
+          file,
+          ...at,
+          message: `[${section}] ${key} = ${String(value)} runs a script relative to the ssh user's home`,
+          hint: 'Deploy the script as a managed file with an absolute path and point the action at it.',
+        });
       }
       const prev = out.get(name);
       if (prev && prev.command !== action.command) {
-        problems.push({ file, ...at, message: `action ${name} is declared twice with different commands ("${prev.command}" and "${action.command}")`, hint: 'Keep one; [stacks] actions other than ping, shutdown and reboot run on every Pi of the stack.' });
+        problems.push({
+          file,
+          ...at,
+          message: `action ${name} is declared twice with different commands ("${prev.command}" and "${action.command}")`,
+          hint: 'Keep one; [stacks] actions other than ping, shutdown and reboot run on every Pi of the stack.',
+        });
         continue;
       }
       out.set(name, action);
     }
   }
   if (out.size === 0 && problems.length === 0) {
-    warnings.push({ file, message: 'no actions found in [rasps] or [stacks]', hint: 'The rack.yaml gets the standard actions (cpu, temperature, ping, reboot).' });
+    warnings.push({
+      file,
+      message: 'no actions found in [rasps] or [stacks]',
+      hint: 'The rack.yaml gets the standard actions (cpu, temperature, ping, reboot).',
+    });
   }
   return { actions: [...out.values()], problems, warnings };
 }

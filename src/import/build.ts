@@ -77,7 +77,12 @@ export function buildRack(input: BuildInput): BuildResult {
     for (const pi of input.inventory.pis) {
       const list = pisByStack.get(pi.stack);
       if (!list) {
-        problems.push({ file, line: pi.line, message: `Pi ${pi.id} is in stack ${pi.stack}, which ${input.structureFile} does not list (stacks: ${known})`, hint: `Add a [${pi.stack}] section to ${input.structureFile}, or fix the stack column of this line.` });
+        problems.push({
+          file,
+          line: pi.line,
+          message: `Pi ${pi.id} is in stack ${pi.stack}, which ${input.structureFile} does not list (stacks: ${known})`,
+          hint: `Add a [${pi.stack}] section to ${input.structureFile}, or fix the stack column of this line.`,
+        });
         continue;
       }
       list.push({ id: pi.id, ip: pi.ip, mac: pi.mac });
@@ -85,7 +90,14 @@ export function buildRack(input: BuildInput): BuildResult {
     for (const s of structure.stacks) {
       const n = pisByStack.get(s.id)!.length;
       if (n !== structure.piStack) {
-        warnings.push({ file, message: `stack ${s.id} has ${n} Pi${n === 1 ? '' : 's'} in the inventory but pi_stack = ${structure.piStack}`, hint: n < structure.piStack ? 'The missing Pis can be added later; enlistment finds their MACs.' : `Check pi_stack in ${input.structureFile}.` });
+        warnings.push({
+          file,
+          message: `stack ${s.id} has ${n} Pi${n === 1 ? '' : 's'} in the inventory but pi_stack = ${structure.piStack}`,
+          hint:
+            n < structure.piStack
+              ? 'The missing Pis can be added later; enlistment finds their MACs.'
+              : `Check pi_stack in ${input.structureFile}.`,
+        });
       }
       pisByStack.get(s.id)!.sort((a, b) => a.id - b.id);
     }
@@ -95,7 +107,11 @@ export function buildRack(input: BuildInput): BuildResult {
     for (const s of structure.stacks) {
       for (let k = 0; k < structure.piStack; k++, id++, host++) {
         if (host > ORIGINAL_NETWORK.lastFixed) {
-          problems.push({ file: input.structureFile, message: `${structure.stacks.length} stacks of ${structure.piStack} Pis do not fit in the fixed addresses .${ORIGINAL_NETWORK.firstFixed}–.${ORIGINAL_NETWORK.lastFixed}`, hint: 'Import with --inventory, or lower pi_stack / nbr_stack.' });
+          problems.push({
+            file: input.structureFile,
+            message: `${structure.stacks.length} stacks of ${structure.piStack} Pis do not fit in the fixed addresses .${ORIGINAL_NETWORK.firstFixed}–.${ORIGINAL_NETWORK.lastFixed}`,
+            hint: 'Import with --inventory, or lower pi_stack / nbr_stack.',
+          });
           return { problems, warnings };
         }
         pisByStack.get(s.id)!.push({ id, ip: `${ORIGINAL_NETWORK.prefix}${host}` });
@@ -117,7 +133,13 @@ export function buildRack(input: BuildInput): BuildResult {
 
   if (problems.length > 0) return { problems, warnings };
   return {
-    rack: { name: input.name, grid: { rows: structure.rows, cols: structure.cols }, relayDriver: input.relayDriver, stacks, actions: input.actions },
+    rack: {
+      name: input.name,
+      grid: { rows: structure.rows, cols: structure.cols },
+      relayDriver: input.relayDriver,
+      stacks,
+      actions: input.actions,
+    },
     problems,
     warnings,
   };

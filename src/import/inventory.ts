@@ -24,10 +24,26 @@ export function parseInventory(text: string, file: string): InventoryResult {
   const problems: ImportProblem[] = [];
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, info: true, comment: '#' }) as unknown as typeof records;
+    records = parse(text, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      comment: '#',
+    }) as unknown as typeof records;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    return { pis: [], problems: [{ file, ...(line ? { line } : {}), message: `cannot read the CSV: ${(err as Error).message}`, hint: 'Each line must be id,mac,stack,ip.' }] };
+    return {
+      pis: [],
+      problems: [
+        {
+          file,
+          ...(line ? { line } : {}),
+          message: `cannot read the CSV: ${(err as Error).message}`,
+          hint: 'Each line must be id,mac,stack,ip.',
+        },
+      ],
+    };
   }
   const pis: InventoryPi[] = [];
   const byMac = new Map<string, InventoryPi>();
@@ -36,7 +52,12 @@ export function parseInventory(text: string, file: string): InventoryResult {
   for (const { record, info } of records) {
     const line = info.lines;
     if (record.length !== 4) {
-      problems.push({ file, line, message: `expected 4 fields (id,mac,stack,ip), found ${record.length}: ${record.join(',')}`, hint: 'Fix the line; dict_rasps.csv has no header.' });
+      problems.push({
+        file,
+        line,
+        message: `expected 4 fields (id,mac,stack,ip), found ${record.length}: ${record.join(',')}`,
+        hint: 'Fix the line; dict_rasps.csv has no header.',
+      });
       continue;
     }
     const [idText, macText, stackText, ip] = record as [string, string, string, string];
@@ -53,11 +74,29 @@ export function parseInventory(text: string, file: string): InventoryResult {
     }
     const pi: InventoryPi = { id, mac: macText.toLowerCase(), stack, ip, line };
     const sameMac = byMac.get(pi.mac);
-    if (sameMac) problems.push({ file, line, message: `MAC ${pi.mac} of Pi ${id} is also the MAC of Pi ${sameMac.id} (line ${sameMac.line})`, hint: 'One Pi per MAC: remove the stale line, or clear its MAC and let enlistment discover it again.' });
+    if (sameMac)
+      problems.push({
+        file,
+        line,
+        message: `MAC ${pi.mac} of Pi ${id} is also the MAC of Pi ${sameMac.id} (line ${sameMac.line})`,
+        hint: 'One Pi per MAC: remove the stale line, or clear its MAC and let enlistment discover it again.',
+      });
     const sameId = byId.get(id);
-    if (sameId) problems.push({ file, line, message: `Pi id ${id} is listed again (first on line ${sameId.line})`, hint: 'Give every Pi its own id.' });
+    if (sameId)
+      problems.push({
+        file,
+        line,
+        message: `Pi id ${id} is listed again (first on line ${sameId.line})`,
+        hint: 'Give every Pi its own id.',
+      });
     const sameIp = byIp.get(ip);
-    if (sameIp) problems.push({ file, line, message: `IP ${ip} of Pi ${id} is also the IP of Pi ${sameIp.id} (line ${sameIp.line})`, hint: 'Give every Pi its own fixed IP.' });
+    if (sameIp)
+      problems.push({
+        file,
+        line,
+        message: `IP ${ip} of Pi ${id} is also the IP of Pi ${sameIp.id} (line ${sameIp.line})`,
+        hint: 'Give every Pi its own fixed IP.',
+      });
     if (!sameMac) byMac.set(pi.mac, pi);
     if (!sameId) byId.set(id, pi);
     if (!sameIp) byIp.set(ip, pi);

@@ -27,7 +27,8 @@ export function iniLine(text: string, section: string, key?: string): number | u
       if (key === undefined && current === section) return i + 1;
       continue;
     }
-    if (key !== undefined && current === section && new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=`, 'i').test(line)) return i + 1;
+    if (key !== undefined && current === section && new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=`, 'i').test(line))
+      return i + 1;
   }
   return undefined;
 }

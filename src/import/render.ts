@@ -71,7 +71,9 @@ export function renderRack(rack: BuiltRack, sources: readonly string[]): string 
     '',
     'relay:',
     `  driver: ${rack.relayDriver}`,
-    ...(rack.relayDriver === 'onoff' ? ['  activeLow: true            # the original\'s board: LOW = stack ON', '  chipLabel: pinctrl-bcm2835'] : []),
+    ...(rack.relayDriver === 'onoff'
+      ? ["  activeLow: true            # the original's board: LOW = stack ON", '  chipLabel: pinctrl-bcm2835']
+      : []),
     '',
     DEFAULTS_BLOCK,
     'stacks:',

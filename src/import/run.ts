@@ -56,7 +56,11 @@ export async function runImport(opts: ImportOptions, io: ImportIo = defaultIo): 
     try {
       return await io.readFile(file);
     } catch (err) {
-      problems.push({ file, message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, hint: 'Check the path.' });
+      problems.push({
+        file,
+        message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        hint: 'Check the path.',
+      });
       return undefined;
     }
   };
@@ -122,9 +126,17 @@ export async function runImport(opts: ImportOptions, io: ImportIo = defaultIo): 
       await io.writeFile(opts.out, text, opts.force ?? false);
     } catch (err) {
       if (err instanceof AlreadyExistsError) {
-        problems.push({ file: opts.out, message: 'already exists; nothing was written', hint: 'Choose another --out, or add --force to replace it.' });
+        problems.push({
+          file: opts.out,
+          message: 'already exists; nothing was written',
+          hint: 'Choose another --out, or add --force to replace it.',
+        });
       } else {
-        problems.push({ file: opts.out, message: `cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, hint: 'Check the folder exists and is writable.' });
+        problems.push({
+          file: opts.out,
+          message: `cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          hint: 'Check the folder exists and is writable.',
+        });
       }
       return { ok: false, problems, warnings, text };
     }
@@ -146,5 +158,10 @@ function traceBack(
   if (source && opts.inventory !== undefined) {
     return { file: opts.inventory, line: source.line, message: `Pi ${source.id}: ${p.message}`, hint: p.hint };
   }
-  return { file: `${outName} (generated)`, line: p.line, message: p.message, hint: `${p.hint} The input files lead to this; fix them and import again.` };
+  return {
+    file: `${outName} (generated)`,
+    line: p.line,
+    message: p.message,
+    hint: `${p.hint} The input files lead to this; fix them and import again.`,
+  };
 }

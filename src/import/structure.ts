@@ -42,26 +42,48 @@ export function parseStructure(text: string, file: string, options: StructureOpt
   try {
     data = parse(text);
   } catch (err) {
-    return { problems: [{ file, message: `cannot read the INI: ${(err as Error).message}`, hint: 'Check the file is structure_rack.ini.' }], warnings };
+    return {
+      problems: [{ file, message: `cannot read the INI: ${(err as Error).message}`, hint: 'Check the file is structure_rack.ini.' }],
+      warnings,
+    };
   }
   const int = (section: string, key: string, min: number): number | undefined => {
     const values = data[section] as Record<string, unknown> | undefined;
     const raw = values?.[key];
     const line = iniLine(text, section, key) ?? iniLine(text, section);
     if (raw === undefined) {
-      problems.push({ file, ...(line ? { line } : {}), message: `[${section}] has no ${key}`, hint: `Add \`${key} = <number>\` to the [${section}] section.` });
+      problems.push({
+        file,
+        ...(line ? { line } : {}),
+        message: `[${section}] has no ${key}`,
+        hint: `Add \`${key} = <number>\` to the [${section}] section.`,
+      });
       return undefined;
     }
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || String(raw).trim() === '') {
-      problems.push({ file, ...(line ? { line } : {}), message: `[${section}] ${key} = ${String(raw)} is not a whole number ≥ ${min}`, hint: `Write a whole number for ${key}.` });
+      problems.push({
+        file,
+        ...(line ? { line } : {}),
+        message: `[${section}] ${key} = ${String(raw)} is not a whole number ≥ ${min}`,
+        hint: `Write a whole number for ${key}.`,
+      });
       return undefined;
     }
     return n;
   };
 
   if (typeof data['rack'] !== 'object' || data['rack'] === null) {
-    return { problems: [{ file, message: 'there is no [rack] section', hint: 'Add [rack] with pi_stack, nbr_stack, rows and cols (see examples/structure_rack.ini).' }], warnings };
+    return {
+      problems: [
+        {
+          file,
+          message: 'there is no [rack] section',
+          hint: 'Add [rack] with pi_stack, nbr_stack, rows and cols (see examples/structure_rack.ini).',
+        },
+      ],
+      warnings,
+    };
   }
   const piStack = int('rack', 'pi_stack', 1);
   const nbrStack = int('rack', 'nbr_stack', 1);
@@ -72,7 +94,12 @@ export function parseStructure(text: string, file: string, options: StructureOpt
   const stackSections = sectionNames.filter((k) => /^\d+$/.test(k));
   for (const other of sectionNames.filter((k) => !/^\d+$/.test(k))) {
     const line = iniLine(text, other);
-    warnings.push({ file, ...(line ? { line } : {}), message: `section [${other}] is not a stack (stack sections are numbered) and was ignored`, hint: 'Remove it, or number it if it is a stack.' });
+    warnings.push({
+      file,
+      ...(line ? { line } : {}),
+      message: `section [${other}] is not a stack (stack sections are numbered) and was ignored`,
+      hint: 'Remove it, or number it if it is a stack.',
+    });
   }
 
   const stacks: StructureStack[] = [];
@@ -88,7 +115,12 @@ export function parseStructure(text: string, file: string, options: StructureOpt
     const line = iniLine(text, 'rack', 'nbr_stack');
     const message = `[rack] nbr_stack = ${nbrStack} but ${stackSections.length} stack section${stackSections.length === 1 ? '' : 's'} (${listed}) ${stackSections.length === 1 ? 'is' : 'are'} listed`;
     if (options.trustSections && stackSections.length > 0) {
-      warnings.push({ file, ...(line ? { line } : {}), message, hint: `Following the ${stackSections.length} listed sections (--trust-sections); set nbr_stack = ${stackSections.length} to silence this.` });
+      warnings.push({
+        file,
+        ...(line ? { line } : {}),
+        message,
+        hint: `Following the ${stackSections.length} listed sections (--trust-sections); set nbr_stack = ${stackSections.length} to silence this.`,
+      });
     } else {
       problems.push({
         file,
@@ -105,13 +137,37 @@ export function parseStructure(text: string, file: string, options: StructureOpt
     const line = iniLine(text, s.section);
     const at = line ? { line } : {};
     const prev = seenIds.get(s.id);
-    if (prev !== undefined) problems.push({ file, ...at, message: `[${s.section}] id = ${s.id} is also the id of [${prev}]`, hint: 'Give every stack its own id.' });
+    if (prev !== undefined)
+      problems.push({
+        file,
+        ...at,
+        message: `[${s.section}] id = ${s.id} is also the id of [${prev}]`,
+        hint: 'Give every stack its own id.',
+      });
     seenIds.set(s.id, s.section);
-    if (rows !== undefined && s.x > rows) problems.push({ file, ...at, message: `[${s.section}] x = ${s.x} is outside the grid (rows = ${rows})`, hint: `Use a row from 1 to ${rows}, or raise rows in [rack].` });
-    if (cols !== undefined && s.y > cols) problems.push({ file, ...at, message: `[${s.section}] y = ${s.y} is outside the grid (cols = ${cols})`, hint: `Use a column from 1 to ${cols}, or raise cols in [rack].` });
+    if (rows !== undefined && s.x > rows)
+      problems.push({
+        file,
+        ...at,
+        message: `[${s.section}] x = ${s.x} is outside the grid (rows = ${rows})`,
+        hint: `Use a row from 1 to ${rows}, or raise rows in [rack].`,
+      });
+    if (cols !== undefined && s.y > cols)
+      problems.push({
+        file,
+        ...at,
+        message: `[${s.section}] y = ${s.y} is outside the grid (cols = ${cols})`,
+        hint: `Use a column from 1 to ${cols}, or raise cols in [rack].`,
+      });
     const cell = `${s.x},${s.y}`;
     const other = seenCells.get(cell);
-    if (other !== undefined) problems.push({ file, ...at, message: `[${s.section}] stands on x = ${s.x}, y = ${s.y}, like stack ${other}`, hint: 'Each grid cell holds one stack; change x or y.' });
+    if (other !== undefined)
+      problems.push({
+        file,
+        ...at,
+        message: `[${s.section}] stands on x = ${s.x}, y = ${s.y}, like stack ${other}`,
+        hint: 'Each grid cell holds one stack; change x or y.',
+      });
     seenCells.set(cell, s.id);
   }
 

@@ -13,7 +13,9 @@ import { MASTER_IP, REPO_PORT } from './paths.ts';
 /** Writes Packages and Packages.gz for the .debs in `dir`. */
 export async function indexRepo(dir: string, exec: Exec): Promise<void> {
   // Run in the repo so Filename: fields are relative to it (./name.deb), as a flat repo needs.
-  const result = await mustExec(exec, 'sh', ['-c', 'cd "$1" && dpkg-scanpackages --multiversion . /dev/null', 'sh', dir], { timeoutMs: 120_000 });
+  const result = await mustExec(exec, 'sh', ['-c', 'cd "$1" && dpkg-scanpackages --multiversion . /dev/null', 'sh', dir], {
+    timeoutMs: 120_000,
+  });
   await writeFile(path.join(dir, 'Packages'), result.stdout);
   await writeFile(path.join(dir, 'Packages.gz'), gzipSync(result.stdout));
 }

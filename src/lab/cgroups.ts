@@ -46,7 +46,13 @@ async function removeTree(dir: string): Promise<number> {
     if (entry.isDirectory()) removed += await removeTree(path.join(dir, entry.name));
   }
   // Only empty cgroups can be removed; a busy one is left for the next `lab down`.
-  if (await rmdir(dir).then(() => true, () => false)) removed++;
+  if (
+    await rmdir(dir).then(
+      () => true,
+      () => false,
+    )
+  )
+    removed++;
   return removed;
 }
 

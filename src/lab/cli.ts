@@ -41,10 +41,19 @@ export function labCommand(): Command {
     .option('--per-stack <m>', 'Pis per stack (Pi ids 1..n*m, stack s holds (s-1)*m+1..s*m)', positiveInt, 2)
     .option('--blank-inventory', 'no fixed DHCP addresses and no MACs in rack.yaml: the Pis must be enlisted')
     .option('--off <stacks>', 'comma-separated stacks to leave powered off', idList)
-    .addHelpText('after', '\nWrites <labdir>/rack.yaml (relay driver "lab") for the daemon. The lab dir is /var/lib/pirack-lab (PIRACK_LAB_DIR).')
+    .addHelpText(
+      'after',
+      '\nWrites <labdir>/rack.yaml (relay driver "lab") for the daemon. The lab dir is /var/lib/pirack-lab (PIRACK_LAB_DIR).',
+    )
     .action(async (opts: { stacks: number; perStack: number; blankInventory?: boolean; off?: number[] }) => {
       const poweredStacks = Array.from({ length: opts.stacks }, (_, k) => k + 1).filter((s) => !(opts.off ?? []).includes(s));
-      const result = await labUp({ stacks: opts.stacks, perStack: opts.perStack, blankInventory: opts.blankInventory === true, poweredStacks, progress: say });
+      const result = await labUp({
+        stacks: opts.stacks,
+        perStack: opts.perStack,
+        blankInventory: opts.blankInventory === true,
+        poweredStacks,
+        progress: say,
+      });
       process.stdout.write(`${result.rackYaml}\n`);
     });
 

@@ -92,7 +92,9 @@ export async function labDown(options: LabDownOptions = {}): Promise<LabDownRepo
     for (const f of [files.dhcpHosts, files.leases, files.dnsmasqPid]) await rm(f, { force: true });
     await rm(files.daemonState, { recursive: true, force: true });
     await removeState(dir);
-    say(`lab down: ${stopped.length} processes stopped, ${unmounted.length} mounts, ${net.netns.length} namespaces, ${net.links.length} links removed`);
+    say(
+      `lab down: ${stopped.length} processes stopped, ${unmounted.length} mounts, ${net.netns.length} namespaces, ${net.links.length} links removed`,
+    );
     return { stoppedPids: stopped, unmounted, loops, netns: net.netns, links: net.links };
   });
 }

@@ -23,7 +23,10 @@ export type Exec = (file: string, args: readonly string[], options?: ExecOptions
 
 export const hostExec: Exec = (file, args, options = {}) =>
   new Promise<ExecResult>((resolve, reject) => {
-    const child = spawn(file, [...args], { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const child = spawn(file, [...args], {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
     let stdout = '';
     let stderr = '';
     let partial = '';

@@ -52,7 +52,10 @@ time.sleep(float(sys.argv[1]))
 
 async function inPi(dir: string, id: number, cmd: string, exec: Exec): Promise<string> {
   const r = await labExec(id, cmd, { dir, exec });
-  if (r.code !== 0) throw pirackError('PIRACK_ERR_LAB', `\`${cmd.split('\n')[0]}\` in pi ${id} exited ${r.code}: ${r.stderr.trim()}`, { where: `pi ${id}` });
+  if (r.code !== 0)
+    throw pirackError('PIRACK_ERR_LAB', `\`${cmd.split('\n')[0]}\` in pi ${id} exited ${r.code}: ${r.stderr.trim()}`, {
+      where: `pi ${id}`,
+    });
   return r.stdout;
 }
 
@@ -167,7 +170,11 @@ export async function labFault(id: number, kind: FaultKind, options: FaultOption
       // Report only once the lock is really held, so a test can rely on it right away.
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
-        const r = await labExec(id, 'python3 -c "import fcntl;f=open(\'/var/lib/dpkg/lock-frontend\',\'a\');fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)"', { dir, exec });
+        const r = await labExec(
+          id,
+          "python3 -c \"import fcntl;f=open('/var/lib/dpkg/lock-frontend','a');fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\"",
+          { dir, exec },
+        );
         if (r.code !== 0) break;
         if (!(await isAlive(holder))) break;
         await sleep(50);

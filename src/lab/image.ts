@@ -90,9 +90,13 @@ export async function ensureImage(options: ImageOptions = {}): Promise<LabImage>
   });
   if (built.code !== 0) {
     await rm(tmp, { recursive: true, force: true });
-    throw pirackError('PIRACK_ERR_LAB', `mmdebstrap failed (exit ${built.code}): ${built.stderr.trim().split('\n').slice(-4).join(' | ')}`, {
-      where: 'lab image',
-    });
+    throw pirackError(
+      'PIRACK_ERR_LAB',
+      `mmdebstrap failed (exit ${built.code}): ${built.stderr.trim().split('\n').slice(-4).join(' | ')}`,
+      {
+        where: 'lab image',
+      },
+    );
   }
   progress(`  [${secs()}s] indexing the apt repository`);
   await indexRepo(tmpRepo, exec);

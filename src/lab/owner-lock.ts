@@ -33,7 +33,9 @@ export interface LabLock {
   release(): void;
 }
 
-export async function acquireLabLock(options: { path?: string; timeoutMs?: number; onWait?: (pid: number) => void } = {}): Promise<LabLock> {
+export async function acquireLabLock(
+  options: { path?: string; timeoutMs?: number; onWait?: (pid: number) => void } = {},
+): Promise<LabLock> {
   const path = options.path ?? LAB_LOCK;
   const deadline = Date.now() + (options.timeoutMs ?? 20 * 60_000);
   mkdirSync(dirname(path), { recursive: true });
@@ -41,7 +43,8 @@ export async function acquireLabLock(options: { path?: string; timeoutMs?: numbe
   for (;;) {
     const pid = holder(path);
     if (pid !== undefined && pid !== process.pid && alive(pid)) {
-      if (Date.now() > deadline) throw pirackError('PIRACK_ERR_LAB', `another virtual rack is in use by PID ${pid} (${path}); wait for it or stop it`);
+      if (Date.now() > deadline)
+        throw pirackError('PIRACK_ERR_LAB', `another virtual rack is in use by PID ${pid} (${path}); wait for it or stop it`);
       if (!told) options.onWait?.(pid);
       told = true;
       await sleep(2000);

@@ -17,7 +17,6 @@ export const DYNAMIC_RANGE: readonly [string, string] = ['10.213.0.100', '10.213
 export const MAX_PIS = 89;
 export const BOOTSTRAP_PASSWORD = 'raspberry';
 
-
 /** Where the lab keeps its state and per-Pi disks; PIRACK_LAB_DIR overrides it (tests). */
 export function labDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.PIRACK_LAB_DIR && env.PIRACK_LAB_DIR.length > 0 ? path.resolve(env.PIRACK_LAB_DIR) : '/var/lib/pirack-lab';

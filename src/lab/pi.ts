@@ -78,7 +78,10 @@ export async function findContainerInit(nspawnPid: number): Promise<number | und
 }
 
 /** Boots the Pi; resolves once its PID 1 exists (bounded), with both PIDs to record. */
-export async function bootPi(dir: string, pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
+export async function bootPi(
+  dir: string,
+  pi: Pick<LabPiState, 'id' | 'root' | 'netns'>,
+): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
   const cgroups = await piCgroups(pi.id);
   await writeSensors(pi.root, pi.id);
   const nspawn = await spawnDetached('/bin/sh', inCgroupsArgv(cgroups, 'systemd-nspawn', nspawnArgs(pi)), piFiles(dir, pi.id).console);
@@ -114,8 +117,9 @@ async function ownNetSysfs(initPid: number): Promise<void> {
   // nspawn's PID 1 sets up the mounts before it execs systemd; mounting earlier would be covered.
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && (await readFile(`/proc/${initPid}/comm`, 'utf8').catch(() => '')).trim() !== 'systemd') await sleep(20);
-  const script = 'mkdir -p /run/pirack-netns-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/pirack-netns-sysfs'
-    + ' && mount --bind /run/pirack-netns-sysfs/class/net /sys/class/net && mount --bind /run/pirack-netns-sysfs/devices/virtual/net /sys/devices/virtual/net';
+  const script =
+    'mkdir -p /run/pirack-netns-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/pirack-netns-sysfs' +
+    ' && mount --bind /run/pirack-netns-sysfs/class/net /sys/class/net && mount --bind /run/pirack-netns-sysfs/devices/virtual/net /sys/devices/virtual/net';
   await hostExec('nsenter', ['-t', String(initPid), '-m', '-n', '/bin/sh', '-c', script], { timeoutMs: 10_000 }).catch(() => undefined);
 }
 

@@ -86,7 +86,9 @@ export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
         { path: '/usr/local/lib/pirack/pirack-slave.js', source: 'builtin:pirack-slave', owner: 'root', group: 'root', mode: '0644' },
         { path: '/etc/systemd/system/pirack-slave.service', content: SLAVE_UNIT, owner: 'root', group: 'root', mode: '0644' },
       ],
-      services: [{ name: 'pirack-slave.service', enabled: true, running: true, restartOnChangeOf: ['/usr/local/lib/pirack/pirack-slave.js'] }],
+      services: [
+        { name: 'pirack-slave.service', enabled: true, running: true, restartOnChangeOf: ['/usr/local/lib/pirack/pirack-slave.js'] },
+      ],
     },
     stacks,
     actions: {

@@ -41,7 +41,8 @@ export function createLabRelay(opts: LabRelayOptions = {}): RelayDriver {
     },
     async set(stack: number, power: PowerState, signal?: AbortSignal): Promise<void> {
       const ids = await stackPis(stack);
-      if (signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', `power ${power} of stack ${stack} cancelled`, { where: `stack ${stack}` });
+      if (signal?.aborted)
+        throw pirackError('PIRACK_ERR_ABORTED', `power ${power} of stack ${stack} cancelled`, { where: `stack ${stack}` });
       try {
         // Sequential on purpose: the state file is updated per Pi under a lock anyway, and it
         // mirrors a relay board whose stack comes up together but is recorded one Pi at a time.

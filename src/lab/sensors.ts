@@ -52,9 +52,13 @@ function hostPaths(root: string) {
 export async function writeSensors(root: string, id: number, values?: Partial<SensorValues>): Promise<void> {
   const p = hostPaths(root);
   await mkdir(p.zone, { recursive: true });
-  const exists = await readFile(join(p.zone, 'temp'), 'utf8').then(() => true, () => false);
+  const exists = await readFile(join(p.zone, 'temp'), 'utf8').then(
+    () => true,
+    () => false,
+  );
   const d = defaultSensors(id);
-  if (values?.temperatureMilli !== undefined || !exists) await writeFile(join(p.zone, 'temp'), `${Math.round(values?.temperatureMilli ?? d.temperatureMilli)}\n`);
+  if (values?.temperatureMilli !== undefined || !exists)
+    await writeFile(join(p.zone, 'temp'), `${Math.round(values?.temperatureMilli ?? d.temperatureMilli)}\n`);
   if (values?.throttled !== undefined || !exists) await writeFile(p.throttled, `0x${(values?.throttled ?? d.throttled).toString(16)}\n`);
   await writeFile(join(p.zone, 'type'), 'cpu-thermal\n');
 }

@@ -11,7 +11,15 @@ import type { RecordedPid } from './process.ts';
 
 export type FaultKind = 'power-loss' | 'sshd-stopped' | 'net-delay' | 'net-loss' | 'hostkey-regenerated' | 'dpkg-lock' | 'disk-full';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['power-loss', 'sshd-stopped', 'net-delay', 'net-loss', 'hostkey-regenerated', 'dpkg-lock', 'disk-full'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'power-loss',
+  'sshd-stopped',
+  'net-delay',
+  'net-loss',
+  'hostkey-regenerated',
+  'dpkg-lock',
+  'disk-full',
+];
 
 /** One virtual Pi as recorded. */
 export interface LabPiState {

@@ -52,7 +52,15 @@ export async function labStatus(options: { dir?: string } = {}): Promise<LabStat
       };
     }),
   );
-  return { up: true, dir, stacks: state.stacks, perStack: state.perStack, dnsmasq: await isAlive(state.dnsmasq), repoServer: await isAlive(state.http), pis };
+  return {
+    up: true,
+    dir,
+    stacks: state.stacks,
+    perStack: state.perStack,
+    dnsmasq: await isAlive(state.dnsmasq),
+    repoServer: await isAlive(state.http),
+    pis,
+  };
 }
 
 /** A table for people. */

@@ -12,7 +12,19 @@ import { hostExec, mustExec, type Exec } from './exec.ts';
 import { ensureImage } from './image.ts';
 import { currentMountsUnder } from './mounts.ts';
 import { createPiNet, ensureBridge, ensureSafetyRoutes, listLabLinks, listLabNetns } from './network.ts';
-import { BOOTSTRAP_PASSWORD, MASTER_IP, MAX_PIS, REPO_PORT, labDir, labFiles, labIp, labMac, netnsName, piFiles, vethName } from './paths.ts';
+import {
+  BOOTSTRAP_PASSWORD,
+  MASTER_IP,
+  MAX_PIS,
+  REPO_PORT,
+  labDir,
+  labFiles,
+  labIp,
+  labMac,
+  netnsName,
+  piFiles,
+  vethName,
+} from './paths.ts';
 import { bootPi, preparePiRoot } from './pi.ts';
 import { isAlive } from './process.ts';
 import { labRackYaml } from './rack-yaml.ts';
@@ -47,16 +59,35 @@ export interface LabUpResult {
 }
 
 /** What `lab up` cannot do without; each is in src/deps/host-tools.txt (a unit test checks). */
-export const REQUIRED_TOOLS = ['mmdebstrap', 'systemd-nspawn', '/usr/sbin/dnsmasq', 'dpkg-scanpackages', 'nsenter', 'ssh-keygen', 'mkfs.ext4', 'iptables', '/usr/bin/python3'];
+export const REQUIRED_TOOLS = [
+  'mmdebstrap',
+  'systemd-nspawn',
+  '/usr/sbin/dnsmasq',
+  'dpkg-scanpackages',
+  'nsenter',
+  'ssh-keygen',
+  'mkfs.ext4',
+  'iptables',
+  '/usr/bin/python3',
+];
 
 async function checkTools(exec: Exec): Promise<void> {
   const missing: string[] = [];
   for (const tool of REQUIRED_TOOLS) {
-    const found = tool.startsWith('/') ? await access(tool).then(() => true, () => false) : (await exec('sh', ['-c', 'command -v "$1"', 'sh', tool])).code === 0;
+    const found = tool.startsWith('/')
+      ? await access(tool).then(
+          () => true,
+          () => false,
+        )
+      : (await exec('sh', ['-c', 'command -v "$1"', 'sh', tool])).code === 0;
     if (!found) missing.push(tool);
   }
   if (missing.length > 0) {
-    throw pirackError('PIRACK_ERR_LAB', `missing tools: ${missing.join(', ')} (their Debian packages are listed in src/deps/host-tools.txt; npm run demo or the test setup installs them)`, { where: 'lab up' });
+    throw pirackError(
+      'PIRACK_ERR_LAB',
+      `missing tools: ${missing.join(', ')} (their Debian packages are listed in src/deps/host-tools.txt; npm run demo or the test setup installs them)`,
+      { where: 'lab up' },
+    );
   }
 }
 
@@ -77,7 +108,10 @@ async function refuseIfUp(dir: string, exec: Exec): Promise<void> {
 }
 
 async function ensureMasterKey(exec: Exec, keyFile: string): Promise<void> {
-  const present = await access(keyFile).then(() => true, () => false);
+  const present = await access(keyFile).then(
+    () => true,
+    () => false,
+  );
   if (!present) await mustExec(exec, 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pirack-lab-master', '-f', keyFile]);
 }
 
@@ -103,7 +137,10 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   const blank = options.blankInventory === true;
   const total = stacks * perStack;
   if (!Number.isInteger(stacks) || !Number.isInteger(perStack) || stacks < 1 || perStack < 1 || total > MAX_PIS) {
-    throw pirackError('PIRACK_ERR_USAGE', `--stacks and --per-stack must be positive integers with at most ${MAX_PIS} Pis in all (got ${stacks} × ${perStack})`);
+    throw pirackError(
+      'PIRACK_ERR_USAGE',
+      `--stacks and --per-stack must be positive integers with at most ${MAX_PIS} Pis in all (got ${stacks} × ${perStack})`,
+    );
   }
   const powered = options.poweredStacks ?? Array.from({ length: stacks }, (_, k) => k + 1);
   const files = labFiles(dir);
@@ -124,7 +161,16 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     for (let s = 1; s <= stacks; s++) {
       for (let k = 1; k <= perStack; k++) {
         const id = (s - 1) * perStack + k;
-        pis.push({ id, stack: s, mac: labMac(id), fixedIp: labIp(id), netns: netnsName(id), veth: vethName(id), root: piFiles(dir, id).root, faults: {} });
+        pis.push({
+          id,
+          stack: s,
+          mac: labMac(id),
+          fixedIp: labIp(id),
+          netns: netnsName(id),
+          veth: vethName(id),
+          root: piFiles(dir, id).root,
+          faults: {},
+        });
       }
     }
     const initial: LabState = {
@@ -151,7 +197,9 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     await updateState(dir, (s) => ({ ...s, dnsmasq }));
     const http = await startRepoServer(image.repoDir, files.httpLog);
     await updateState(dir, (s) => ({ ...s, http }));
-    say(`network: ${MASTER_IP}/24 on pirack-br0, dnsmasq pid ${dnsmasq.pid}, apt repository on http://${MASTER_IP}:${REPO_PORT}/ (pid ${http.pid})`);
+    say(
+      `network: ${MASTER_IP}/24 on pirack-br0, dnsmasq pid ${dnsmasq.pid}, apt repository on http://${MASTER_IP}:${REPO_PORT}/ (pid ${http.pid})`,
+    );
 
     const bootStarted = Date.now();
     const toBoot = pis.filter((p) => powered.includes(p.stack));
@@ -166,14 +214,20 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     });
     say(`booting ${toBoot.length} of ${pis.length} Pis (${stacks} stacks × ${perStack})`);
     const timeout = options.bootTimeoutMs ?? 120_000 + 2000 * toBoot.length;
-    const waited = await waitForPis(dir, toBoot, timeout, (k, n) => say(`  Pis up ${k}/${n} (${((Date.now() - bootStarted) / 1000).toFixed(1)}s)`));
+    const waited = await waitForPis(dir, toBoot, timeout, (k, n) =>
+      say(`  Pis up ${k}/${n} (${((Date.now() - bootStarted) / 1000).toFixed(1)}s)`),
+    );
     if (!(await isAlive((await readState(dir))?.dnsmasq))) throw new Error('dnsmasq exited; see its log in the lab dir');
     if (waited.missing.length > 0) {
-      throw new Error(`Pis ${waited.missing.join(', ')} did not get a lease and open port 22 within ${Math.round(timeout / 1000)} s (see pis/<id>/console.log)`);
+      throw new Error(
+        `Pis ${waited.missing.join(', ')} did not get a lease and open port 22 within ${Math.round(timeout / 1000)} s (see pis/<id>/console.log)`,
+      );
     }
     const bootSeconds = (Date.now() - bootStarted) / 1000;
     const totalSeconds = (Date.now() - started) / 1000;
-    say(`lab up: ${toBoot.length} Pis answering on port 22 after ${bootSeconds.toFixed(1)}s (total ${totalSeconds.toFixed(1)}s); desired state in ${files.rackYaml}`);
+    say(
+      `lab up: ${toBoot.length} Pis answering on port 22 after ${bootSeconds.toFixed(1)}s (total ${totalSeconds.toFixed(1)}s); desired state in ${files.rackYaml}`,
+    );
     return { dir, rackYaml: files.rackYaml, pis: pis.length, imageSeconds: image.seconds, bootSeconds, totalSeconds };
   } catch (err) {
     if (isPiRackError(err)) throw err;

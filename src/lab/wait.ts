@@ -31,7 +31,12 @@ export interface WaitResult {
 }
 
 /** Polls until every target holds a lease and accepts on :22, or the deadline passes. */
-export async function waitForPis(dir: string, targets: readonly WaitTarget[], timeoutMs: number, onProgress?: (ready: number, total: number) => void): Promise<WaitResult> {
+export async function waitForPis(
+  dir: string,
+  targets: readonly WaitTarget[],
+  timeoutMs: number,
+  onProgress?: (ready: number, total: number) => void,
+): Promise<WaitResult> {
   const ready = new Map<number, string>();
   const deadline = Date.now() + timeoutMs;
   let reported = -1;

@@ -5,12 +5,32 @@
  */
 
 export type NodeAction =
-  | { readonly kind: 'keys-write'; readonly node: number; readonly user: string; readonly keys: readonly string[]; readonly added: number; readonly removed: number }
+  | {
+      readonly kind: 'keys-write';
+      readonly node: number;
+      readonly user: string;
+      readonly keys: readonly string[];
+      readonly added: number;
+      readonly removed: number;
+    }
   | { readonly kind: 'pkg-install'; readonly node: number; readonly pkgs: readonly string[]; readonly updateLists: boolean }
   | { readonly kind: 'pkg-remove'; readonly node: number; readonly pkgs: readonly string[] }
   | { readonly kind: 'pkg-repair'; readonly node: number; readonly audit: string }
-  | { readonly kind: 'file-write'; readonly node: number; readonly path: string; readonly sha256: string; readonly reason: 'missing' | 'content' }
-  | { readonly kind: 'file-attrs'; readonly node: number; readonly path: string; readonly owner: string; readonly group: string; readonly mode: string }
+  | {
+      readonly kind: 'file-write';
+      readonly node: number;
+      readonly path: string;
+      readonly sha256: string;
+      readonly reason: 'missing' | 'content';
+    }
+  | {
+      readonly kind: 'file-attrs';
+      readonly node: number;
+      readonly path: string;
+      readonly owner: string;
+      readonly group: string;
+      readonly mode: string;
+    }
   | { readonly kind: 'systemd-reload'; readonly node: number }
   | { readonly kind: 'service-enable'; readonly node: number; readonly unit: string; readonly enable: boolean }
   | { readonly kind: 'service-start'; readonly node: number; readonly unit: string; readonly start: boolean }

@@ -4,7 +4,8 @@
  */
 
 /** Per Pi: Reachable, one per node controller, Ready. Per stack: PowerInSync. Per rack: Enlisted. */
-export type ConditionType = 'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
+export type ConditionType =
+  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {

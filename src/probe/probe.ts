@@ -59,7 +59,11 @@ export function parseProbe(output: string, node: NodeSpec, controllers: readonly
     throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe output lacks section(s) ${missing.join(', ')}; began with ${sample}`, { where });
   }
   if (sections.duplicates) {
-    throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe output repeats section(s) ${[...new Set(sections.duplicates)].join(', ')}; some output imitated a section marker`, { where });
+    throw pirackError(
+      'PIRACK_ERR_PROBE_GARBAGE',
+      `probe output repeats section(s) ${[...new Set(sections.duplicates)].join(', ')}; some output imitated a section marker`,
+      { where },
+    );
   }
   const facts: Partial<Record<FactsKey, unknown>> = {};
   for (const controller of controllers) {

@@ -10,10 +10,10 @@ export const systemProbeScript = [
   'for i in /sys/class/net/eth0 /sys/class/net/end0 /sys/class/net/wlan0; do [ -r $i/address ] && { echo "mac $(cat $i/address)"; break; }; done',
   'echo "uptime $(cut -d" " -f1 /proc/uptime)"',
   'echo "load $(cut -d" " -f1 /proc/loadavg)"',
-  "awk '/^MemTotal:/{print \"memtotal \" $2} /^MemAvailable:/{print \"memavail \" $2}' /proc/meminfo",
+  'awk \'/^MemTotal:/{print "memtotal " $2} /^MemAvailable:/{print "memavail " $2}\' /proc/meminfo',
   '[ -r /sys/class/thermal/thermal_zone0/temp ] && echo "temp $(cat /sys/class/thermal/thermal_zone0/temp)"',
   // user nice system idle iowait irq softirq steal: busy = total - idle - iowait
-  "awk '/^cpu /{t=0; for(i=2;i<=9;i++) t+=$i; print \"cpu \" (t-$5-$6) \" \" t}' /proc/stat",
+  'awk \'/^cpu /{t=0; for(i=2;i<=9;i++) t+=$i; print "cpu " (t-$5-$6) " " t}\' /proc/stat',
   'echo "now $(date +%s)"',
 ].join('\n');
 

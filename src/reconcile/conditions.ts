@@ -9,7 +9,9 @@ import { describeAction } from '../model/actions.ts';
 import type { AnyController } from './controller.ts';
 
 /** The conditions a list of controllers owns: each is False while one of its kinds is pending. */
-export function ownedConditions(controllers: readonly AnyController[]): { type: ConditionType; kinds: readonly string[]; reason: string }[] {
+export function ownedConditions(
+  controllers: readonly AnyController[],
+): { type: ConditionType; kinds: readonly string[]; reason: string }[] {
   return controllers.map((c) => ({ type: c.condition.type, kinds: c.kinds as readonly string[], reason: c.condition.reason }));
 }
 
@@ -23,7 +25,13 @@ function conditionMaker(previous: readonly Condition[], now: string) {
 }
 
 /** The condition one stack or rack controller owns, from what its last pass left pending. */
-export function controllerCondition(controller: AnyController, pending: readonly Action[], error: PiRackError | undefined, previous: readonly Condition[], now: string): Condition {
+export function controllerCondition(
+  controller: AnyController,
+  pending: readonly Action[],
+  error: PiRackError | undefined,
+  previous: readonly Condition[],
+  now: string,
+): Condition {
   const build = conditionMaker(previous, now);
   const { type, reason } = controller.condition;
   if (pending.length === 0 && !error) return build(type, 'True', 'InSync', 'matches the desired state');
@@ -45,20 +53,39 @@ export interface PassOutcome {
 
 /** CamelCase reason from an error code: PIRACK_ERR_SSH_TIMEOUT → SshTimeout. */
 export function reasonOf(error: PiRackError): string {
-  return error.code.replace(/^PIRACK_ERR_/, '').toLowerCase().replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
+  return error.code
+    .replace(/^PIRACK_ERR_/, '')
+    .toLowerCase()
+    .replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 }
 
 /** A Pi's conditions: Reachable, one per node controller (from the registry), Ready. */
-export function computeConditions(outcome: PassOutcome, previous: readonly Condition[], now: string, controllers: readonly AnyController[]): Condition[] {
+export function computeConditions(
+  outcome: PassOutcome,
+  previous: readonly Condition[],
+  now: string,
+  controllers: readonly AnyController[],
+): Condition[] {
   const make = conditionMaker(previous, now);
 
   const conditions: Condition[] = [];
   if (outcome.poweredOff) {
-    conditions.push(make('Reachable', 'False', 'PoweredOff', outcome.poweredOff.by === 'rack.yaml' ? 'its stack is powered off as rack.yaml says' : `its stack is powered off by ${outcome.poweredOff.by}`));
+    conditions.push(
+      make(
+        'Reachable',
+        'False',
+        'PoweredOff',
+        outcome.poweredOff.by === 'rack.yaml'
+          ? 'its stack is powered off as rack.yaml says'
+          : `its stack is powered off by ${outcome.poweredOff.by}`,
+      ),
+    );
   } else if (outcome.quarantined) {
     conditions.push(make('Reachable', 'False', 'HostKeyChanged', 'host key changed: quarantined until `pirack hostkey repin`'));
   } else if (!outcome.reachable) {
-    conditions.push(make('Reachable', 'False', outcome.error ? reasonOf(outcome.error) : 'Unreachable', outcome.error?.message ?? 'no answer'));
+    conditions.push(
+      make('Reachable', 'False', outcome.error ? reasonOf(outcome.error) : 'Unreachable', outcome.error?.message ?? 'no answer'),
+    );
   } else {
     conditions.push(make('Reachable', 'True', 'ProbeAnswered', 'probe answered'));
   }
@@ -81,8 +108,10 @@ export function computeConditions(outcome: PassOutcome, previous: readonly Condi
   }
 
   const notReady = conditions.filter((c) => c.status !== 'True');
-  conditions.push(notReady.length === 0
-    ? make('Ready', 'True', 'Converged', 'every controller in sync')
-    : make('Ready', 'False', notReady[0]!.reason, `${notReady.map((c) => c.type).join(', ')} not true`));
+  conditions.push(
+    notReady.length === 0
+      ? make('Ready', 'True', 'Converged', 'every controller in sync')
+      : make('Ready', 'False', notReady[0]!.reason, `${notReady.map((c) => c.type).join(', ')} not true`),
+  );
   return conditions;
 }

@@ -196,7 +196,13 @@ export interface Controller<S extends Scope = Scope, A extends ScopeTypes[S]['ac
    * clock (`now` comes in). `planned` holds what earlier controllers of the same key planned in
    * this pass (services restart after the files they depend on change).
    */
-  plan(desired: ScopeTypes[S]['desired'], observed: ScopeTypes[S]['observed'], planned: readonly Action[], now: number, policies: PoliciesSpec): A[];
+  plan(
+    desired: ScopeTypes[S]['desired'],
+    observed: ScopeTypes[S]['observed'],
+    planned: readonly Action[],
+    now: number,
+    policies: PoliciesSpec,
+  ): A[];
   /** Carries out one action; returns a StepResult and throws only for programmer errors. */
   apply(action: A, ctx: ScopeTypes[S]['context']): Promise<StepResult>;
 }

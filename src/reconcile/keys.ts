@@ -4,7 +4,8 @@
  */
 export type WorkKey = `pi:${number}` | `stack:${number}` | 'rack';
 
-export type ParsedKey = { readonly scope: 'node'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
+export type ParsedKey =
+  { readonly scope: 'node'; readonly id: number } | { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' };
 
 export const piKey = (id: number): WorkKey => `pi:${id}`;
 export const stackKey = (id: number): WorkKey => `stack:${id}`;

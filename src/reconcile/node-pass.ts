@@ -48,7 +48,9 @@ export async function observeNode(node: NodeSpec, deps: NodePassDeps, signal: Ab
   const script = buildProbeScript(node, deps.controllers);
   const result = await deps.ssh.exec(targetOf(node, deps.sshPort), script, { signal });
   if (result.exitCode !== 0) {
-    throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe exited with ${result.exitCode}: ${result.stderr.slice(0, 200)}`, { where: `pi ${node.id}` });
+    throw pirackError('PIRACK_ERR_PROBE_GARBAGE', `probe exited with ${result.exitCode}: ${result.stderr.slice(0, 200)}`, {
+      where: `pi ${node.id}`,
+    });
   }
   return parseProbe(result.stdout, node, deps.controllers);
 }
@@ -82,8 +84,17 @@ export async function reconcileNode(node: NodeSpec, deps: NodePassDeps, options:
       for (const action of remaining) {
         const controller = index.get(action.kind)!;
         const context = {
-          clock: deps.clock, ssh: deps.ssh, relay: deps.relay, dhcp: deps.dhcp, emit: deps.emit,
-          node, target: targetOf(node, deps.sshPort), policies: deps.policies, log, signal: options.signal, now,
+          clock: deps.clock,
+          ssh: deps.ssh,
+          relay: deps.relay,
+          dhcp: deps.dhcp,
+          emit: deps.emit,
+          node,
+          target: targetOf(node, deps.sshPort),
+          policies: deps.policies,
+          log,
+          signal: options.signal,
+          now,
         };
         const result = await controller.apply(action, context);
         applied.push({ action, result });

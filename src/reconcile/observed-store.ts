@@ -86,7 +86,11 @@ export interface EnlistMemory {
 }
 
 export type StoreChange =
-  | { readonly scope: 'node'; readonly id: number; readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost' }
+  | {
+      readonly scope: 'node';
+      readonly id: number;
+      readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost';
+    }
   | { readonly scope: 'stack'; readonly id: number; readonly what: 'relay' | 'pass' | 'cycle' }
   | { readonly scope: 'rack'; readonly what: 'leases' | 'dhcp' | 'pass' | 'enlistment' | 'error' };
 
@@ -127,7 +131,14 @@ export class ObservedStore {
     const cameBack = before.reachable === false;
     const cpu = cpuPercent(before.facts?.system, facts.system) ?? before.cpuPercent;
     const { unreachableSince: _gone, poweredOff: _on, ...rest } = before;
-    this.nodes.set(id, { ...rest, facts, reachable: true, lastSeen: at, quarantined: false, ...(cpu !== undefined ? { cpuPercent: cpu } : {}) });
+    this.nodes.set(id, {
+      ...rest,
+      facts,
+      reachable: true,
+      lastSeen: at,
+      quarantined: false,
+      ...(cpu !== undefined ? { cpuPercent: cpu } : {}),
+    });
     this.emit({ scope: 'node', id, what: 'probe' });
     return cameBack;
   }
@@ -137,7 +148,14 @@ export class ObservedStore {
     const before = this.nodes.get(id) ?? emptyNode;
     const lost = before.reachable === true;
     const { poweredOff: _on, ...rest } = before;
-    this.nodes.set(id, { ...rest, reachable: false, unreachableSince: before.reachable === false ? (before.unreachableSince ?? at) : at, quarantined, error, errorAt: at });
+    this.nodes.set(id, {
+      ...rest,
+      reachable: false,
+      unreachableSince: before.reachable === false ? (before.unreachableSince ?? at) : at,
+      quarantined,
+      error,
+      errorAt: at,
+    });
     this.emit({ scope: 'node', id, what: 'unreachable' });
     return lost;
   }
@@ -165,7 +183,14 @@ export class ObservedStore {
   recordHeartbeat(id: number, at: number, health?: LiveHealth): void {
     const before = this.nodes.get(id) ?? emptyNode;
     const { unreachableSince: _u, ...rest } = before;
-    this.nodes.set(id, { ...rest, reachable: before.poweredOff ? before.reachable : true, heartbeatAt: at, lastSeen: at, stream: 'open', ...(health ? { health } : {}) });
+    this.nodes.set(id, {
+      ...rest,
+      reachable: before.poweredOff ? before.reachable : true,
+      heartbeatAt: at,
+      lastSeen: at,
+      stream: 'open',
+      ...(health ? { health } : {}),
+    });
     this.emit({ scope: 'node', id, what: 'heartbeat' });
   }
 
@@ -178,7 +203,14 @@ export class ObservedStore {
   /** Missing heartbeats or a closed stream: the Pi counts as unreachable from now. */
   recordLost(id: number, at: number, error: PiRackError): void {
     const before = this.nodes.get(id) ?? emptyNode;
-    this.nodes.set(id, { ...before, reachable: false, unreachableSince: before.unreachableSince ?? at, stream: 'lost', error, errorAt: at });
+    this.nodes.set(id, {
+      ...before,
+      reachable: false,
+      unreachableSince: before.unreachableSince ?? at,
+      stream: 'lost',
+      error,
+      errorAt: at,
+    });
     this.emit({ scope: 'node', id, what: 'lost' });
   }
 
@@ -223,7 +255,8 @@ export class ObservedStore {
     if (seen?.reachable === undefined || seen.poweredOff) return undefined;
     if (seen.reachable) return { reachable: true };
     const on = this.stacks.get(stack)?.onSince;
-    const since = seen.unreachableSince === undefined ? undefined : on !== undefined && on > seen.unreachableSince ? on : seen.unreachableSince;
+    const since =
+      seen.unreachableSince === undefined ? undefined : on !== undefined && on > seen.unreachableSince ? on : seen.unreachableSince;
     return { reachable: false, ...(since !== undefined ? { unreachableSince: since } : {}) };
   }
 

@@ -54,7 +54,8 @@ export function liftStale(state: OperatorState, revision: string): OperatorState
 /** The rack as every key sees it: rack.yaml's stacks with the overrides' power. */
 export function effectiveRack(rack: RackSpec, state: OperatorState): RackDesired {
   const byStack = new Map(state.overrides.filter((o) => o.revision === rack.revision).map((o) => [o.stack, o]));
-  const stacks = byStack.size === 0 ? rack.stacks : rack.stacks.map((s) => (byStack.has(s.id) ? { ...s, power: byStack.get(s.id)!.power } : s));
+  const stacks =
+    byStack.size === 0 ? rack.stacks : rack.stacks.map((s) => (byStack.has(s.id) ? { ...s, power: byStack.get(s.id)!.power } : s));
   return { ...rack, stacks, ...(state.enlistRequest ? { enlistRequest: state.enlistRequest } : {}) };
 }
 

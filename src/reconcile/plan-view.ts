@@ -21,7 +21,13 @@ export interface PlanEntry {
 }
 
 /** What the power controller sees of one stack, from the store. */
-export function stackObservedFrom(store: ObservedStore, effective: RackDesired, stack: StackDesired, controllers: ControllerSet, now: number): StackObserved {
+export function stackObservedFrom(
+  store: ObservedStore,
+  effective: RackDesired,
+  stack: StackDesired,
+  controllers: ControllerSet,
+  now: number,
+): StackObserved {
   const seen = store.stack(stack.id);
   const nodes = new Map<number, NodeReachability>();
   for (const node of stack.nodes) {
@@ -29,7 +35,11 @@ export function stackObservedFrom(store: ObservedStore, effective: RackDesired, 
     if (r) nodes.set(node.id, r);
   }
   const enlist = store.enlistment;
-  const owned = enlistmentOwnedStacks(effective, { bindings: store.rack.bindings, attempts: enlist.attempts, ...(enlist.active !== undefined ? { active: enlist.active } : {}) });
+  const owned = enlistmentOwnedStacks(effective, {
+    bindings: store.rack.bindings,
+    attempts: enlist.attempts,
+    ...(enlist.active !== undefined ? { active: enlist.active } : {}),
+  });
   return {
     relay: seen?.relay ?? 'unknown',
     nodes,
@@ -53,9 +63,17 @@ export function rackObservedFrom(store: ObservedStore): RackObserved {
   };
 }
 
-const entry = (target: string) => (a: Action): PlanEntry => ({ target, kind: a.kind, description: describeAction(a) });
+const entry =
+  (target: string) =>
+  (a: Action): PlanEntry => ({ target, kind: a.kind, description: describeAction(a) });
 
-export function planFromStore(rack: RackSpec, operator: OperatorState, store: ObservedStore, controllers: ControllerSet, now: number): PlanEntry[] {
+export function planFromStore(
+  rack: RackSpec,
+  operator: OperatorState,
+  store: ObservedStore,
+  controllers: ControllerSet,
+  now: number,
+): PlanEntry[] {
   const effective = effectiveRack(rack, operator);
   const entries: PlanEntry[] = [];
   for (const spec of rack.stacks) {

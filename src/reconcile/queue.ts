@@ -59,10 +59,13 @@ export class WorkQueue<K> {
     if (this.stopped) return;
     if (delayMs > 0) {
       if (this.delayed.has(key) || this.queued.has(key)) return;
-      this.delayed.set(key, this.options.timers.setTimeout(() => {
-        this.delayed.delete(key);
-        this.add(key);
-      }, delayMs));
+      this.delayed.set(
+        key,
+        this.options.timers.setTimeout(() => {
+          this.delayed.delete(key);
+          this.add(key);
+        }, delayMs),
+      );
       return;
     }
     const timer = this.delayed.get(key);

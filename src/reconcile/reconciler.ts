@@ -29,8 +29,17 @@ import { parseKey, piKey, RACK_KEY, stackKey, type WorkKey } from './keys.ts';
 import { reconcileNode, type NodePassResult } from './node-pass.ts';
 import type { ObservedStore } from './observed-store.ts';
 import {
-  clearCycleRequest, clearPowerOverrides, effectiveRack, emptyOperatorState, liftStale, poweredOffBy, requestCycle, requestEnlist, setPowerOverride,
-  stackDesired, type OperatorState,
+  clearCycleRequest,
+  clearPowerOverrides,
+  effectiveRack,
+  emptyOperatorState,
+  liftStale,
+  poweredOffBy,
+  requestCycle,
+  requestEnlist,
+  setPowerOverride,
+  stackDesired,
+  type OperatorState,
 } from './operator-layer.ts';
 import { planFromStore, rackObservedFrom, stackObservedFrom, type PlanEntry } from './plan-view.ts';
 import { WorkQueue, type WorkOutcome } from './queue.ts';
@@ -75,7 +84,14 @@ export interface ReconcilerDeps {
 /** What one pass of one key did. */
 export type PassReport =
   | { readonly scope: 'node'; readonly key: WorkKey; readonly result: NodePassResult; readonly poweredOff?: string }
-  | { readonly scope: 'stack' | 'rack'; readonly key: WorkKey; readonly planned: readonly Action[]; readonly applied: readonly { readonly action: Action; readonly result: StepResult }[]; readonly error?: PiRackError; readonly durationMs: number };
+  | {
+      readonly scope: 'stack' | 'rack';
+      readonly key: WorkKey;
+      readonly planned: readonly Action[];
+      readonly applied: readonly { readonly action: Action; readonly result: StepResult }[];
+      readonly error?: PiRackError;
+      readonly durationMs: number;
+    };
 
 export interface OperationOutcome {
   readonly ok: boolean;
@@ -100,7 +116,10 @@ export class Reconciler {
   private started = false;
   private suspendedFlag = false;
 
-  constructor(rack: RackSpec, private readonly deps: ReconcilerDeps) {
+  constructor(
+    rack: RackSpec,
+    private readonly deps: ReconcilerDeps,
+  ) {
     this.rack = rack;
     this.operator = liftStale(deps.operator ?? emptyOperatorState, rack.revision);
     this.queue = new WorkQueue<WorkKey>({
@@ -161,7 +180,10 @@ export class Reconciler {
    */
   async runOnce(keys: readonly WorkKey[] = this.keys()): Promise<PassReport[]> {
     const ran = await Promise.all(keys.map((key) => this.queue.passOf(key)));
-    return keys.filter((_, i) => ran[i]).map((key) => this.reports.get(key)).filter((r): r is PassReport => r !== undefined);
+    return keys
+      .filter((_, i) => ran[i])
+      .map((key) => this.reports.get(key))
+      .filter((r): r is PassReport => r !== undefined);
   }
 
   /** One pass of each Pi (every Pi when absent): the Pi half of `runOnce`, in id order. */
@@ -241,13 +263,17 @@ export class Reconciler {
     const failed = reports.filter((r) => r.scope !== 'node' && r.error);
     for (const stack of stacks) for (const node of this.rack.stacks.find((s) => s.id === stack)?.nodes ?? []) this.enqueue(piKey(node.id));
     const where = stacks.length === 1 ? `stack ${stacks[0]}` : 'rack';
-    const message = failed.length > 0
-      ? `${where}: power ${op} failed: ${failed.map((r) => (r.scope !== 'node' ? r.error?.message : '')).join('; ')}`
-      : `${where}: power ${op} done`;
+    const message =
+      failed.length > 0
+        ? `${where}: power ${op} failed: ${failed.map((r) => (r.scope !== 'node' ? r.error?.message : '')).join('; ')}`
+        : `${where}: power ${op} done`;
     this.deps.emit({
       kind: `power-${op}`,
       target: where,
-      message: failed.length > 0 ? message : `power ${op} by ${by}${op === 'on' || op === 'off' ? ' (kept until the next rack.yaml revision or `pirack power clear`)' : ''}`,
+      message:
+        failed.length > 0
+          ? message
+          : `power ${op} by ${by}${op === 'on' || op === 'off' ? ' (kept until the next rack.yaml revision or `pirack power clear`)' : ''}`,
       result: failed.length > 0 ? 'failed' : 'ok',
     });
     return { ok: failed.length === 0, message, reports };
@@ -336,26 +362,36 @@ export class Reconciler {
     if (offBy) {
       // Nothing to answer by design: say so rather than retry a dead address.
       store.recordPoweredOff(id, offBy);
-      this.reports.set(key, { scope: 'node', key, poweredOff: offBy, result: { node: id, planned: [], applied: [], remaining: [], durationMs: 0 } });
+      this.reports.set(key, {
+        scope: 'node',
+        key,
+        poweredOff: offBy,
+        result: { node: id, planned: [], applied: [], remaining: [], durationMs: 0 },
+      });
       return 'done';
     }
     const observeOnly = this.deps.mode === 'observe';
     const relay = this.deps.io.relay(this.rack);
-    const result = await reconcileNode(node, {
-      clock: this.deps.clock,
-      ssh: this.deps.ssh,
-      relay,
-      dhcp: this.deps.io.dhcp(this.rack),
-      emit: this.deps.emit,
-      controllers: this.deps.controllers.node,
-      policies: this.rack.policies,
-      sshPort: this.rack.ssh.port,
-      log: this.deps.log,
-      onStep: (n, action, step) => this.recordStep(n, action, step),
-    }, { dryRun: observeOnly, maxRounds: this.started ? 2 : 3, signal });
+    const result = await reconcileNode(
+      node,
+      {
+        clock: this.deps.clock,
+        ssh: this.deps.ssh,
+        relay,
+        dhcp: this.deps.io.dhcp(this.rack),
+        emit: this.deps.emit,
+        controllers: this.deps.controllers.node,
+        policies: this.rack.policies,
+        sshPort: this.rack.ssh.port,
+        log: this.deps.log,
+        onStep: (n, action, step) => this.recordStep(n, action, step),
+      },
+      { dryRun: observeOnly, maxRounds: this.started ? 2 : 3, signal },
+    );
     const at = this.deps.clock.now();
     if (result.facts) {
-      if (store.recordProbe(id, result.facts, at)) this.deps.emit({ kind: 'node-back', target: `pi ${id}`, message: 'answers again', result: 'info' });
+      if (store.recordProbe(id, result.facts, at))
+        this.deps.emit({ kind: 'node-back', target: `pi ${id}`, message: 'answers again', result: 'info' });
     } else if (result.error) {
       const quarantined = result.error.code === 'PIRACK_ERR_SSH_HOSTKEY_CHANGED';
       if (store.recordUnreachable(id, result.error, at, quarantined)) {
@@ -412,11 +448,13 @@ export class Reconciler {
     const desired = stackDesired(this.rack, this.operator, id);
     if (!desired) return 'done';
     const io = { relay: this.deps.io.relay(this.rack), dhcp: this.deps.io.dhcp(this.rack), signal };
-    for (const controller of this.deps.controllers.stack) store.recordRelay(id, await controller.observe.read(desired, io), this.deps.clock.now());
+    for (const controller of this.deps.controllers.stack)
+      store.recordRelay(id, await controller.observe.read(desired, io), this.deps.clock.now());
     const observed = stackObservedFrom(store, this.effective, desired, this.deps.controllers, this.deps.clock.now());
     const now = this.deps.clock.now();
     const planned: Action[] = [];
-    for (const controller of this.deps.controllers.stack) planned.push(...controller.plan(desired, observed, planned, now, this.rack.policies));
+    for (const controller of this.deps.controllers.stack)
+      planned.push(...controller.plan(desired, observed, planned, now, this.rack.policies));
     const applied: { action: Action; result: StepResult }[] = [];
     let error: PiRackError | undefined;
     if (this.deps.mode !== 'observe') {
@@ -427,7 +465,8 @@ export class Reconciler {
         const result = await controller.apply(action as Parameters<typeof controller.apply>[0], ctx);
         applied.push({ action, result });
         const at = this.deps.clock.now();
-        if (action.kind === 'stack-cycle' && desired.cycleRequest) this.setOperator(clearCycleRequest(this.operator, id, desired.cycleRequest.at));
+        if (action.kind === 'stack-cycle' && desired.cycleRequest)
+          this.setOperator(clearCycleRequest(this.operator, id, desired.cycleRequest.at));
         if (!result.ok) {
           error = result.error;
           break;
@@ -441,13 +480,22 @@ export class Reconciler {
         }
         if (result.outcome?.kind === 'cycled' && !desired.cycleRequest && action.kind === 'stack-cycle') {
           store.recordCycle({ stack: id, at: started, reason: action.reason });
-          void this.deps.memory?.saveCycles(store.cycles(at)).catch((err: unknown) => this.deps.log.warn({ err }, 'cannot save the power-cycle history'));
+          void this.deps.memory
+            ?.saveCycles(store.cycles(at))
+            .catch((err: unknown) => this.deps.log.warn({ err }, 'cannot save the power-cycle history'));
         }
       }
     }
     const remaining = this.deps.mode === 'observe' ? planned : planned.slice(applied.filter((a) => a.result.ok).length);
     store.recordStackPass(id, remaining, error, this.deps.clock.now());
-    this.reports.set(key, { scope: 'stack', key, planned, applied, ...(error ? { error } : {}), durationMs: this.deps.clock.now() - started });
+    this.reports.set(key, {
+      scope: 'stack',
+      key,
+      planned,
+      applied,
+      ...(error ? { error } : {}),
+      durationMs: this.deps.clock.now() - started,
+    });
     if (error) return error.transient ? 'retry' : 'done';
     // Relay read-back and the cycle policy are level-triggered on time passing: look again soon.
     return this.started ? { requeueAfterMs: STACK_PERIOD_MS } : 'done';
@@ -469,7 +517,12 @@ export class Reconciler {
     if (this.heldBack.get(stack.id) === decision.why) return;
     this.heldBack.set(stack.id, decision.why);
     this.deps.log.warn({ stack: stack.id, why: decision.why }, 'every Pi of the stack is unreachable, power-cycle held back');
-    this.deps.emit({ kind: 'stack-cycle-held', target: `stack ${stack.id}`, message: `every Pi unreachable, but no power-cycle: ${decision.why}`, result: 'info' });
+    this.deps.emit({
+      kind: 'stack-cycle-held',
+      target: `stack ${stack.id}`,
+      message: `every Pi unreachable, but no power-cycle: ${decision.why}`,
+      result: 'info',
+    });
   }
 
   // ---- the rack --------------------------------------------------------------------------
@@ -489,7 +542,10 @@ export class Reconciler {
         store.recordDhcp(seen.bindings, seen.hostsFile);
       }
     } catch (err) {
-      error = err instanceof Error && 'code' in err ? (err as PiRackError) : pirackError('PIRACK_ERR_DHCP', (err as Error).message, { cause: err, where: 'dhcp' });
+      error =
+        err instanceof Error && 'code' in err
+          ? (err as PiRackError)
+          : pirackError('PIRACK_ERR_DHCP', (err as Error).message, { cause: err, where: 'dhcp' });
     }
     if (!error) {
       store.recordEnlistment((m) => {
@@ -498,7 +554,8 @@ export class Reconciler {
       });
       const observed = rackObservedFrom(store);
       const now = this.deps.clock.now();
-      for (const controller of this.deps.controllers.rack) planned.push(...controller.plan(rack, observed, planned, now, this.rack.policies));
+      for (const controller of this.deps.controllers.rack)
+        planned.push(...controller.plan(rack, observed, planned, now, this.rack.policies));
       if (this.deps.mode !== 'observe') {
         const ctx = this.rackContext(signal);
         for (const action of planned) {
@@ -508,7 +565,10 @@ export class Reconciler {
           const result = await controller.apply(action as Parameters<typeof controller.apply>[0], ctx);
           applied.push({ action, result });
           if (action.kind === 'enlist-stack') {
-            store.recordEnlistment(({ active: _a, ...m }) => ({ ...m, ...(m.progress ? { progress: { ...m.progress, active: false } } : {}) }));
+            store.recordEnlistment(({ active: _a, ...m }) => ({
+              ...m,
+              ...(m.progress ? { progress: { ...m.progress, active: false } } : {}),
+            }));
           }
           if (!result.ok) {
             error = result.error;
@@ -518,7 +578,9 @@ export class Reconciler {
             const at = this.deps.clock.now();
             const attempts = recordAttempt(store.enlistment.attempts, result.outcome.result, this.rack.revision, at);
             store.recordEnlistment((m) => ({ ...m, attempts }));
-            void this.deps.memory?.saveAttempts(attempts).catch((err: unknown) => this.deps.log.warn({ err }, 'cannot save the enlistment attempts'));
+            void this.deps.memory
+              ?.saveAttempts(attempts)
+              .catch((err: unknown) => this.deps.log.warn({ err }, 'cannot save the enlistment attempts'));
             // The enlistment ends with a power-cycle of the stack: its Pis are booting now.
             store.recordSwitchedOn(result.outcome.result.stack, at);
             this.enqueueAll();
@@ -528,7 +590,14 @@ export class Reconciler {
     }
     const remaining = this.deps.mode === 'observe' ? planned : planned.slice(applied.filter((a) => a.result.ok).length);
     store.recordRackPass(remaining, error, this.deps.clock.now());
-    this.reports.set(RACK_KEY, { scope: 'rack', key: RACK_KEY, planned, applied, ...(error ? { error } : {}), durationMs: this.deps.clock.now() - started });
+    this.reports.set(RACK_KEY, {
+      scope: 'rack',
+      key: RACK_KEY,
+      planned,
+      applied,
+      ...(error ? { error } : {}),
+      durationMs: this.deps.clock.now() - started,
+    });
     if (error) return error.transient ? 'retry' : 'done';
     // One stack enlisted: plan again at once for the next one. Otherwise look again soon: a binding
     // released by `pirack enlist release` or an edited hosts file is a file the rack key reads.

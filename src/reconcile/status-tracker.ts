@@ -79,7 +79,8 @@ export class StatusTracker {
     } else if (change.what === 'pass') {
       const enlist = this.controllers.rack[0];
       const before = this.rackConditions;
-      if (enlist) this.rackConditions = [controllerCondition(enlist, this.store.rack.remaining, this.store.rack.error, this.rackConditions, at)];
+      if (enlist)
+        this.rackConditions = [controllerCondition(enlist, this.store.rack.remaining, this.store.rack.error, this.rackConditions, at)];
       changed = !sameConditions(before, this.rackConditions);
     } else {
       changed = change.what === 'enlistment';
@@ -94,14 +95,22 @@ export class StatusTracker {
     const before = this.nodeConditions.get(id) ?? [];
     const reinst = seen.facts?.packages.reinstRequired;
     const reachable = seen.reachable && !seen.poweredOff;
-    this.nodeConditions.set(id, computeConditions({
-      reachable,
-      quarantined: seen.quarantined,
-      ...(seen.poweredOff ? { poweredOff: seen.poweredOff } : {}),
-      remaining: reachable ? seen.remaining : [],
-      ...(seen.error ? { error: seen.error } : {}),
-      ...(reinst && reachable ? { reinstRequired: reinst } : {}),
-    }, before, at, this.controllers.node));
+    this.nodeConditions.set(
+      id,
+      computeConditions(
+        {
+          reachable,
+          quarantined: seen.quarantined,
+          ...(seen.poweredOff ? { poweredOff: seen.poweredOff } : {}),
+          remaining: reachable ? seen.remaining : [],
+          ...(seen.error ? { error: seen.error } : {}),
+          ...(reinst && reachable ? { reinstRequired: reinst } : {}),
+        },
+        before,
+        at,
+        this.controllers.node,
+      ),
+    );
     const shown = JSON.stringify([
       this.nodeConditions.get(id)!.map((c) => [c.type, c.status, c.reason, c.message]),
       seen.remaining.map(describe),
@@ -132,18 +141,26 @@ export class StatusTracker {
         conditions: this.nodeConditions.get(spec.id) ?? [],
         observed: {
           ip: spec.ip,
-          ...(sys?.mac ?? spec.mac ? { mac: sys?.mac ?? spec.mac } : {}),
-          ...(sys ? {
-            hostname: sys.hostname,
-            uptimeSeconds: health?.uptimeSeconds ?? sys.uptimeSeconds,
-            load1: health?.load1 ?? sys.load1,
-            memUsedPercent: health?.memUsedPercent ?? (sys.memTotalKb > 0 ? Math.round((1 - sys.memAvailableKb / sys.memTotalKb) * 1000) / 10 : undefined),
-            ...((health?.temperatureC ?? sys.temperatureC) !== undefined ? { temperatureC: health?.temperatureC ?? sys.temperatureC } : {}),
-          } : {}),
+          ...((sys?.mac ?? spec.mac) ? { mac: sys?.mac ?? spec.mac } : {}),
+          ...(sys
+            ? {
+                hostname: sys.hostname,
+                uptimeSeconds: health?.uptimeSeconds ?? sys.uptimeSeconds,
+                load1: health?.load1 ?? sys.load1,
+                memUsedPercent:
+                  health?.memUsedPercent ??
+                  (sys.memTotalKb > 0 ? Math.round((1 - sys.memAvailableKb / sys.memTotalKb) * 1000) / 10 : undefined),
+                ...((health?.temperatureC ?? sys.temperatureC) !== undefined
+                  ? { temperatureC: health?.temperatureC ?? sys.temperatureC }
+                  : {}),
+              }
+            : {}),
           ...((health?.cpuPercent ?? seen?.cpuPercent) !== undefined ? { cpuPercent: health?.cpuPercent ?? seen?.cpuPercent } : {}),
         },
         pendingActions: seen?.poweredOff || seen?.reachable === false ? [] : (seen?.remaining ?? []).map((a) => describe(a)),
-        ...(seen?.error && seen.errorAt !== undefined ? { lastError: { code: seen.error.code, message: seen.error.message, at: iso(seen.errorAt) } } : {}),
+        ...(seen?.error && seen.errorAt !== undefined
+          ? { lastError: { code: seen.error.code, message: seen.error.message, at: iso(seen.errorAt) } }
+          : {}),
         ...(seen?.lastSeen !== undefined ? { lastSeen: iso(seen.lastSeen) } : {}),
         quarantined: seen?.quarantined ?? false,
       };
@@ -193,7 +210,10 @@ export class StatusTracker {
 import { describeAction as describe } from '../model/actions.ts';
 
 function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
-  return a.length === b.length && a.every((c, i) => c.type === b[i]!.type && c.status === b[i]!.status && c.reason === b[i]!.reason && c.message === b[i]!.message);
+  return (
+    a.length === b.length &&
+    a.every((c, i) => c.type === b[i]!.type && c.status === b[i]!.status && c.reason === b[i]!.reason && c.message === b[i]!.message)
+  );
 }
 
 /** The report before any valid rack.yaml: says so, and which revision was rejected. */

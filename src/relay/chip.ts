@@ -33,7 +33,10 @@ export async function listGpioChips(sysfsRoot = '/sys'): Promise<GpioChipInfo[]>
   try {
     names = (await readdir(dir)).filter((n) => n.startsWith('gpiochip'));
   } catch (cause) {
-    throw pirackError('PIRACK_ERR_RELAY', `cannot list ${dir}: the kernel has no sysfs GPIO (use relay.driver: gpiod)`, { cause, where: dir });
+    throw pirackError('PIRACK_ERR_RELAY', `cannot list ${dir}: the kernel has no sysfs GPIO (use relay.driver: gpiod)`, {
+      cause,
+      where: dir,
+    });
   }
   const chips: GpioChipInfo[] = [];
   for (const name of names.sort()) {

@@ -86,10 +86,15 @@ export function createGpiodRelay(options: GpiodRelayOptions): RelayDriver {
 
   const run = (file: string, args: readonly string[], signal?: AbortSignal): Promise<RunResult> =>
     new Promise((resolve, reject) => {
-      execFile(file, args, { env: options.env ?? process.env, timeout, ...(signal ? { signal } : {}), encoding: 'utf8' }, (err, stdout, stderr) => {
-        if (err) reject(Object.assign(err, { stderr }));
-        else resolve({ stdout, stderr });
-      });
+      execFile(
+        file,
+        args,
+        { env: options.env ?? process.env, timeout, ...(signal ? { signal } : {}), encoding: 'utf8' },
+        (err, stdout, stderr) => {
+          if (err) reject(Object.assign(err, { stderr }));
+          else resolve({ stdout, stderr });
+        },
+      );
     });
 
   const detect = () => {
@@ -97,7 +102,9 @@ export function createGpiodRelay(options: GpiodRelayOptions): RelayDriver {
       const versionOut = await run('gpioset', ['--version']);
       const version = parseGpiodVersion(versionOut.stdout + versionOut.stderr);
       if (version === undefined) throw new Error(`cannot tell the libgpiod version from: ${versionOut.stdout.trim().slice(0, 80)}`);
-      const detected = await run('gpiodetect', []).then((r) => chipFromGpiodetect(r.stdout, options.chipLabel)).catch(() => undefined);
+      const detected = await run('gpiodetect', [])
+        .then((r) => chipFromGpiodetect(r.stdout, options.chipLabel))
+        .catch(() => undefined);
       if (detected === undefined && options.chipLabel !== undefined) {
         throw new Error(`gpiodetect lists no chip labelled ${options.chipLabel}`);
       }
@@ -141,7 +148,8 @@ export function createGpiodRelay(options: GpiodRelayOptions): RelayDriver {
       }
     },
     async set(stack, state, signal) {
-      if (signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', `power ${state} of stack ${stack} cancelled`, { where: `stack ${stack}` });
+      if (signal?.aborted)
+        throw pirackError('PIRACK_ERR_ABORTED', `power ${state} of stack ${stack} cancelled`, { where: `stack ${stack}` });
       const line = lineOf(stack);
       try {
         const tools = await detect();

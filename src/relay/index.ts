@@ -33,7 +33,9 @@ export function relayPins(stacks: readonly StackSpec[], driver: string): Map<num
     else pins.set(s.id, s.relayPin);
   }
   if (missing.length > 0) {
-    throw pirackError('PIRACK_ERR_RELAY', `relay driver ${driver} needs relayPin on stack ${missing.join(', ')}`, { where: 'rack.yaml relay' });
+    throw pirackError('PIRACK_ERR_RELAY', `relay driver ${driver} needs relayPin on stack ${missing.join(', ')}`, {
+      where: 'rack.yaml relay',
+    });
   }
   return pins;
 }
@@ -62,7 +64,10 @@ export function createRelay(spec: RelaySpec, stacks: readonly StackSpec[], deps:
       if (!deps.manual) throw pirackError('PIRACK_ERR_RELAY', 'the manual relay driver needs a notifier (deps.manual)', { where: 'relay' });
       return createManualRelay({ ...deps.manual, ...(log ? { log } : {}) });
     case 'lab':
-      if (!deps.lab) throw pirackError('PIRACK_ERR_RELAY', 'the lab relay driver is only available with the virtual rack (`pirack lab up`)', { where: 'relay' });
+      if (!deps.lab)
+        throw pirackError('PIRACK_ERR_RELAY', 'the lab relay driver is only available with the virtual rack (`pirack lab up`)', {
+          where: 'relay',
+        });
       return deps.lab();
   }
 }

@@ -82,7 +82,8 @@ export function createManualRelay(options: ManualRelayOptions): ManualRelay {
     },
     async set(stack, state, signal) {
       const where = `stack ${stack}`;
-      if (waiting.has(stack)) throw pirackError('PIRACK_ERR_RELAY', `a manual power request for stack ${stack} is already waiting`, { where });
+      if (waiting.has(stack))
+        throw pirackError('PIRACK_ERR_RELAY', `a manual power request for stack ${stack} is already waiting`, { where });
       const at = now();
       const request: ManualPowerRequest = { stack, state, message: manualRequestMessage(stack, state), at, deadline: at + timeoutMs };
       let done = false;
@@ -99,7 +100,11 @@ export function createManualRelay(options: ManualRelayOptions): ManualRelay {
           if (signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', `manual power ${state} of stack ${stack} cancelled`, { where });
           const remaining = request.deadline - now();
           if (remaining <= 0) {
-            throw pirackError('PIRACK_ERR_RELAY', `nobody confirmed switching stack ${stack} ${state} within ${Math.round(timeoutMs / 1000)} s`, { where });
+            throw pirackError(
+              'PIRACK_ERR_RELAY',
+              `nobody confirmed switching stack ${stack} ${state} within ${Math.round(timeoutMs / 1000)} s`,
+              { where },
+            );
           }
           if (options.checkExternal && (await options.checkExternal(stack, state))) break;
           // Wakes on the poll tick, the deadline, a local confirm() or an abort, whichever is first.

@@ -54,9 +54,13 @@ export function createOnoffRelay(options: OnoffRelayOptions): RelayDriver {
       pin = (async () => {
         const line = lineOf(stack);
         if (!backend.accessible()) {
-          throw pirackError('PIRACK_ERR_RELAY', 'sysfs GPIO is not writable: run the daemon as root (or in the gpio group), or use relay.driver: gpiod on kernels without sysfs GPIO', {
-            where: `stack ${stack}`,
-          });
+          throw pirackError(
+            'PIRACK_ERR_RELAY',
+            'sysfs GPIO is not writable: run the daemon as root (or in the gpio group), or use relay.driver: gpiod on kernels without sysfs GPIO',
+            {
+              where: `stack ${stack}`,
+            },
+          );
         }
         chip ??= findGpioChip({
           ...(options.sysfsRoot !== undefined ? { sysfsRoot: options.sysfsRoot } : {}),
@@ -75,7 +79,9 @@ export function createOnoffRelay(options: OnoffRelayOptions): RelayDriver {
   };
 
   const fail = (stack: number, what: string, cause: unknown) =>
-    isPiRackError(cause) ? cause : pirackError('PIRACK_ERR_RELAY', `stack ${stack}: ${what}: ${(cause as Error).message}`, { cause, where: `stack ${stack}` });
+    isPiRackError(cause)
+      ? cause
+      : pirackError('PIRACK_ERR_RELAY', `stack ${stack}: ${what}: ${(cause as Error).message}`, { cause, where: `stack ${stack}` });
 
   return {
     name: 'onoff',
@@ -96,7 +102,8 @@ export function createOnoffRelay(options: OnoffRelayOptions): RelayDriver {
       }
     },
     async set(stack, state, signal) {
-      if (signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', `power ${state} of stack ${stack} cancelled`, { where: `stack ${stack}` });
+      if (signal?.aborted)
+        throw pirackError('PIRACK_ERR_ABORTED', `power ${state} of stack ${stack} cancelled`, { where: `stack ${stack}` });
       try {
         const pin = await open(stack);
         if (pin.direction() === 'out') pin.writeSync(state === 'on' ? 1 : 0);

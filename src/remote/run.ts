@@ -25,7 +25,11 @@ export interface RemoteStepOptions extends Omit<ExecOptions, 'signal'> {
   readonly what: string;
 }
 
-export async function runRemoteStep(ctx: Pick<NodeContext, 'now' | 'ssh' | 'target' | 'signal' | 'node'>, command: string, options: RemoteStepOptions): Promise<StepResult> {
+export async function runRemoteStep(
+  ctx: Pick<NodeContext, 'now' | 'ssh' | 'target' | 'signal' | 'node'>,
+  command: string,
+  options: RemoteStepOptions,
+): Promise<StepResult> {
   const started = ctx.now();
   try {
     const result = await ctx.ssh.exec(ctx.target, command, { ...options, signal: ctx.signal });

@@ -33,16 +33,14 @@ export function atomicWriteScript(file: RemoteFile, expressions: ShellExpression
   const owner = expressions.owner ?? shellQuote(`${file.owner}:${file.group}`);
   const mode = shellQuote(file.mode);
   const sha = shellQuote(file.sha256);
-  const mkdir = file.dirMode
-    ? `mkdir -p -m ${shellQuote(file.dirMode)} "$d" && chown ${owner} "$d"`
-    : 'mkdir -p "$d"';
+  const mkdir = file.dirMode ? `mkdir -p -m ${shellQuote(file.dirMode)} "$d" && chown ${owner} "$d"` : 'mkdir -p "$d"';
   return [
     'set -e',
     `p=${path}`,
     'd=$(dirname "$p")',
     `[ -d "$d" ] || { ${mkdir}; }`,
     't=$(mktemp "$d/.pirack.XXXXXX")',
-    "trap 'rm -f \"$t\"' EXIT HUP INT TERM",
+    'trap \'rm -f "$t"\' EXIT HUP INT TERM',
     'cat > "$t"',
     // The message names the target through "$p": the path is never pasted into the script twice.
     `[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${sha} ] || { printf 'pirack: content checksum mismatch, %s left unchanged\\n' "$p" >&2; exit 3; }`,

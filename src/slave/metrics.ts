@@ -12,7 +12,10 @@ function readText(path: string): string {
 
 import type { LiveHealth } from './protocol.ts';
 
-export interface CpuSample { readonly busy: number; readonly total: number }
+export interface CpuSample {
+  readonly busy: number;
+  readonly total: number;
+}
 
 /** What `health` prints and `/health` serves: the heartbeat's figures plus the hostname. */
 export interface Health extends LiveHealth {
@@ -124,8 +127,10 @@ export function toPrometheus(health: Health): string {
     '# TYPE pirack_slave_uptime_seconds gauge',
     `pirack_slave_uptime_seconds ${health.uptimeSeconds}`,
   ];
-  if (health.diskFreeBytes !== null) lines.push('# TYPE pirack_slave_disk_free_bytes gauge', `pirack_slave_disk_free_bytes ${health.diskFreeBytes}`);
+  if (health.diskFreeBytes !== null)
+    lines.push('# TYPE pirack_slave_disk_free_bytes gauge', `pirack_slave_disk_free_bytes ${health.diskFreeBytes}`);
   if (health.throttled !== null) lines.push('# TYPE pirack_slave_throttled gauge', `pirack_slave_throttled ${health.throttled}`);
-  if (health.temperatureC !== null) lines.push('# TYPE pirack_slave_temperature_celsius gauge', `pirack_slave_temperature_celsius ${health.temperatureC}`);
+  if (health.temperatureC !== null)
+    lines.push('# TYPE pirack_slave_temperature_celsius gauge', `pirack_slave_temperature_celsius ${health.temperatureC}`);
   return `${lines.join('\n')}\n`;
 }

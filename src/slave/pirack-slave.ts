@@ -35,7 +35,11 @@ async function main(args: string[]): Promise<number> {
     case 'watch':
       // A closed stdout (the master went away) ends the stream like a closed stdin.
       process.stdout.on('error', () => process.exit(0));
-      await runWatch({ input: process.stdin, write: (line) => process.stdout.write(line), log: (m) => process.stderr.write(`pirack-slave watch: ${m}\n`) });
+      await runWatch({
+        input: process.stdin,
+        write: (line) => process.stdout.write(line),
+        log: (m) => process.stderr.write(`pirack-slave watch: ${m}\n`),
+      });
       return 0;
     case 'cpu':
       console.log(`${await measureCpuOnce()}`);
@@ -57,13 +61,16 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  // watch returns once stdin closed: exit even if a watcher handle lingers.
-  if (code !== 0 || args0() === 'watch') process.exit(code);
-}, (err: Error) => {
-  console.error(`pirack-slave: ${err.message}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    // watch returns once stdin closed: exit even if a watcher handle lingers.
+    if (code !== 0 || args0() === 'watch') process.exit(code);
+  },
+  (err: Error) => {
+    console.error(`pirack-slave: ${err.message}`);
+    process.exit(1);
+  },
+);
 
 function args0(): string | undefined {
   return process.argv[2];

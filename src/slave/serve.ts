@@ -26,7 +26,8 @@ export function serveChoice(args: readonly string[], env: NodeJS.ProcessEnv): Se
   };
   const rawPort = flag('--port') ?? env.PIRACK_SLAVE_PORT;
   const host = flag('--host') ?? env.PIRACK_SLAVE_HOST ?? '127.0.0.1';
-  if (!LOOPBACK.has(host)) return `--host ${host} is not a loopback address; the slave's HTTP port has no authentication, so it only binds 127.0.0.1 or ::1`;
+  if (!LOOPBACK.has(host))
+    return `--host ${host} is not a loopback address; the slave's HTTP port has no authentication, so it only binds 127.0.0.1 or ::1`;
   if (rawPort === undefined || rawPort === '') return { host };
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `port ${JSON.stringify(rawPort)} is not a TCP port (1-65535)`;
@@ -70,7 +71,10 @@ export function serve(choice: ServeChoice, log: (line: string) => void): void {
     if (req.url === '/healthz') return send(200, 'text/plain', 'ok\n');
     if (req.url === '/health' || req.url === '/metrics') {
       readHealth(cpuPercent, throttled).then(
-        (health) => (req.url === '/health' ? send(200, 'application/json', JSON.stringify(health)) : send(200, 'text/plain; version=0.0.4', toPrometheus(health))),
+        (health) =>
+          req.url === '/health'
+            ? send(200, 'application/json', JSON.stringify(health))
+            : send(200, 'text/plain; version=0.0.4', toPrometheus(health)),
         (err: Error) => send(500, 'text/plain', `${err.message}\n`),
       );
       return;

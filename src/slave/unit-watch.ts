@@ -79,10 +79,19 @@ export function watchUnits(units: readonly string[], onChange: (unit: string) =>
       b.connection.on('error', (err) => fail(`system bus: ${(err as Error).message ?? String(err)}`));
       b.connection.on('end', () => fail('system bus connection ended'));
       for (const path of byPath.keys()) {
-        b.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='${path}'`, check('AddMatch'));
+        b.addMatch(
+          `type='signal',sender='${SYSTEMD}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='${path}'`,
+          check('AddMatch'),
+        );
       }
-      b.addMatch(`type='signal',sender='${SYSTEMD}',interface='org.freedesktop.systemd1.Manager',member='UnitFilesChanged'`, check('AddMatch'));
-      b.invoke({ destination: SYSTEMD, path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'Subscribe' }, check('systemd Subscribe'));
+      b.addMatch(
+        `type='signal',sender='${SYSTEMD}',interface='org.freedesktop.systemd1.Manager',member='UnitFilesChanged'`,
+        check('AddMatch'),
+      );
+      b.invoke(
+        { destination: SYSTEMD, path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'Subscribe' },
+        check('systemd Subscribe'),
+      );
       b.connection.on('message', (raw) => {
         const msg = raw as BusMessage;
         if (closed || msg.type !== SIGNAL) return;

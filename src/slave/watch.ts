@@ -34,7 +34,8 @@ export interface WatchOptions {
 export function parseSpec(value: unknown): WatchSpec | string {
   if (!value || typeof value !== 'object') return 'not an object';
   const v = value as Record<string, unknown>;
-  const strings = (k: string): string[] | undefined => (Array.isArray(v[k]) && (v[k] as unknown[]).every((x) => typeof x === 'string') ? (v[k] as string[]) : undefined);
+  const strings = (k: string): string[] | undefined =>
+    Array.isArray(v[k]) && (v[k] as unknown[]).every((x) => typeof x === 'string') ? (v[k] as string[]) : undefined;
   if (v.type !== 'spec') return `type is ${JSON.stringify(v.type)}, not "spec"`;
   if (typeof v.revision !== 'string') return 'revision is not a string';
   const files = strings('files');
@@ -44,7 +45,13 @@ export function parseSpec(value: unknown): WatchSpec | string {
   const bad = files.find((f) => !f.startsWith('/'));
   if (bad !== undefined) return `file path ${JSON.stringify(bad)} is not absolute`;
   if (v.authorizedKeysUser !== undefined && typeof v.authorizedKeysUser !== 'string') return 'authorizedKeysUser is not a string';
-  return { revision: v.revision, files, packages, units, ...(typeof v.authorizedKeysUser === 'string' ? { authorizedKeysUser: v.authorizedKeysUser } : {}) };
+  return {
+    revision: v.revision,
+    files,
+    packages,
+    units,
+    ...(typeof v.authorizedKeysUser === 'string' ? { authorizedKeysUser: v.authorizedKeysUser } : {}),
+  };
 }
 
 /** The home directory of `user` from /etc/passwd text. */
@@ -94,10 +101,14 @@ export function runWatch(options: WatchOptions): Promise<void> {
     if (spec.units.length > 0) {
       if (units !== 'dbus') problems.push(`units: ${units}`);
       else {
-        unitWatch = watchUnits(spec.units, (unit) => coalescer.note(`unit\u0000${unit}`), (why) => {
-          options.log(`units are not watched: ${why}`);
-          send({ type: 'watching', revision: spec.revision, problems: [`units: ${why}`] });
-        });
+        unitWatch = watchUnits(
+          spec.units,
+          (unit) => coalescer.note(`unit\u0000${unit}`),
+          (why) => {
+            options.log(`units are not watched: ${why}`);
+            send({ type: 'watching', revision: spec.revision, problems: [`units: ${why}`] });
+          },
+        );
       }
     }
     for (const p of problems) options.log(`not watched: ${p}`);

@@ -68,7 +68,11 @@ export function blobOf(lsTree: string, rel: string, commit: string, maxBytes: nu
   if (!entry) throw Object.assign(new Error(`${where} does not exist`), { code: 'ENOENT' });
   const [mode, type, id, size] = entry.slice(0, entry.indexOf('\t')).split(/\s+/);
   if (mode === '120000') throw new ReadRefusedError('ESYMLINK', `${where} is a symbolic link; only regular files are read`);
-  if (type !== 'blob') throw new ReadRefusedError('ENOTREG', `${where} is ${type === 'tree' ? 'a directory' : `a ${type ?? 'strange entry'}`}; only regular files are read`);
+  if (type !== 'blob')
+    throw new ReadRefusedError(
+      'ENOTREG',
+      `${where} is ${type === 'tree' ? 'a directory' : `a ${type ?? 'strange entry'}`}; only regular files are read`,
+    );
   if (Number(size) > maxBytes) throw new ReadRefusedError('EFBIG', `${where} is ${size} bytes, over the limit of ${maxBytes} bytes`);
   return id!;
 }
@@ -79,7 +83,12 @@ export function blobOf(lsTree: string, rel: string, commit: string, maxBytes: nu
  * from disk (regular files only, size-limited). A committed `source: ../rack/id_ed25519` would
  * otherwise push the master's private key to every Pi.
  */
-export function committedFileReader(repoDir: string, commit: string, timeoutMs = 60_000, limits: ReaderLimits = {}): (absPath: string) => string {
+export function committedFileReader(
+  repoDir: string,
+  commit: string,
+  timeoutMs = 60_000,
+  limits: ReaderLimits = {},
+): (absPath: string) => string {
   const maxBytes = limits.maxBytes ?? maxRackBytes();
   const allowed = limits.allowedSourceDirs ?? [];
   const fromDisk = confinedReader(allowed, maxBytes);
@@ -87,7 +96,10 @@ export function committedFileReader(repoDir: string, commit: string, timeoutMs =
     const rel = relative(repoDir, absPath);
     if (rel.startsWith('..') || isAbsolute(rel)) {
       if (allowed.length === 0) {
-        throw new ReadRefusedError('EOUTSIDE', `${absPath} lies outside the repository ${repoDir}; source: files must be committed in the repository, unless the master allows another folder with --allow-source <dir>`);
+        throw new ReadRefusedError(
+          'EOUTSIDE',
+          `${absPath} lies outside the repository ${repoDir}; source: files must be committed in the repository, unless the master allows another folder with --allow-source <dir>`,
+        );
       }
       return fromDisk(absPath);
     }
@@ -138,7 +150,13 @@ export function createGitSource(options: GitSourceOptions): DesiredSource {
     }
     if (stopped) return;
     last = commit;
-    emit?.({ revision: commit, text, path: join(repoDir, file), sourceRoots: [repoDir, ...allowed], readFile: committedFileReader(repoDir, commit, timeout, { maxBytes, allowedSourceDirs: allowed }) });
+    emit?.({
+      revision: commit,
+      text,
+      path: join(repoDir, file),
+      sourceRoots: [repoDir, ...allowed],
+      readFile: committedFileReader(repoDir, commit, timeout, { maxBytes, allowedSourceDirs: allowed }),
+    });
   });
 
   const fetchAndRead = serialize(async () => {
@@ -146,7 +164,11 @@ export function createGitSource(options: GitSourceOptions): DesiredSource {
     if (options.remote) {
       const { name } = options.remote;
       try {
-        await git(['fetch', '--quiet', '--no-tags', name, `+refs/heads/${options.branch}:refs/remotes/${name}/${options.branch}`], repoDir, timeout);
+        await git(
+          ['fetch', '--quiet', '--no-tags', name, `+refs/heads/${options.branch}:refs/remotes/${name}/${options.branch}`],
+          repoDir,
+          timeout,
+        );
       } catch (err) {
         options.onError?.(err as Error);
       }

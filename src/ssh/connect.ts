@@ -56,7 +56,10 @@ export function openConnection(req: ConnectRequest): Promise<OpenedConnection> {
             log.info({ keyType: verdict.pin.keyType, fingerprint: verdict.pin.fingerprint }, 'pinned host key on first contact');
           } else if (verdict.kind === 'mismatch') {
             hostKeyRejected = true;
-            log.error({ pinned: verdict.pinned.fingerprint, seen: verdict.seen.fingerprint, keyType: verdict.seen.keyType }, 'host key changed: node quarantined until `pirack hostkey repin`');
+            log.error(
+              { pinned: verdict.pinned.fingerprint, seen: verdict.seen.fingerprint, keyType: verdict.seen.keyType },
+              'host key changed: node quarantined until `pirack hostkey repin`',
+            );
           }
           verify(verdict.kind !== 'mismatch');
         },
@@ -119,4 +122,3 @@ export function openConnection(req: ConnectRequest): Promise<OpenedConnection> {
     client.once('close', () => fail(client, undefined));
   });
 }
-

@@ -165,7 +165,9 @@ async function readRecords(path: string): Promise<Map<number, HostKeyRecord>> {
     throw pirackError('PIRACK_ERR_STATE', `pinned host keys file is not valid JSON: ${(cause as Error).message}`, { cause, where: path });
   }
   if (!isFileShape(parsed)) {
-    throw pirackError('PIRACK_ERR_STATE', 'pinned host keys file does not have the expected shape ({"version":1,"nodes":{…}})', { where: path });
+    throw pirackError('PIRACK_ERR_STATE', 'pinned host keys file does not have the expected shape ({"version":1,"nodes":{…}})', {
+      where: path,
+    });
   }
   const records = new Map<number, HostKeyRecord>();
   for (const [id, record] of Object.entries(parsed.nodes)) {

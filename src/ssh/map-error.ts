@@ -16,7 +16,18 @@ export function whereOf(target: SshWhere): string {
 }
 
 /** Socket errors that mean "no SSH server answering there", as opposed to one that refused us. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EHOSTDOWN', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EHOSTDOWN',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 
 interface Ssh2Error extends Error {
   readonly level?: string;
@@ -28,10 +39,18 @@ interface Ssh2Error extends Error {
  * hostVerifier: ssh2 then reports a generic handshake failure, which alone would read as a
  * network problem.
  */
-export function mapConnectError(err: unknown, target: SshWhere, info: { readonly connectTimeoutMs: number; readonly hostKeyRejected: boolean }): PiRackError {
+export function mapConnectError(
+  err: unknown,
+  target: SshWhere,
+  info: { readonly connectTimeoutMs: number; readonly hostKeyRejected: boolean },
+): PiRackError {
   const where = whereOf(target);
   if (info.hostKeyRejected) {
-    return pirackError('PIRACK_ERR_SSH_HOSTKEY_CHANGED', 'the host key differs from the pinned one; the Pi is quarantined and nothing was sent to it', { cause: err, where });
+    return pirackError(
+      'PIRACK_ERR_SSH_HOSTKEY_CHANGED',
+      'the host key differs from the pinned one; the Pi is quarantined and nothing was sent to it',
+      { cause: err, where },
+    );
   }
   const e = (err ?? {}) as Ssh2Error;
   const code = typeof e.code === 'string' ? e.code : undefined;

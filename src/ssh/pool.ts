@@ -124,7 +124,8 @@ class Pool implements SshPool {
     const t = this.#resolve(target);
     const { signal } = options;
     if (this.#closed) throw pirackError('PIRACK_ERR_ABORTED', 'the SSH pool is closed', { where: whereOf(t) });
-    if (signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', 'cancelled before the command was sent', { cause: signal.reason, where: whereOf(t) });
+    if (signal?.aborted)
+      throw pirackError('PIRACK_ERR_ABORTED', 'cancelled before the command was sent', { cause: signal.reason, where: whereOf(t) });
     const live = await this.#connection(t, signal);
     const release = await live.sessions.acquire(signal);
     if (live.closed) {
@@ -157,10 +158,15 @@ class Pool implements SshPool {
     const t = this.#resolve(target);
     const where = whereOf(t);
     if (this.#o.maxSessionsPerConnection < 2) {
-      throw pirackError('PIRACK_ERR_SSH_CHANNEL', `maxSessionsPerConnection is ${this.#o.maxSessionsPerConnection}: a watch stream would leave no session for commands; set it to 2 or more`, { where });
+      throw pirackError(
+        'PIRACK_ERR_SSH_CHANNEL',
+        `maxSessionsPerConnection is ${this.#o.maxSessionsPerConnection}: a watch stream would leave no session for commands; set it to 2 or more`,
+        { where },
+      );
     }
     if (this.#closed) throw pirackError('PIRACK_ERR_ABORTED', 'the SSH pool is closed', { where });
-    if (options.signal?.aborted) throw pirackError('PIRACK_ERR_ABORTED', 'cancelled before the stream was opened', { cause: options.signal.reason, where });
+    if (options.signal?.aborted)
+      throw pirackError('PIRACK_ERR_ABORTED', 'cancelled before the stream was opened', { cause: options.signal.reason, where });
     const live = await this.#connection(t, options.signal);
     if (live.streaming) throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'a watch stream is already open on this connection', { where });
     live.streaming = true;
@@ -289,7 +295,14 @@ class Pool implements SshPool {
     }
     try {
       const opened = await this.#login(target, log);
-      const live: Live = { client: opened.client, sessions: new Semaphore(this.#o.maxSessionsPerConnection), host: target.host, port: target.port, closed: false, streaming: false };
+      const live: Live = {
+        client: opened.client,
+        sessions: new Semaphore(this.#o.maxSessionsPerConnection),
+        host: target.host,
+        port: target.port,
+        closed: false,
+        streaming: false,
+      };
       state.failures = 0;
       state.nextAttemptAt = 0;
       delete state.lastError;
@@ -352,7 +365,9 @@ class Pool implements SshPool {
     });
     live.client.once('close', () => {
       live.closed = true;
-      live.sessions.failWaiters(pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the command waited for a session', { where: whereOf(target) }));
+      live.sessions.failWaiters(
+        pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the command waited for a session', { where: whereOf(target) }),
+      );
       const state = this.#nodes.get(target.node);
       if (state?.live === live) {
         delete state.live;
@@ -372,9 +387,12 @@ function parsePrivateKey(privateKey: Buffer): ParsedKey {
   const parsed = utils.parseKey(privateKey);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
-    throw pirackError('PIRACK_ERR_CONFIG_READ', `the SSH private key cannot be parsed${key instanceof Error ? `: ${key.message}` : ''}`, { where: 'ssh.keyFile' });
+    throw pirackError('PIRACK_ERR_CONFIG_READ', `the SSH private key cannot be parsed${key instanceof Error ? `: ${key.message}` : ''}`, {
+      where: 'ssh.keyFile',
+    });
   }
-  if (key.getPrivatePEM() === null) throw pirackError('PIRACK_ERR_CONFIG_READ', 'the SSH key file holds a public key, not a private key', { where: 'ssh.keyFile' });
+  if (key.getPrivatePEM() === null)
+    throw pirackError('PIRACK_ERR_CONFIG_READ', 'the SSH key file holds a public key, not a private key', { where: 'ssh.keyFile' });
   return key;
 }
 
@@ -382,7 +400,8 @@ function parsePrivateKey(privateKey: Buffer): ParsedKey {
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, target: SshTarget): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(pirackError('PIRACK_ERR_ABORTED', 'cancelled while connecting', { cause: signal.reason, where: whereOf(target) }));
+    const onAbort = (): void =>
+      reject(pirackError('PIRACK_ERR_ABORTED', 'cancelled while connecting', { cause: signal.reason, where: whereOf(target) }));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(

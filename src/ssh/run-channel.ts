@@ -73,11 +73,17 @@ export function runOnChannel(client: Client, run: ChannelRun): Promise<ExecResul
       graceTimer.unref();
     };
     const onAbort = (): void => {
-      stop(pirackError('PIRACK_ERR_ABORTED', 'cancelled; the command was stopped', { cause: run.signal?.reason, where: whereOf(run.target) }));
+      stop(
+        pirackError('PIRACK_ERR_ABORTED', 'cancelled; the command was stopped', { cause: run.signal?.reason, where: whereOf(run.target) }),
+      );
     };
 
     const timer = setTimeout(() => {
-      stop(pirackError('PIRACK_ERR_SSH_TIMEOUT', `command did not finish within ${run.timeoutMs} ms and was stopped`, { where: whereOf(run.target) }));
+      stop(
+        pirackError('PIRACK_ERR_SSH_TIMEOUT', `command did not finish within ${run.timeoutMs} ms and was stopped`, {
+          where: whereOf(run.target),
+        }),
+      );
     }, run.timeoutMs);
     run.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -136,7 +142,12 @@ function sendSignal(ch: ClientChannel, name: string): void {
   const id = internals.outgoing?.id;
   const protocol = internals._client?._protocol;
   try {
-    if ((internals.outgoing?.state === 'open' || internals.outgoing?.state === 'eof') && typeof id === 'number' && typeof protocol?.signal === 'function') protocol.signal(id, name);
+    if (
+      (internals.outgoing?.state === 'open' || internals.outgoing?.state === 'eof') &&
+      typeof id === 'number' &&
+      typeof protocol?.signal === 'function'
+    )
+      protocol.signal(id, name);
     else ch.signal(name);
   } catch {
     /* the channel is closing already; close() below finishes the job */
@@ -146,7 +157,7 @@ function sendSignal(ch: ClientChannel, name: string): void {
 /** A shell reports death by signal N as 128+N; we do the same so callers see one convention. */
 function signalExitCode(signalName: string | undefined): number {
   const signals = constants.signals as Record<string, number | undefined>;
-  const num = signalName ? signals[`SIG${signalName}`] ?? signals[signalName] : undefined;
+  const num = signalName ? (signals[`SIG${signalName}`] ?? signals[signalName]) : undefined;
   return num === undefined ? 255 : 128 + num;
 }
 

@@ -41,7 +41,11 @@ export async function readSecretFile(path: string): Promise<Secret> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw pirackError('PIRACK_ERR_CONFIG_READ', `cannot read the bootstrap password file: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { where: path });
+    throw pirackError(
+      'PIRACK_ERR_CONFIG_READ',
+      `cannot read the bootstrap password file: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`,
+      { where: path },
+    );
   }
   const value = text.split(/\r?\n/, 1)[0] ?? '';
   if (value === '') throw pirackError('PIRACK_ERR_CONFIG_READ', 'the bootstrap password file is empty', { where: path });

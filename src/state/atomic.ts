@@ -56,4 +56,3 @@ async function syncDir(dir: string): Promise<void> {
     /* best effort */
   }
 }
-

@@ -26,20 +26,30 @@ async function readJson(path: string): Promise<unknown> {
 export async function loadOperatorState(stateDir: string): Promise<OperatorState> {
   const raw = (await readJson(join(stateDir, OPERATOR_FILE))) as Partial<OperatorState> | undefined;
   if (!raw || !Array.isArray(raw.overrides)) return emptyOperatorState;
-  const overrides = raw.overrides.filter((o) => typeof o?.stack === 'number' && (o.power === 'on' || o.power === 'off') && typeof o.by === 'string' && typeof o.at === 'number' && typeof o.revision === 'string');
+  const overrides = raw.overrides.filter(
+    (o) =>
+      typeof o?.stack === 'number' &&
+      (o.power === 'on' || o.power === 'off') &&
+      typeof o.by === 'string' &&
+      typeof o.at === 'number' &&
+      typeof o.revision === 'string',
+  );
   // Requests are one-offs for the running daemon: a restart does not cycle a stack again.
   return { overrides, cycleRequests: [] };
 }
 
 export async function saveOperatorState(stateDir: string, state: OperatorState): Promise<void> {
-  await writeFileAtomic(join(stateDir, OPERATOR_FILE), `${JSON.stringify({ version: 1, overrides: state.overrides }, null, 2)}\n`, { mode: 0o644 });
+  await writeFileAtomic(join(stateDir, OPERATOR_FILE), `${JSON.stringify({ version: 1, overrides: state.overrides }, null, 2)}\n`, {
+    mode: 0o644,
+  });
 }
 
 export async function loadEnlistAttempts(stateDir: string): Promise<Record<number, EnlistAttempt>> {
   const raw = (await readJson(join(stateDir, ENLISTMENTS_FILE))) as { attempts?: Record<string, EnlistAttempt> } | undefined;
   const attempts: Record<number, EnlistAttempt> = {};
   for (const [key, a] of Object.entries(raw?.attempts ?? {})) {
-    if (typeof a?.revision === 'string' && typeof a.at === 'number' && typeof a.found === 'number' && typeof a.expected === 'number') attempts[Number(key)] = a;
+    if (typeof a?.revision === 'string' && typeof a.at === 'number' && typeof a.found === 'number' && typeof a.expected === 'number')
+      attempts[Number(key)] = a;
   }
   return attempts;
 }

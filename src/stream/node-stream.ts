@@ -215,7 +215,11 @@ export class NodeStream {
         this.#o.sink.heartbeat(this.#node, line.health, this.#clock.now());
         return;
       case 'watching':
-        if (line.problems.length > 0) this.#log.warn({ revision: line.revision, problems: line.problems }, 'the slave cannot watch everything; the resync covers the rest');
+        if (line.problems.length > 0)
+          this.#log.warn(
+            { revision: line.revision, problems: line.problems },
+            'the slave cannot watch everything; the resync covers the rest',
+          );
         this.#o.sink.watching(this.#node, line.revision, line.problems);
         return;
       case 'change': {
@@ -338,8 +342,10 @@ function lastLine(text: string): string {
 /** Why a slave that exited before its hello cannot stream, in words an operator can act on. */
 export function classifyEarlyExit(end: StreamEnd, slavePath: string): string {
   const err = end.stderrTail;
-  if (end.exitCode === 127 || /node: (command )?not found|No such file or directory.*node/.test(err)) return `Node.js is missing on the Pi (${lastLine(err) || `exit ${end.exitCode}`})`;
-  if (/unknown command "watch"/.test(err)) return 'the installed pirack-slave has no watch command (an older slave); it streams once the new one is installed';
+  if (end.exitCode === 127 || /node: (command )?not found|No such file or directory.*node/.test(err))
+    return `Node.js is missing on the Pi (${lastLine(err) || `exit ${end.exitCode}`})`;
+  if (/unknown command "watch"/.test(err))
+    return 'the installed pirack-slave has no watch command (an older slave); it streams once the new one is installed';
   if (/Cannot find module/.test(err)) return `pirack-slave is not installed at ${slavePath} yet`;
   if (/SyntaxError|Unexpected token/.test(err)) return `the Pi's Node.js cannot run pirack-slave (${lastLine(err)})`;
   return `pirack-slave watch exited ${end.exitCode} before its hello${err ? `: ${lastLine(err)}` : ''}`;

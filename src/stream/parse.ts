@@ -58,7 +58,16 @@ export function parseSlaveLine(text: string): Parsed {
     case 'hello':
       if (!finite(v.protocol) || !Number.isInteger(v.protocol)) return bad('hello without an integer protocol');
       if (v.slave !== 'pirack-slave') return bad('hello from something that is not pirack-slave');
-      return { ok: true, line: { type: 'hello', protocol: v.protocol, slave: 'pirack-slave', node: typeof v.node === 'string' ? v.node : 'unknown', units: typeof v.units === 'string' ? v.units : 'unknown' } };
+      return {
+        ok: true,
+        line: {
+          type: 'hello',
+          protocol: v.protocol,
+          slave: 'pirack-slave',
+          node: typeof v.node === 'string' ? v.node : 'unknown',
+          units: typeof v.units === 'string' ? v.units : 'unknown',
+        },
+      };
     case 'watching':
       if (typeof v.revision !== 'string') return bad('watching without a revision');
       if (!Array.isArray(v.problems) || !v.problems.every((p) => typeof p === 'string')) return bad('watching without a list of problems');
@@ -70,9 +79,18 @@ export function parseSlaveLine(text: string): Parsed {
       return { ok: true, line: { type: 'heartbeat', seq: v.seq, health } };
     }
     case 'change':
-      if (typeof v.what !== 'string' || !WHATS.includes(v.what as ChangeWhat)) return bad(`change of unknown kind ${JSON.stringify(v.what)}`);
+      if (typeof v.what !== 'string' || !WHATS.includes(v.what as ChangeWhat))
+        return bad(`change of unknown kind ${JSON.stringify(v.what)}`);
       if (typeof v.detail !== 'string') return bad('change without a detail');
-      return { ok: true, line: { type: 'change', what: v.what as ChangeWhat, detail: v.detail, count: finite(v.count) && v.count >= 1 ? Math.floor(v.count) : 1 } };
+      return {
+        ok: true,
+        line: {
+          type: 'change',
+          what: v.what as ChangeWhat,
+          detail: v.detail,
+          count: finite(v.count) && v.count >= 1 ? Math.floor(v.count) : 1,
+        },
+      };
     default:
       return bad(`unknown line type ${JSON.stringify(v.type)}`);
   }

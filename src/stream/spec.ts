@@ -14,6 +14,7 @@ export function watchSpecOf(node: NodeSpec, revision: string): WatchSpec {
 
 /** Whether two specs ask for the same watches (the revision alone does not matter). */
 export function sameWatches(a: WatchSpec, b: WatchSpec): boolean {
-  const key = (s: WatchSpec): string => JSON.stringify([[...s.files].sort(), s.authorizedKeysUser ?? null, [...s.packages].sort(), [...s.units].sort()]);
+  const key = (s: WatchSpec): string =>
+    JSON.stringify([[...s.files].sort(), s.authorizedKeysUser ?? null, [...s.packages].sort(), [...s.units].sort()]);
   return key(a) === key(b);
 }

@@ -20,7 +20,11 @@ async function onPi(pi: number, cmd: string): Promise<string> {
   return `${result.stdout}`.trim();
 }
 
-interface PlanEntry { pi: number; reachable: boolean; actions: { kind: string; description: string; pkgs?: string[]; path?: string; reason?: string }[] }
+interface PlanEntry {
+  pi: number;
+  reachable: boolean;
+  actions: { kind: string; description: string; pkgs?: string[]; path?: string; reason?: string }[];
+}
 
 async function planJson(): Promise<PlanEntry[]> {
   const result = await runCli(args('plan', '--json'));
@@ -58,7 +62,12 @@ describe('converge from blank, then idempotence, then drift repair', () => {
 
   it('plans and performs zero actions on a second run', async () => {
     const plan = await planJson();
-    expect(plan.map((p) => [p.pi, p.actions.length])).toEqual([[1, 0], [2, 0], [3, 0], [4, 0]]);
+    expect(plan.map((p) => [p.pi, p.actions.length])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+    ]);
     const result = await runCli(args('apply', '--once'));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('(0 actions applied');

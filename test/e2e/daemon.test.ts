@@ -36,7 +36,6 @@ interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> =>
@@ -54,16 +53,35 @@ async function startDaemon(stateDir: string): Promise<DaemonProcess> {
   const port = await freePort();
   const logFile = join(work, `daemon-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, 'daemon', '--git', repo, '--branch', 'main', '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`, '--admin-token-file', tokenFile], {
-    env: { ...process.env, PIRACK_LOG_LEVEL: 'info' },
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'daemon',
+      '--git',
+      repo,
+      '--branch',
+      'main',
+      '--state-dir',
+      stateDir,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-token-file',
+      tokenFile,
+    ],
+    {
+      env: { ...process.env, PIRACK_LOG_LEVEL: 'info' },
+      stdio: ['ignore', out, out],
+    },
+  );
   closeSync(out);
   let exited = false;
-  const exit = new Promise<void>((done) => child.once('exit', () => {
-    exited = true;
-    done();
-  }));
+  const exit = new Promise<void>((done) =>
+    child.once('exit', () => {
+      exited = true;
+      done();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const proc: DaemonProcess = {
     child,
@@ -88,7 +106,11 @@ async function startDaemon(stateDir: string): Promise<DaemonProcess> {
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=PiRack e2e', '-c', 'user.email=e2e@pirack.invalid', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).trim();
+  return execFileSync('git', ['-c', 'user.name=PiRack e2e', '-c', 'user.email=e2e@pirack.invalid', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  }).trim();
 }
 
 function commit(text: string, message: string): string {
@@ -159,10 +181,15 @@ afterAll(async () => {
 
 describe('pirack daemon following a git branch on the virtual rack', () => {
   it('converges the fresh rack to the committed revision', async () => {
-    const report = await waitFor('every Pi Ready', 240_000, async () => {
-      const s = await status();
-      return s.rack.ready && s.rack.counts.ready === 4 ? s : undefined;
-    }, 1000);
+    const report = await waitFor(
+      'every Pi Ready',
+      240_000,
+      async () => {
+        const s = await status();
+        return s.rack.ready && s.rack.counts.ready === 4 ? s : undefined;
+      },
+      1000,
+    );
     expect(report.rack.lastAppliedRevision).toBe(initialRevision);
     expect(report.rack.lastAttemptedRevision).toBe(initialRevision);
     expect(report.rack.revisionErrors).toEqual([]);
@@ -179,10 +206,17 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
     git('commit', '-q', '-am', 'install htop');
     htopRevision = git('rev-parse', 'HEAD');
     const started = Date.now();
-    await waitFor('the htop commit to be applied', 15_000, async () => ((await status()).rack.lastAppliedRevision === htopRevision ? true : undefined));
+    await waitFor('the htop commit to be applied', 15_000, async () =>
+      (await status()).rack.lastAppliedRevision === htopRevision ? true : undefined,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
     for (const pi of PIS) {
-      await waitFor(`htop on pi ${pi}`, 30_000, async () => ((await onPi(pi, 'command -v htop || true')) === '/usr/bin/htop' ? true : undefined), 500);
+      await waitFor(
+        `htop on pi ${pi}`,
+        30_000,
+        async () => ((await onPi(pi, 'command -v htop || true')) === '/usr/bin/htop' ? true : undefined),
+        500,
+      );
     }
     const s = await status();
     expect(s.rack.lastAttemptedRevision).toBe(htopRevision);
@@ -219,21 +253,33 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
     expect(fixed.rack.lastAttemptedRevision).toBe(fixedRevision);
     expect(fixed.rack.revisionErrors).toEqual([]);
     for (const pi of PIS) {
-      await waitFor(`the marker file on pi ${pi}`, 30_000, async () => ((await onPi(pi, `cat ${MARKER} 2>/dev/null || true`)) === 'from the fixing commit' ? true : undefined), 500);
+      await waitFor(
+        `the marker file on pi ${pi}`,
+        30_000,
+        async () => ((await onPi(pi, `cat ${MARKER} 2>/dev/null || true`)) === 'from the fixing commit' ? true : undefined),
+        500,
+      );
     }
   });
 
   it('writes status.json that matches the API, and serves /metrics', async () => {
-    const api = await waitFor('a settled, Ready rack', 60_000, async () => {
-      const s = await status();
-      return s.rack.ready && s.rack.lastAppliedRevision === fixedRevision ? s : undefined;
-    }, 500);
+    const api = await waitFor(
+      'a settled, Ready rack',
+      60_000,
+      async () => {
+        const s = await status();
+        return s.rack.ready && s.rack.lastAppliedRevision === fixedRevision ? s : undefined;
+      },
+      500,
+    );
     const file = await waitFor('status.json to catch up', 10_000, async () => {
       const s = JSON.parse(readFileSync(join(lab().stateDir, 'status.json'), 'utf8')) as StatusReport;
       return s.rack.lastAppliedRevision === fixedRevision && s.rack.ready ? s : undefined;
     });
     expect(file.rack.name).toBe(api.rack.name);
-    expect(file.nodes.map((n) => [n.id, n.stack, n.observed.ip, n.observed.mac])).toEqual(api.nodes.map((n) => [n.id, n.stack, n.observed.ip, n.observed.mac]));
+    expect(file.nodes.map((n) => [n.id, n.stack, n.observed.ip, n.observed.mac])).toEqual(
+      api.nodes.map((n) => [n.id, n.stack, n.observed.ip, n.observed.mac]),
+    );
     expect(file.stacks.map((s) => [s.id, s.power])).toEqual(api.stacks.map((s) => [s.id, s.power]));
     expect(file.nodes.every((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True')).toBe(true);
     expect(JSON.stringify(file)).not.toContain(TOKEN);
@@ -250,7 +296,13 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
     expect(rasps.rasps.map((r) => r.id)).toEqual(PIS);
     for (const r of rasps.rasps) {
       expect(Object.keys(r).sort()).toEqual(['Lping', 'Rstatus', 'cpu', 'id', 'ip', 'mac', 'power', 'stack', 'temperature']);
-      expect(r).toMatchObject({ ip: labIp(r.id as number), mac: labMac(r.id as number), stack: (r.id as number) <= 2 ? 1 : 2, power: 'On', Rstatus: 'okStatus' });
+      expect(r).toMatchObject({
+        ip: labIp(r.id as number),
+        mac: labMac(r.id as number),
+        stack: (r.id as number) <= 2 ? 1 : 2,
+        power: 'On',
+        Rstatus: 'okStatus',
+      });
       expect(typeof r.cpu).toBe('number');
       expect(Number.isNaN(Date.parse(r.Lping as string))).toBe(false);
     }
@@ -266,15 +318,31 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
   it('runs an action through /api/v1.0/rasps/execute only with the token', async () => {
     const cpuEvents = async () => (await events()).filter((e) => e.kind === 'action-cpu').length;
     const before = await cpuEvents();
-    const refused = await fetch(`${base}/api/v1.0/rasps/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 1, action: 'cpu' }) });
+    const refused = await fetch(`${base}/api/v1.0/rasps/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 1, action: 'cpu' }),
+    });
     expect(refused.status).toBe(401);
-    const wrong = await fetch(`${base}/api/v1.0/rasps/execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-token-at-all-000' }, body: JSON.stringify({ id: 1, action: 'cpu' }) });
+    const wrong = await fetch(`${base}/api/v1.0/rasps/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-token-at-all-000' },
+      body: JSON.stringify({ id: 1, action: 'cpu' }),
+    });
     expect(wrong.status).toBe(401);
-    const malformed = await fetch(`${base}/api/v1.0/rasps/execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: '{"id": 1, "action":' });
+    const malformed = await fetch(`${base}/api/v1.0/rasps/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: '{"id": 1, "action":',
+    });
     expect(malformed.status).toBe(400);
     expect(await cpuEvents()).toBe(before);
 
-    const ok = await fetch(`${base}/api/v1.0/rasps/execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ id: 1, action: 'cpu' }) });
+    const ok = await fetch(`${base}/api/v1.0/rasps/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ id: 1, action: 'cpu' }),
+    });
     const body = (await ok.json()) as { status: number; data: string };
     expect(ok.status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['data', 'status']);
@@ -287,7 +355,9 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
     // A YAML syntax error this time.
     const text = yamlOf(htopMarkerRack).replace(/^stacks:/m, 'stacks: [');
     brokenHead = commit(text, 'broken: syntax');
-    await waitFor('the syntax error to be attempted', 15_000, async () => ((await status()).rack.lastAttemptedRevision === brokenHead ? true : undefined));
+    await waitFor('the syntax error to be attempted', 15_000, async () =>
+      (await status()).rack.lastAttemptedRevision === brokenHead ? true : undefined,
+    );
 
     await daemon!.stop();
     expect(daemon!.child.exitCode ?? daemon!.child.signalCode).not.toBeNull();
@@ -296,12 +366,22 @@ describe('pirack daemon following a git branch on the virtual rack', () => {
     daemon = await startDaemon(lab().stateDir);
     base = daemon.base;
 
-    const s = await waitFor('the restarted daemon to settle on the last good revision', 60_000, async () => {
-      const r = await status();
-      return r.rack.lastAppliedRevision === fixedRevision && r.rack.lastAttemptedRevision === brokenHead && r.rack.ready ? r : undefined;
-    }, 500);
+    const s = await waitFor(
+      'the restarted daemon to settle on the last good revision',
+      60_000,
+      async () => {
+        const r = await status();
+        return r.rack.lastAppliedRevision === fixedRevision && r.rack.lastAttemptedRevision === brokenHead && r.rack.ready ? r : undefined;
+      },
+      500,
+    );
     expect(s.rack.revisionErrors.join('\n')).toMatch(/rack\.yaml:\d+:\d+: /);
-    await waitFor('the marker file back on pi 2', 30_000, async () => ((await onPi(2, `cat ${MARKER} 2>/dev/null || true`)) === 'from the fixing commit' ? true : undefined), 500);
+    await waitFor(
+      'the marker file back on pi 2',
+      30_000,
+      async () => ((await onPi(2, `cat ${MARKER} 2>/dev/null || true`)) === 'from the fixing commit' ? true : undefined),
+      500,
+    );
     expect(await onPi(3, 'command -v htop')).toBe('/usr/bin/htop');
   });
 });

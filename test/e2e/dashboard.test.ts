@@ -38,7 +38,6 @@ let powerCut = false;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}dashboard-${name}.png`, fullPage: true });
 
-
 function logTail(): string {
   try {
     return readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
@@ -48,7 +47,11 @@ function logTail(): string {
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=PiRack e2e', '-c', 'user.email=e2e@pirack.invalid', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).trim();
+  return execFileSync('git', ['-c', 'user.name=PiRack e2e', '-c', 'user.email=e2e@pirack.invalid', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  }).trim();
 }
 
 function commit(text: string, message: string): string {
@@ -61,7 +64,11 @@ const tileState = (pi: number) => page.locator(`[data-testid="pi-${pi}"]`).getAt
 
 /** Waits, in the page and without reloading it, until the tile of `pi` shows `state`. */
 async function waitTile(pi: number, state: string, timeout: number): Promise<void> {
-  await page.waitForFunction(([id, want]) => document.querySelector(`[data-testid="pi-${id}"]`)?.getAttribute('data-state') === want, [pi, state] as const, { timeout, polling: 200 });
+  await page.waitForFunction(
+    ([id, want]) => document.querySelector(`[data-testid="pi-${id}"]`)?.getAttribute('data-state') === want,
+    [pi, state] as const,
+    { timeout, polling: 200 },
+  );
 }
 
 let goodRack: string;
@@ -84,17 +91,37 @@ beforeAll(async () => {
   const port = await freePort();
   logFile = join(work, 'daemon.log');
   const out = openSync(logFile, 'a');
-  child = spawn(process.execPath, [BIN, 'daemon', '--git', repo, '--state-dir', lab().stateDir, '--listen', `127.0.0.1:${port}`, '--admin-token-file', tokenFile, '--read-access', 'authenticated'], {
-    env: { ...process.env, PIRACK_LOG_LEVEL: 'info' },
-    stdio: ['ignore', out, out],
-  });
+  child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'daemon',
+      '--git',
+      repo,
+      '--state-dir',
+      lab().stateDir,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-token-file',
+      tokenFile,
+      '--read-access',
+      'authenticated',
+    ],
+    {
+      env: { ...process.env, PIRACK_LOG_LEVEL: 'info' },
+      stdio: ['ignore', out, out],
+    },
+  );
   closeSync(out);
   exited = new Promise((done) => child!.once('exit', () => done()));
   base = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon exited early:\n${logTail()}`);
-    const ok = await fetch(`${base}healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the daemon did not answer /healthz within 30 s:\n${logTail()}`);
     await sleep(250);
@@ -159,12 +186,18 @@ describe('the dashboard on the virtual rack, in Chromium', () => {
     await page.locator('.tabs a[data-view="events"]').click();
     await page.locator('table.events tbody tr').first().waitFor();
     // The first convergence started the service once already: wait for one more start.
-    const starts = (): number => [...document.querySelectorAll('table.events tbody tr')].filter((tr) => tr.textContent?.includes('pi 1') && /start pirack-slave/.test(tr.textContent)).length;
+    const starts = (): number =>
+      [...document.querySelectorAll('table.events tbody tr')].filter(
+        (tr) => tr.textContent?.includes('pi 1') && /start pirack-slave/.test(tr.textContent),
+      ).length;
     const before = await page.evaluate(starts);
     await labExec(1, 'systemctl stop pirack-slave.service');
     // The page's CSP forbids eval, so the predicate is a function, with the count passed in.
     await page.waitForFunction(
-      (n) => [...document.querySelectorAll('table.events tbody tr')].filter((tr) => tr.textContent?.includes('pi 1') && /start pirack-slave/.test(tr.textContent)).length > n,
+      (n) =>
+        [...document.querySelectorAll('table.events tbody tr')].filter(
+          (tr) => tr.textContent?.includes('pi 1') && /start pirack-slave/.test(tr.textContent),
+        ).length > n,
       before,
       { timeout: 30_000, polling: 250 },
     );

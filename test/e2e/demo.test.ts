@@ -23,9 +23,13 @@ afterAll(async () => {
 
 async function demoUntilReady(): Promise<{ report: StatusReport; output: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'demo', '--stacks', String(SHAPE.stacks), '--per-stack', String(SHAPE.perStack), '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'demo', '--stacks', String(SHAPE.stacks), '--per-stack', String(SHAPE.perStack), '--listen', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running = child;
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -33,14 +37,19 @@ async function demoUntilReady(): Promise<{ report: StatusReport; output: string 
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   try {
     // Ready, or quarantined (which no wait can mend): either ends the wait at once.
-    const report = await waitUntil('every demo Pi Ready (or one quarantined)', 240_000, async () => {
-      if (child.exitCode !== null) throw new Error(`the demo exited with ${child.exitCode}:\n${output}`);
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/status`).catch(() => undefined);
-      if (!res?.ok) return undefined;
-      const status = (await res.json()) as StatusReport;
-      const settled = status.rack.counts.ready === SHAPE.stacks * SHAPE.perStack || status.rack.counts.quarantined > 0;
-      return settled ? status : undefined;
-    }, { every: 500, context: () => output.split('\n').slice(-30).join('\n') });
+    const report = await waitUntil(
+      'every demo Pi Ready (or one quarantined)',
+      240_000,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the demo exited with ${child.exitCode}:\n${output}`);
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/status`).catch(() => undefined);
+        if (!res?.ok) return undefined;
+        const status = (await res.json()) as StatusReport;
+        const settled = status.rack.counts.ready === SHAPE.stacks * SHAPE.perStack || status.rack.counts.quarantined > 0;
+        return settled ? status : undefined;
+      },
+      { every: 500, context: () => output.split('\n').slice(-30).join('\n') },
+    );
     const quarantined = report.nodes.filter((n) => n.conditions.some((c) => c.reason === 'HostKeyChanged')).map((n) => n.id);
     expect(quarantined, 'Pis quarantined for a host key change').toEqual([]);
     expect(report.rack.counts.ready).toBe(SHAPE.stacks * SHAPE.perStack);

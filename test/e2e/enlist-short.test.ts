@@ -21,11 +21,28 @@ let rackPath = '';
 let logText = '';
 
 function startDaemon(): Daemon {
-  const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
   return new Daemon({ stateDir: lab().stateDir, log: createLogger({ level: 'info', pretty: false, destination }) });
 }
 const offer = (d: Daemon) => d.offer({ revision: 'short-e2e', text: readFileSync(rackPath, 'utf8'), path: rackPath });
-const context = () => logText.trim().split('\n').slice(-20).map((l) => { try { return (JSON.parse(l) as { msg: string }).msg; } catch { return l; } }).join('\n');
+const context = () =>
+  logText
+    .trim()
+    .split('\n')
+    .slice(-20)
+    .map((l) => {
+      try {
+        return (JSON.parse(l) as { msg: string }).msg;
+      } catch {
+        return l;
+      }
+    })
+    .join('\n');
 
 async function initPids(): Promise<Record<number, number | undefined>> {
   const state = await readState(lab().up.dir);
@@ -33,12 +50,21 @@ async function initPids(): Promise<Record<number, number | undefined>> {
 }
 
 beforeAll(() => {
-  const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as { stacks: { power: string; pis: { id: number; ip: string }[] }[]; policies: Record<string, unknown>; defaults: Record<string, unknown> };
+  const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as {
+    stacks: { power: string; pis: { id: number; ip: string }[] }[];
+    policies: Record<string, unknown>;
+    defaults: Record<string, unknown>;
+  };
   doc.stacks[0]!.power = 'on';
   // A third Pi the lab does not have: the stack can only come up short.
   doc.stacks[0]!.pis.push({ id: 3, ip: labIp(3) });
   doc.defaults = { ...doc.defaults, packages: [], files: [], services: [] };
-  doc.policies = { ...doc.policies, enlistWindow: '15s', backoff: { base: '1s', max: '5s' }, powerCycle: { enabled: false, afterUnreachable: '2m', maxCyclesPerHour: 2, minOff: '2s' } };
+  doc.policies = {
+    ...doc.policies,
+    enlistWindow: '15s',
+    backoff: { base: '1s', max: '5s' },
+    powerCycle: { enabled: false, afterUnreachable: '2m', maxCyclesPerHour: 2, minOff: '2s' },
+  };
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
 });
@@ -51,12 +77,19 @@ describe('enlistment memory across a daemon restart', () => {
   it('enlists the stack once, comes up short, and remembers it in the state dir', async () => {
     daemon = startDaemon();
     await offer(daemon);
-    const short = await waitUntil('stack 1 to come up short', 150_000, () => daemon!.events().find((e) => e.kind === 'enlist-missing'), { every: 500, context });
+    const short = await waitUntil('stack 1 to come up short', 150_000, () => daemon!.events().find((e) => e.kind === 'enlist-missing'), {
+      every: 500,
+      context,
+    });
     expect(short).toMatchObject({ target: 'stack 1', result: 'failed' });
     expect(short.message).toMatch(/found 2 of 3 Pis/);
     const attempts = await waitUntil('the attempt saved', 90_000, () => {
       try {
-        return (JSON.parse(readFileSync(join(lab().stateDir, 'enlistments.json'), 'utf8')) as { attempts: Record<string, { revision: string; found: number; expected: number }> }).attempts;
+        return (
+          JSON.parse(readFileSync(join(lab().stateDir, 'enlistments.json'), 'utf8')) as {
+            attempts: Record<string, { revision: string; found: number; expected: number }>;
+          }
+        ).attempts;
       } catch {
         return undefined;
       }
@@ -65,7 +98,10 @@ describe('enlistment memory across a daemon restart', () => {
   }, 200_000);
 
   it('a restarted daemon does not enlist that stack again, and reboots nothing', async () => {
-    await waitUntil('the enlistment to be over', 60_000, () => (daemon!.status().rack.enlistment?.active ? undefined : true), { every: 500, context });
+    await waitUntil('the enlistment to be over', 60_000, () => (daemon!.status().rack.enlistment?.active ? undefined : true), {
+      every: 500,
+      context,
+    });
     await new Promise((r) => setTimeout(r, 5_000)); // the enlistment's closing power-cycle and checks settle
     const pids = await initPids();
     const lastSeq = Math.max(0, ...daemon!.events().map((e) => e.seq));

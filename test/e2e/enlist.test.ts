@@ -29,7 +29,12 @@ const progressSeen: EnlistmentProgress[] = [];
 let sampler: NodeJS.Timeout | undefined;
 
 function startDaemon(): Daemon {
-  const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
   const log = createLogger({ level: 'info', pretty: false, destination });
   const stateDir = lab().stateDir;
   const d = new Daemon({ stateDir, log });
@@ -44,17 +49,33 @@ function sample(): void {
   const progress = daemon?.status().rack.enlistment;
   if (!progress) return;
   const last = progressSeen[progressSeen.length - 1];
-  if (!last || last.message !== progress.message || last.found !== progress.found || last.active !== progress.active) progressSeen.push(progress);
+  if (!last || last.message !== progress.message || last.found !== progress.found || last.active !== progress.active)
+    progressSeen.push(progress);
 }
 
 const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, timeoutMs, check, { every: 500, context: lastLogLines });
 
 function lastLogLines(): string {
-  return logText.trim().split('\n').slice(-25).map((l) => { try { const j = JSON.parse(l) as { msg: string; err?: { message?: string } }; return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`; } catch { return l; } }).join('\n');
+  return logText
+    .trim()
+    .split('\n')
+    .slice(-25)
+    .map((l) => {
+      try {
+        const j = JSON.parse(l) as { msg: string; err?: { message?: string } };
+        return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`;
+      } catch {
+        return l;
+      }
+    })
+    .join('\n');
 }
 
-interface BindingsFile { version: number; bindings: Record<string, { mac: string; stack: number; boundAt: string }> }
+interface BindingsFile {
+  version: number;
+  bindings: Record<string, { mac: string; stack: number; boundAt: string }>;
+}
 
 function readBindingsFile(): BindingsFile | undefined {
   try {
@@ -140,7 +161,12 @@ describe('enlistment from an empty inventory with every stack off', () => {
     expect(active.some((p) => /stack 1 of 2: found \d of 2 Pis/.test(p.message))).toBe(true);
     // While it watches the leases it says how long it has been at it and how long it will still wait.
     expect(active.some((p) => p.stack === 1 && p.remainingMs > 0 && p.remainingMs <= 15_000 && p.elapsedMs >= 0)).toBe(true);
-    expect(daemon!.events().filter((e) => e.kind === 'enlist-bound').map((e) => e.target)).toEqual(['stack 1', 'stack 2']);
+    expect(
+      daemon!
+        .events()
+        .filter((e) => e.kind === 'enlist-bound')
+        .map((e) => e.target),
+    ).toEqual(['stack 1', 'stack 2']);
   });
 
   it('converges the enlisted rack: every Pi Ready', async () => {

@@ -27,7 +27,8 @@ async function onPi(pi: number, cmd: string): Promise<string> {
   return `${(await labExec(pi, cmd)).stdout}`.trim();
 }
 
-const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> => waitUntil(what, ms, probe, { every });
+const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined>, every = 250): Promise<T> =>
+  waitUntil(what, ms, probe, { every });
 
 type Rack = Record<string, unknown> & { defaults: { authorizedKeys: { keys: string[] } } };
 
@@ -134,7 +135,12 @@ async function powerCycle(pi: number, running: Promise<CliResult>): Promise<CliR
   await labFault(pi, 'power-loss');
   const interrupted = await running;
   await labFault(pi, 'power-loss', { undo: true });
-  await waitFor(`pi ${pi} booted with sshd`, 60_000, async () => ((await onPi(pi, 'systemctl is-active ssh.service || true')) === 'active' ? true : undefined), 500);
+  await waitFor(
+    `pi ${pi} booted with sshd`,
+    60_000,
+    async () => ((await onPi(pi, 'systemctl is-active ssh.service || true')) === 'active' ? true : undefined),
+    500,
+  );
   return interrupted;
 }
 
@@ -161,7 +167,10 @@ describe('power cuts in the middle of an operation never lose data', () => {
   it('a Pi that loses power during an apt install comes back with dpkg repaired, and converges', async () => {
     const rackPath = writeRack('rack.yaml', rackObject());
     // Node.js and its libraries are the biggest install of the lab's rack: the widest window.
-    await onPi(1, 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q nodejs >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -q >/dev/null 2>&1');
+    await onPi(
+      1,
+      'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q nodejs >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -q >/dev/null 2>&1',
+    );
     expect(await onPi(1, 'command -v node || echo none')).toBe('none');
 
     // dpkg has started changing its database (journal entries in updates/) but not finished.
@@ -191,7 +200,12 @@ describe('power cuts in the middle of an operation never lose data', () => {
     expect(await onPi(1, 'node -e "console.log(6 * 7)"')).toBe('42');
     // The slave crashed while node was gone; systemd's Restart= brings it back (the services
     // controller counts "activating" as running), within a couple of RestartSec.
-    await waitFor('the slave active on pi 1', 15_000, async () => ((await onPi(1, 'systemctl is-active pirack-slave.service || true')) === 'active' ? true : undefined), 500);
+    await waitFor(
+      'the slave active on pi 1',
+      15_000,
+      async () => ((await onPi(1, 'systemctl is-active pirack-slave.service || true')) === 'active' ? true : undefined),
+      500,
+    );
     const again = await apply(rackPath);
     expect(again.stdout).toContain('(0 actions applied');
   });

@@ -52,7 +52,12 @@ const waitFor = <T>(what: string, ms: number, probe: () => Promise<T | undefined
   waitUntil(what, ms, probe, {
     every,
     context: () => {
-      const nodes = daemon ? daemon.status().nodes.map((n) => `pi ${n.id}: ${n.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`).join(' ')} q=${n.quarantined}`).join('\n') : '';
+      const nodes = daemon
+        ? daemon
+            .status()
+            .nodes.map((n) => `pi ${n.id}: ${n.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`).join(' ')} q=${n.quarantined}`)
+            .join('\n')
+        : '';
       return `${nodes}\n--- log tail ---\n${logLines.slice(-30).join('\n')}`;
     },
   });
@@ -66,7 +71,10 @@ const conditionOf = (id: number, type: ConditionType): Condition | undefined => 
 const isReady = (id: number): boolean => conditionOf(id, 'Ready')?.status === 'True';
 
 /** The lab's rack.yaml with a short resync and backoff, so conditions move within seconds. */
-function rackObject(): Record<string, unknown> & { policies: Record<string, unknown>; defaults: { packages: { name: string }[]; files: Record<string, unknown>[] } } {
+function rackObject(): Record<string, unknown> & {
+  policies: Record<string, unknown>;
+  defaults: { packages: { name: string }[]; files: Record<string, unknown>[] };
+} {
   const rack = parse(readFileSync(lab().rackYaml, 'utf8')) as ReturnType<typeof rackObject>;
   rack.policies.resyncInterval = '2s';
   rack.policies.backoff = { base: '1s', max: '4s' };
@@ -159,7 +167,12 @@ describe('faults on one Pi while the daemon runs', () => {
     // One dead Pi never holds the others up: pi 3's drift is repaired within resync + a few seconds.
     await onPi(3, `systemctl stop ${SLAVE}`);
     const drifted = Date.now();
-    await waitFor('pi 3 slave running again', 15_000, async () => ((await onPi(3, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined), 250);
+    await waitFor(
+      'pi 3 slave running again',
+      15_000,
+      async () => ((await onPi(3, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined),
+      250,
+    );
     expect(Date.now() - drifted).toBeLessThan(15_000);
     expect(conditionOf(1, 'Reachable')?.status).toBe('False');
 
@@ -174,7 +187,12 @@ describe('faults on one Pi while the daemon runs', () => {
     try {
       const { quarantined } = await watchingQuarantine(async () => {
         await onPi(1, `systemctl stop ${SLAVE}`);
-        await waitFor('pi 1 slave repaired through the delay', 90_000, async () => ((await onPi(1, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined), 500);
+        await waitFor(
+          'pi 1 slave repaired through the delay',
+          90_000,
+          async () => ((await onPi(1, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined),
+          500,
+        );
         await waitFor('pi 1 Ready through the delay', 60_000, () => (isReady(1) ? true : undefined), 500);
       });
       expect(quarantined).toEqual([]);
@@ -189,7 +207,12 @@ describe('faults on one Pi while the daemon runs', () => {
     try {
       const { quarantined } = await watchingQuarantine(async () => {
         await onPi(2, `systemctl stop ${SLAVE}`);
-        await waitFor('pi 2 slave repaired through the loss', 90_000, async () => ((await onPi(2, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined), 500);
+        await waitFor(
+          'pi 2 slave repaired through the loss',
+          90_000,
+          async () => ((await onPi(2, `systemctl is-active ${SLAVE} || true`)) === 'active' ? true : undefined),
+          500,
+        );
         await waitFor('pi 2 Ready through the loss', 60_000, () => (isReady(2) ? true : undefined), 500);
       });
       expect(quarantined).toEqual([]);
@@ -212,7 +235,12 @@ describe('faults on one Pi while the daemon runs', () => {
       expect(packages.message).toContain('htop');
       expect(conditionOf(3, 'Reachable')?.status).toBe('True');
       for (const pi of [1, 2, 4]) {
-        await waitFor(`htop on pi ${pi}`, 60_000, async () => ((await onPi(pi, 'command -v htop || true')) === '/usr/bin/htop' ? true : undefined), 500);
+        await waitFor(
+          `htop on pi ${pi}`,
+          60_000,
+          async () => ((await onPi(pi, 'command -v htop || true')) === '/usr/bin/htop' ? true : undefined),
+          500,
+        );
       }
       expect(await onPi(3, 'command -v htop || echo none')).toBe('none');
     } finally {
@@ -242,7 +270,12 @@ describe('faults on one Pi while the daemon runs', () => {
       expect(await onPi(2, `sha256sum ${MARKER} | cut -d' ' -f1`)).toBe(oldSha);
       expect(await onPi(2, `ls -A ${MARKER_DIR}`)).toBe('marker');
       for (const pi of [1, 3, 4]) {
-        await waitFor(`the new marker on pi ${pi}`, 30_000, async () => ((await onPi(pi, `head -n 1 ${MARKER}`)) === 'new content' ? true : undefined), 500);
+        await waitFor(
+          `the new marker on pi ${pi}`,
+          30_000,
+          async () => ((await onPi(pi, `head -n 1 ${MARKER}`)) === 'new content' ? true : undefined),
+          500,
+        );
       }
     } finally {
       await labFault(2, 'disk-full', { undo: true });

@@ -125,7 +125,10 @@ describe('lab: 2 stacks × 2 Pis', () => {
     for (const pi of status.pis) {
       const host = await labPiAddress(pi.id, { dir });
       expect(host).toBe(`10.213.0.${10 + pi.id}`);
-      const r = await ssh(host, 'systemctl is-system-running --wait; command -v bc; echo "bc=$?"; dpkg -s bc >/dev/null 2>&1; echo "dpkg=$?"; cat /etc/machine-id');
+      const r = await ssh(
+        host,
+        'systemctl is-system-running --wait; command -v bc; echo "bc=$?"; dpkg -s bc >/dev/null 2>&1; echo "dpkg=$?"; cat /etc/machine-id',
+      );
       const [running, bc, dpkg, machineId] = r.stdout.trim().split('\n');
       expect(running).toBe('running');
       expect(bc).toBe('bc=1');
@@ -139,7 +142,11 @@ describe('lab: 2 stacks × 2 Pis', () => {
   });
 
   it('installs bc with real apt from the local repository', async () => {
-    const r = await ssh('10.213.0.11', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc && echo 2+3 | bc', 120_000);
+    const r = await ssh(
+      '10.213.0.11',
+      'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc && echo 2+3 | bc',
+      120_000,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('5');
   });

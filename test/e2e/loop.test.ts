@@ -26,8 +26,21 @@ let running: RunningDaemon | undefined;
 let rackPath = '';
 let logText = '';
 
-const context = () => logText.trim().split('\n').slice(-20).map((l) => { try { return (JSON.parse(l) as { msg: string }).msg; } catch { return l; } }).join('\n');
-const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> => waitUntil(what, ms, check, { every: 500, context });
+const context = () =>
+  logText
+    .trim()
+    .split('\n')
+    .slice(-20)
+    .map((l) => {
+      try {
+        return (JSON.parse(l) as { msg: string }).msg;
+      } catch {
+        return l;
+      }
+    })
+    .join('\n');
+const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  waitUntil(what, ms, check, { every: 500, context });
 
 async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(new URL(path, running!.url), {
@@ -40,7 +53,8 @@ async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pro
 
 const status = async () => (await api<StatusReport>('GET', '/api/v1/status')).body;
 const reachable = (s: StatusReport, id: number) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Reachable');
-const ready = (s: StatusReport, ids: readonly number[]) => ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
+const ready = (s: StatusReport, ids: readonly number[]) =>
+  ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
 const piStates = async () => (await labStatus({ dir: lab().up.dir })).pis.map((p) => p.state);
 
 beforeAll(async () => {
@@ -50,7 +64,12 @@ beforeAll(async () => {
   doc.policies = { ...doc.policies, backoff: { base: '1s', max: '4s' } };
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
-  const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
   const log = createLogger({ level: 'info', pretty: false, destination });
   running = await serveDaemon({
     source: createFileSource({ path: rackPath }),
@@ -82,7 +101,9 @@ describe('one loop for the whole rack, on the virtual rack', () => {
     expect(stack).toMatchObject({ desiredPower: 'off', power: 'off', override: { power: 'off', by: 'the API', rackYamlPower: 'on' } });
     expect(Date.parse(stack.override!.at)).toBeGreaterThan(Date.now() - 120_000);
     // The override is kept in the state dir, so a restart keeps it too.
-    expect(JSON.parse(readFileSync(join(lab().stateDir, 'operator.json'), 'utf8'))).toMatchObject({ overrides: [{ stack: 2, power: 'off', by: 'the API' }] });
+    expect(JSON.parse(readFileSync(join(lab().stateDir, 'operator.json'), 'utf8'))).toMatchObject({
+      overrides: [{ stack: 2, power: 'off', by: 'the API' }],
+    });
     // Several stack passes later the loop has not switched it back.
     await new Promise((r) => setTimeout(r, 11_000));
     expect(await piStates()).toEqual(['running', 'running', 'off', 'off']);
@@ -96,7 +117,8 @@ describe('one loop for the whole rack, on the virtual rack', () => {
     expect(result.stderr).toContain(`a daemon runs on ${lab().stateDir} (pid ${process.pid}): asking it`);
     expect(result.stdout).toContain('stack 2: power on done');
     // The daemon itself switched it and logged it as an API operation; the override now says on.
-    const events = (await api<{ events: { kind: string; target: string; message: string }[] }>('GET', `/api/v1/events?after=${before}`)).body.events;
+    const events = (await api<{ events: { kind: string; target: string; message: string }[] }>('GET', `/api/v1/events?after=${before}`))
+      .body.events;
     expect(events.filter((e) => e.kind === 'power-on').map((e) => e.target)).toEqual(['stack 2']);
     expect(events.some((e) => e.kind === 'stack-power' && e.target === 'stack 2')).toBe(true);
     expect((await piStates()).slice(2)).toEqual(['running', 'running']);
@@ -118,9 +140,19 @@ describe('one loop for the whole rack, on the virtual rack', () => {
     // Hold the loop so nothing else moves while we look; the plan must not need it.
     expect((await api('POST', '/api/v1/suspend')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_000)); // passes running at the suspend finish
-    const metrics = async () => (await fetch(new URL('/metrics', running!.url), { headers: { authorization: `Bearer ${running!.token!.token}` } })).text();
-    const passes = (text: string) => text.split('\n').filter((l) => /^pirack_reconcile_pass_duration_seconds_(count|sum)/.test(l)).join('\n');
-    const before = { status: await status(), events: (await api<{ events: unknown[] }>('GET', '/api/v1/events')).body.events.length, metrics: passes(await metrics()), file: statSync(join(lab().stateDir, 'status.json')).mtimeMs };
+    const metrics = async () =>
+      (await fetch(new URL('/metrics', running!.url), { headers: { authorization: `Bearer ${running!.token!.token}` } })).text();
+    const passes = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => /^pirack_reconcile_pass_duration_seconds_(count|sum)/.test(l))
+        .join('\n');
+    const before = {
+      status: await status(),
+      events: (await api<{ events: unknown[] }>('GET', '/api/v1/events')).body.events.length,
+      metrics: passes(await metrics()),
+      file: statSync(join(lab().stateDir, 'status.json')).mtimeMs,
+    };
     const plan = await api<{ plan: { target: string; kind: string }[] }>('GET', '/api/v1/plan');
     expect(plan.status).toBe(200);
     // Every Pi is converged: no Pi has anything planned, stacks and the rack neither.

@@ -26,7 +26,12 @@ let rackA = '';
 let rackB = '';
 
 function startDaemon(): Daemon {
-  const destination = new Writable({ write(chunk, _enc, done) { logText += String(chunk); done(); } });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
   const log = createLogger({ level: 'info', pretty: false, destination });
   const stateDir = lab().stateDir;
   return new Daemon({ stateDir, log });
@@ -37,7 +42,19 @@ async function offer(d: Daemon, path: string): Promise<void> {
 }
 
 function lastLogLines(): string {
-  return logText.trim().split('\n').slice(-25).map((l) => { try { const j = JSON.parse(l) as { msg: string; err?: { message?: string } }; return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`; } catch { return l; } }).join('\n');
+  return logText
+    .trim()
+    .split('\n')
+    .slice(-25)
+    .map((l) => {
+      try {
+        const j = JSON.parse(l) as { msg: string; err?: { message?: string } };
+        return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`;
+      } catch {
+        return l;
+      }
+    })
+    .join('\n');
 }
 
 const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
@@ -63,7 +80,8 @@ async function relayLevels(): Promise<string[]> {
   return [await relay.read(1), await relay.read(2)];
 }
 
-const switching = (events: readonly RackEvent[]) => events.filter((e) => e.kind.startsWith('stack-power') || e.kind === 'stack-cycle' || e.kind.startsWith('power-'));
+const switching = (events: readonly RackEvent[]) =>
+  events.filter((e) => e.kind.startsWith('stack-power') || e.kind === 'stack-cycle' || e.kind.startsWith('power-'));
 const lastSeq = (d: Daemon) => Math.max(0, ...d.events().map((e) => e.seq));
 
 /** Stops sshd and drops its open sessions too (the daemon keeps one connection per Pi). */
@@ -73,7 +91,11 @@ async function makeUnreachable(pi: number): Promise<void> {
 }
 
 beforeAll(() => {
-  const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as { stacks: { power: string }[]; policies: Record<string, unknown>; defaults: Record<string, unknown> };
+  const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as {
+    stacks: { power: string }[];
+    policies: Record<string, unknown>;
+    defaults: Record<string, unknown>;
+  };
   // Only keys to converge: these tests are about power, and a Pi is Ready once its key is in.
   doc.defaults = { ...doc.defaults, packages: [], files: [], services: [] };
   doc.policies = {
@@ -106,7 +128,10 @@ describe('power on the virtual rack', () => {
     await offer(daemon, rackA);
     await waitFor('pis 1 and 2 Ready', 60_000, () => (ready(daemon!.status(), [1, 2]) ? true : undefined));
     await pause(11_000); // at least two rack-level passes
-    expect(daemon.status().stacks.map((s) => [s.id, s.desiredPower, s.power])).toEqual([[1, 'on', 'on'], [2, 'off', 'off']]);
+    expect(daemon.status().stacks.map((s) => [s.id, s.desiredPower, s.power])).toEqual([
+      [1, 'on', 'on'],
+      [2, 'off', 'off'],
+    ]);
     const before = lastSeq(daemon);
     await daemon.close();
 
@@ -162,7 +187,9 @@ describe('power on the virtual rack', () => {
 
     const seq2 = lastSeq(daemon!);
     for (const pi of [3, 4]) await makeUnreachable(pi);
-    const held = await waitFor('the held-back cycle reported', 60_000, () => daemon!.events(seq2).find((e) => e.kind === 'stack-cycle-held'));
+    const held = await waitFor('the held-back cycle reported', 60_000, () =>
+      daemon!.events(seq2).find((e) => e.kind === 'stack-cycle-held'),
+    );
     expect(held).toMatchObject({ target: 'stack 2', result: 'info' });
     expect(held.message).toMatch(/rate limit: 1 cycles in the last hour/);
     await pause(11_000); // two more passes: still no cycle
@@ -175,7 +202,9 @@ describe('power on the virtual rack', () => {
     await daemon!.close();
     daemon = startDaemon();
     await offer(daemon, rackB);
-    const heldAgain = await waitFor('the held-back cycle reported after a restart', 60_000, () => daemon!.events(seq3).find((e) => e.kind === 'stack-cycle-held'));
+    const heldAgain = await waitFor('the held-back cycle reported after a restart', 60_000, () =>
+      daemon!.events(seq3).find((e) => e.kind === 'stack-cycle-held'),
+    );
     expect(heldAgain.message).toMatch(/rate limit: 1 cycles in the last hour/);
     expect(daemon.events(seq3).filter((e) => e.kind === 'stack-cycle')).toEqual([]);
     expect(await initPids()).toEqual(after);

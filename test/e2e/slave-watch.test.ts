@@ -85,7 +85,9 @@ async function noticeAfter(pi: number, what: string, cmd: string): Promise<{ lag
   try {
     await onPi(pi, cmd);
     const done = Date.now();
-    await waitFor(`a ${what} notice from pi ${pi} after \`${cmd}\``, 1_000, () => (seenAt.length ? true : undefined), 5).catch(() => undefined);
+    await waitFor(`a ${what} notice from pi ${pi} after \`${cmd}\``, 1_000, () => (seenAt.length ? true : undefined), 5).catch(
+      () => undefined,
+    );
     const lagMs = seenAt.length ? seenAt[0]! - done : Number.POSITIVE_INFINITY;
     process.stderr.write(`[slave-watch] ${what} notice ${lagMs} ms after \`${cmd.slice(0, 60)}\` returned\n`);
     return { lagMs, detail };
@@ -99,7 +101,10 @@ beforeAll(async () => {
   expect(converged.code, `${converged.stdout}\n${converged.stderr}`).toBe(0);
   for (const pi of [1, 2]) {
     await onPi(pi, `mkdir -p /etc/pirack-watch && echo one > ${PROBE_FILE}`);
-    await onPi(pi, `printf '[Service]\\nExecStart=/bin/sleep infinity\\n' > /etc/systemd/system/${PROBE_UNIT} && systemctl daemon-reload && systemctl start ${PROBE_UNIT}`);
+    await onPi(
+      pi,
+      `printf '[Service]\\nExecStart=/bin/sleep infinity\\n' > /etc/systemd/system/${PROBE_UNIT} && systemctl daemon-reload && systemctl start ${PROBE_UNIT}`,
+    );
   }
   rack = await loadRack(lab().rackYaml, { resolveBuiltin });
   const hostKeys = await openHostKeyStore({ stateDir: lab().stateDir });
@@ -117,7 +122,8 @@ beforeAll(async () => {
   pool = createSshPool(options);
   plainPool = createSshPool(options);
   for (const pi of [1, 2]) sinks.set(pi, openStream(pi).sink);
-  for (const pi of [1, 2]) await waitFor(`pi ${pi}'s stream watching`, 30_000, () => (sinks.get(pi)!.of('watching').length > 0 ? true : undefined), 100);
+  for (const pi of [1, 2])
+    await waitFor(`pi ${pi}'s stream watching`, 30_000, () => (sinks.get(pi)!.of('watching').length > 0 ? true : undefined), 100);
 });
 
 afterAll(async () => {
@@ -185,13 +191,23 @@ describe('pirack-slave watch over the real SSH connection', () => {
   });
 
   it('tolerates garbage and an oversized line before the real protocol', async () => {
-    await onPi(1, `cat > /usr/local/lib/pirack/garbage-slave.js <<'JS'
+    await onPi(
+      1,
+      `cat > /usr/local/lib/pirack/garbage-slave.js <<'JS'
 process.stdout.write('garbage\\n' + 'x'.repeat(200000) + '\\n{"type":"heartbeat"}\\n');
 require('${SLAVE_JS}');
-JS`);
+JS`,
+    );
     // pi 1's connection in `pool` holds its one stream already: this one runs on the other pool.
     const own = new RecordingSink();
-    const stream = new NodeStream({ target: { node: 1, host: labIp(1), port: 22 }, spec: { revision: 'g', files: [], packages: [], units: [] }, transport: plainPool!, sink: own, log, slavePath: '/usr/local/lib/pirack/garbage-slave.js' });
+    const stream = new NodeStream({
+      target: { node: 1, host: labIp(1), port: 22 },
+      spec: { revision: 'g', files: [], packages: [], units: [] },
+      transport: plainPool!,
+      sink: own,
+      log,
+      slavePath: '/usr/local/lib/pirack/garbage-slave.js',
+    });
     stream.start();
     try {
       await waitFor('a heartbeat after the garbage', 15_000, () => (own.of('heartbeat').length > 0 ? true : undefined), 50);
@@ -203,12 +219,22 @@ JS`);
   });
 
   it('reports an old slave without watch as unsupported', async () => {
-    await onPi(2, `cat > /usr/local/lib/pirack/old-slave.js <<'JS'
+    await onPi(
+      2,
+      `cat > /usr/local/lib/pirack/old-slave.js <<'JS'
 const [c = 'serve'] = process.argv.slice(2);
 if (c !== 'serve') { console.error('pirack-slave: unknown command "' + c + '"; use serve, cpu, temperature or health'); process.exit(2); }
-JS`);
+JS`,
+    );
     const own = new RecordingSink();
-    const stream = new NodeStream({ target: { node: 2, host: labIp(2), port: 22 }, spec: { revision: 'o', files: [], packages: [], units: [] }, transport: plainPool!, sink: own, log, slavePath: '/usr/local/lib/pirack/old-slave.js' });
+    const stream = new NodeStream({
+      target: { node: 2, host: labIp(2), port: 22 },
+      spec: { revision: 'o', files: [], packages: [], units: [] },
+      transport: plainPool!,
+      sink: own,
+      log,
+      slavePath: '/usr/local/lib/pirack/old-slave.js',
+    });
     stream.start();
     try {
       await waitFor('unsupported', 15_000, () => (own.of('unsupported').length > 0 ? true : undefined), 50);
@@ -246,10 +272,17 @@ JS`);
 
     await labFault(2, 'power-loss', { undo: true });
     const openedBefore = sink.of('opened').length;
-    await waitFor('pi 2 sshd answering', 90_000, async () => ((await labExec(2, 'systemctl is-active ssh.service')).stdout.trim() === 'active' ? true : undefined), 100);
+    await waitFor(
+      'pi 2 sshd answering',
+      90_000,
+      async () => ((await labExec(2, 'systemctl is-active ssh.service')).stdout.trim() === 'active' ? true : undefined),
+      100,
+    );
     const sshdAt = Date.now();
     await waitFor('pi 2 stream open again', 20_000, () => (sink.of('opened').length > openedBefore ? true : undefined), 50);
-    process.stderr.write(`[slave-watch] stream open again ${Date.now() - sshdAt} ms after sshd answered; plain connection: ${plainOutcome ?? 'still waiting'}\n`);
+    process.stderr.write(
+      `[slave-watch] stream open again ${Date.now() - sshdAt} ms after sshd answered; plain connection: ${plainOutcome ?? 'still waiting'}\n`,
+    );
     expect(Date.now() - sshdAt).toBeLessThanOrEqual(10_000);
     await plain;
   });

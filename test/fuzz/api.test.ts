@@ -40,7 +40,19 @@ type Credentials =
   | 'forged-cookie'
   | 'token-as-cookie';
 
-type Framing = 'normal' | 'upgrade' | 'truncated' | 'smuggle' | 'chunked' | 'bad-chunked' | 'lf-only' | 'http10' | 'no-host' | 'garbage-line' | 'duplicate-length' | 'header-injection';
+type Framing =
+  | 'normal'
+  | 'upgrade'
+  | 'truncated'
+  | 'smuggle'
+  | 'chunked'
+  | 'bad-chunked'
+  | 'lf-only'
+  | 'http10'
+  | 'no-host'
+  | 'garbage-line'
+  | 'duplicate-length'
+  | 'header-injection';
 
 interface ApiCase {
   readonly method: string;
@@ -57,28 +69,155 @@ interface ApiCase {
 
 // ---------------------------------------------------------------- arbitraries
 
-const odd = ['0', '-1', '1e300', '999999999999', 'constructor', '__proto__', 'prototype', '%00', '1%2F2', '..', '%E0%A4%A', 'NaN', '%201', '1.5', '0x10', '', '%', '%zz'];
+const odd = [
+  '0',
+  '-1',
+  '1e300',
+  '999999999999',
+  'constructor',
+  '__proto__',
+  'prototype',
+  '%00',
+  '1%2F2',
+  '..',
+  '%E0%A4%A',
+  'NaN',
+  '%201',
+  '1.5',
+  '0x10',
+  '',
+  '%',
+  '%zz',
+];
 const idArb = fc.oneof(fc.nat(12).map(String), fc.constantFrom(...odd), fc.string({ maxLength: 12 }).map(encodeURIComponent));
 const nameArb = fc.oneof(
-  fc.constantFrom('cpu', 'ping', 'reboot', 'temperature', 'uptime', 'shutdown', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'a'.repeat(200), '%E0', '..%2F..', 'CPU'),
+  fc.constantFrom(
+    'cpu',
+    'ping',
+    'reboot',
+    'temperature',
+    'uptime',
+    'shutdown',
+    'constructor',
+    '__proto__',
+    'toString',
+    'hasOwnProperty',
+    'a'.repeat(200),
+    '%E0',
+    '..%2F..',
+    'CPU',
+  ),
   fc.string({ maxLength: 16 }).map(encodeURIComponent),
 );
-const queryArb = fc.constantFrom('', '', '', '?after=1', '?after=abc', '?after=1&after=2', '?__proto__[a]=1', '?constructor=x', '?after=99999999999999999999', '?%E0=1', '?a=%');
-
-const pathArb = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(
-    '/healthz', '/metrics', '/api/v1/status', '/api/v1/stacks', '/api/v1/pis', '/api/v1/plan', '/api/v1/events', '/api/v1/events/stream', '/api/v1/actions',
-    '/api/v1/reconcile', '/api/v1/suspend', '/api/v1/resume', '/api/v1/rack/power', '/api/v1/login', '/api/v1/logout', '/api/v1/session',
-    '/api/v1.0/rasps', '/api/v1.0/rasps/options', '/api/v1.0/stacks', '/api/v1.0/stacks/options', '/api/v1.0/rasps/execute', '/api/v1.0/stacks/execute', '/api/v1.0/installation',
-    '/', '/ui/js/app.js', '/ui/style.css', '/ui/../../etc/passwd', '/ui/%2e%2e/%2e%2e/etc/passwd',
-  ), queryArb).map(([p, q]) => p + q) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('/api/v1/stacks/', '/api/v1/pis/', '/api/v1.0/rasps/', '/api/v1.0/stacks/'), idArb).map(([p, id]) => p + id) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('/api/v1/pis/:id/reboot', '/api/v1/stacks/:id/power', '/api/v1/stacks/:id/power/confirm', '/api/v1/pis/:id/actions/:name', '/api/v1/stacks/:id/actions/:name', '/api/v1/rack/actions/:name'), idArb, nameArb).map(([t, id, name]) => t.replace(':id', id).replace(':name', name)) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `/${s.replace(/[\r\n ]/g, '')}`) },
-  { weight: 1, arbitrary: fc.constantFrom('*', 'http://evil.example/api/v1/status', '//api/v1/status', '/api/v1/status#frag', '/api/v1//status', `/${'a'.repeat(3000)}`, '/api/v1/pis/%') },
+const queryArb = fc.constantFrom(
+  '',
+  '',
+  '',
+  '?after=1',
+  '?after=abc',
+  '?after=1&after=2',
+  '?__proto__[a]=1',
+  '?constructor=x',
+  '?after=99999999999999999999',
+  '?%E0=1',
+  '?a=%',
 );
 
-const actionArb = fc.oneof(fc.constantFrom('shutdown', 'reboot', 'Shutdown', 'REBOOT', 'ping', 'cpu', 'constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'CONSTRUCTOR', '__defineGetter__'), fc.string({ maxLength: 20 }));
+const pathArb = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          '/healthz',
+          '/metrics',
+          '/api/v1/status',
+          '/api/v1/stacks',
+          '/api/v1/pis',
+          '/api/v1/plan',
+          '/api/v1/events',
+          '/api/v1/events/stream',
+          '/api/v1/actions',
+          '/api/v1/reconcile',
+          '/api/v1/suspend',
+          '/api/v1/resume',
+          '/api/v1/rack/power',
+          '/api/v1/login',
+          '/api/v1/logout',
+          '/api/v1/session',
+          '/api/v1.0/rasps',
+          '/api/v1.0/rasps/options',
+          '/api/v1.0/stacks',
+          '/api/v1.0/stacks/options',
+          '/api/v1.0/rasps/execute',
+          '/api/v1.0/stacks/execute',
+          '/api/v1.0/installation',
+          '/',
+          '/ui/js/app.js',
+          '/ui/style.css',
+          '/ui/../../etc/passwd',
+          '/ui/%2e%2e/%2e%2e/etc/passwd',
+        ),
+        queryArb,
+      )
+      .map(([p, q]) => p + q),
+  },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom('/api/v1/stacks/', '/api/v1/pis/', '/api/v1.0/rasps/', '/api/v1.0/stacks/'), idArb)
+      .map(([p, id]) => p + id),
+  },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          '/api/v1/pis/:id/reboot',
+          '/api/v1/stacks/:id/power',
+          '/api/v1/stacks/:id/power/confirm',
+          '/api/v1/pis/:id/actions/:name',
+          '/api/v1/stacks/:id/actions/:name',
+          '/api/v1/rack/actions/:name',
+        ),
+        idArb,
+        nameArb,
+      )
+      .map(([t, id, name]) => t.replace(':id', id).replace(':name', name)),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `/${s.replace(/[\r\n ]/g, '')}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '*',
+      'http://evil.example/api/v1/status',
+      '//api/v1/status',
+      '/api/v1/status#frag',
+      '/api/v1//status',
+      `/${'a'.repeat(3000)}`,
+      '/api/v1/pis/%',
+    ),
+  },
+);
+
+const actionArb = fc.oneof(
+  fc.constantFrom(
+    'shutdown',
+    'reboot',
+    'Shutdown',
+    'REBOOT',
+    'ping',
+    'cpu',
+    'constructor',
+    '__proto__',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'CONSTRUCTOR',
+    '__defineGetter__',
+  ),
+  fc.string({ maxLength: 20 }),
+);
 
 function deep(depth: number): string {
   return `{"op":${'['.repeat(depth)}${']'.repeat(depth)}}`;
@@ -87,41 +226,134 @@ function deep(depth: number): string {
 const bodyArb: fc.Arbitrary<string | null> = fc.oneof(
   { weight: 3, arbitrary: fc.constant(null) },
   { weight: 3, arbitrary: fc.json({ maxDepth: 4 }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.oneof(fc.constantFrom('on', 'off', 'cycle', 'explode', ''), fc.integer(), fc.constant(null)) }).map((o) => JSON.stringify(o)) },
-  { weight: 2, arbitrary: fc.record({ token: fc.oneof(fc.constant(TOKEN), fc.string({ maxLength: 60 }), fc.integer()) }).map((o) => JSON.stringify(o)) },
-  { weight: 4, arbitrary: fc.record({ id: fc.oneof(fc.nat(5), fc.constantFrom('1', 'one', '-1', '1e300'), fc.constant(null)), action: actionArb }).map((o) => JSON.stringify(o)) },
-  { weight: 2, arbitrary: fc.constantFrom('{"__proto__":{"admin":true},"op":"on"}', '{"constructor":{"prototype":{"admin":true}}}', '{"id":1,"action":"shutdown","__proto__":{"x":1}}', '{"op":"on","op":"off"}') },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ op: fc.oneof(fc.constantFrom('on', 'off', 'cycle', 'explode', ''), fc.integer(), fc.constant(null)) })
+      .map((o) => JSON.stringify(o)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ token: fc.oneof(fc.constant(TOKEN), fc.string({ maxLength: 60 }), fc.integer()) }).map((o) => JSON.stringify(o)),
+  },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ id: fc.oneof(fc.nat(5), fc.constantFrom('1', 'one', '-1', '1e300'), fc.constant(null)), action: actionArb })
+      .map((o) => JSON.stringify(o)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"__proto__":{"admin":true},"op":"on"}',
+      '{"constructor":{"prototype":{"admin":true}}}',
+      '{"id":1,"action":"shutdown","__proto__":{"x":1}}',
+      '{"op":"on","op":"off"}',
+    ),
+  },
   { weight: 2, arbitrary: fc.integer({ min: 20, max: 8000 }).map(deep) },
   { weight: 1, arbitrary: fc.integer({ min: 17_000, max: 40_000 }).map((n) => `{"token":"${'x'.repeat(n)}"}`) },
-  { weight: 2, arbitrary: fc.constantFrom('{"op":', '{op:on}', 'nul', '\ufeff{}', '[', '"', '{"a":"\\u00"}', '{"a":1}garbage', '1e999999') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('{"op":', '{op:on}', 'nul', '\ufeff{}', '[', '"', '{"a":"\\u00"}', '{"a":1}garbage', '1e999999'),
+  },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
 );
 
 const contentTypeArb = fc.constantFrom<string | null>(
-  'application/json', 'application/json', 'application/json; charset=utf-8', null, 'text/plain', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', '', 'application/json, text/plain', ';;;', 'APPLICATION/JSON', 'application/json; charset=utf-16', 'application/vnd.api+json',
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  null,
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/json, text/plain',
+  ';;;',
+  'APPLICATION/JSON',
+  'application/json; charset=utf-16',
+  'application/vnd.api+json',
 );
 
 const credentialsArb = fc.constantFrom<Credentials>(
-  'none', 'none', 'bearer', 'bearer', 'wrong-bearer', 'wrong-bearer', 'bearer-no-space', 'basic', 'huge-bearer',
-  'cookie-same-origin', 'cookie-same-referer', 'cookie-no-origin', 'cookie-foreign-origin', 'cookie-null-origin', 'cookie-foreign-referer', 'forged-cookie', 'token-as-cookie',
+  'none',
+  'none',
+  'bearer',
+  'bearer',
+  'wrong-bearer',
+  'wrong-bearer',
+  'bearer-no-space',
+  'basic',
+  'huge-bearer',
+  'cookie-same-origin',
+  'cookie-same-referer',
+  'cookie-no-origin',
+  'cookie-foreign-origin',
+  'cookie-null-origin',
+  'cookie-foreign-referer',
+  'forged-cookie',
+  'token-as-cookie',
 );
 
 const framingArb = fc.oneof(
   { weight: 30, arbitrary: fc.constant<Framing>('normal') },
-  { weight: 1, arbitrary: fc.constantFrom<Framing>('upgrade', 'truncated', 'smuggle', 'chunked', 'bad-chunked', 'lf-only', 'http10', 'no-host', 'garbage-line', 'duplicate-length', 'header-injection') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Framing>(
+      'upgrade',
+      'truncated',
+      'smuggle',
+      'chunked',
+      'bad-chunked',
+      'lf-only',
+      'http10',
+      'no-host',
+      'garbage-line',
+      'duplicate-length',
+      'header-injection',
+    ),
+  },
 );
 
 const headerArb = fc.array(
   fc.oneof(
-    fc.constantFrom<readonly [string, string]>(['last-event-id', '5'], ['last-event-id', 'x'], ['x-forwarded-for', '10.0.0.1'], ['x-forwarded-host', 'evil.example'], ['accept', '*/*'], ['expect', '100-continue'], ['content-encoding', 'gzip'], ['accept-encoding', 'gzip, br'], ['range', 'bytes=0-1']),
-    fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/), fc.string({ maxLength: 30 }).map((v) => v.replace(/[\r\n\0]/g, ''))),
+    fc.constantFrom<readonly [string, string]>(
+      ['last-event-id', '5'],
+      ['last-event-id', 'x'],
+      ['x-forwarded-for', '10.0.0.1'],
+      ['x-forwarded-host', 'evil.example'],
+      ['accept', '*/*'],
+      ['expect', '100-continue'],
+      ['content-encoding', 'gzip'],
+      ['accept-encoding', 'gzip, br'],
+      ['range', 'bytes=0-1'],
+    ),
+    fc.tuple(
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
+      fc.string({ maxLength: 30 }).map((v) => v.replace(/[\r\n\0]/g, '')),
+    ),
   ),
   { maxLength: 3 },
 );
 
 const caseArb: fc.Arbitrary<ApiCase> = fc.record({
-  method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'get', 'FOO', 'CONNECT'),
+  method: fc.constantFrom(
+    'GET',
+    'GET',
+    'POST',
+    'POST',
+    'POST',
+    'PUT',
+    'DELETE',
+    'PATCH',
+    'HEAD',
+    'OPTIONS',
+    'TRACE',
+    'get',
+    'FOO',
+    'CONNECT',
+  ),
   path: pathArb,
   credentials: credentialsArb,
   wrongToken: fc.string({ minLength: 1, maxLength: 60 }).map((s) => s.replace(/[\r\n\0]/g, 'x')),
@@ -134,7 +366,17 @@ const caseArb: fc.Arbitrary<ApiCase> = fc.record({
 
 // ------------------------------------------------------- the reproductions
 
-const base: ApiCase = { method: 'POST', path: '/', credentials: 'bearer', wrongToken: 'x', contentType: 'application/json', body: null, framing: 'normal', extraHeaders: [], from: 2 };
+const base: ApiCase = {
+  method: 'POST',
+  path: '/',
+  credentials: 'bearer',
+  wrongToken: 'x',
+  contentType: 'application/json',
+  body: null,
+  framing: 'normal',
+  extraHeaders: [],
+  from: 2,
+};
 const REPRODUCTIONS: readonly ApiCase[] = [
   // Prototype keys powered a stack off through the legacy API.
   { ...base, path: '/api/v1.0/stacks/execute', body: '{"id":1,"action":"constructor"}' },
@@ -142,7 +384,13 @@ const REPRODUCTIONS: readonly ApiCase[] = [
   // Unfinished login bodies stayed open for minutes.
   { ...base, path: '/api/v1/login', credentials: 'none', body: '{"token":"abc"}', framing: 'truncated' },
   // After 5 wrong logins the right token got 429 too.
-  ...Array.from({ length: 6 }, (_, i): ApiCase => ({ ...base, path: '/api/v1/login', credentials: 'none', body: `{"token":"guess-${i}"}`, from: 61 })),
+  ...Array.from({ length: 6 }, (_, i): ApiCase => ({
+    ...base,
+    path: '/api/v1/login',
+    credentials: 'none',
+    body: `{"token":"guess-${i}"}`,
+    from: 61,
+  })),
   { ...base, path: '/api/v1/login', credentials: 'none', body: JSON.stringify({ token: TOKEN }), from: 61 },
   // Wrong bearer tokens were not limited; the right one must still pass afterwards.
   ...Array.from({ length: 12 }, (): ApiCase => ({ ...base, path: '/api/v1/reconcile', credentials: 'wrong-bearer', from: 62 })),
@@ -158,7 +406,14 @@ const REPRODUCTIONS: readonly ApiCase[] = [
   { ...base, path: '/api/v1/rack/power', body: deep(5000) },
   { ...base, path: '/api/v1/login', credentials: 'none', body: `{"token":"${'x'.repeat(20_000)}"}` },
   // Event streams: a burst of unauthenticated ones, then the dashboard's.
-  ...Array.from({ length: 10 }, (): ApiCase => ({ ...base, method: 'GET', path: '/api/v1/events/stream', credentials: 'none', contentType: null, from: 63 })),
+  ...Array.from({ length: 10 }, (): ApiCase => ({
+    ...base,
+    method: 'GET',
+    path: '/api/v1/events/stream',
+    credentials: 'none',
+    contentType: null,
+    from: 63,
+  })),
   { ...base, method: 'GET', path: '/api/v1/events/stream', credentials: 'cookie-no-origin', contentType: null, from: 63 },
 ];
 
@@ -218,7 +473,8 @@ function rawRequest(c: ApiCase): string {
   const headers: [string, string][] = [];
   if (c.framing !== 'no-host') headers.push(['host', `127.0.0.1:${port}`]);
   headers.push(['connection', c.framing === 'upgrade' ? 'Upgrade' : 'close']);
-  if (c.framing === 'upgrade') headers.push(['upgrade', 'websocket'], ['sec-websocket-version', '13'], ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ==']);
+  if (c.framing === 'upgrade')
+    headers.push(['upgrade', 'websocket'], ['sec-websocket-version', '13'], ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ==']);
   headers.push(...credentialHeaders(c));
   if (c.contentType !== null) headers.push(['content-type', c.contentType]);
   headers.push(...c.extraHeaders.map(([k, v]) => [k, v] as [string, string]));
@@ -281,7 +537,12 @@ function parse(whole: string): Answer | undefined {
   }
   const rawBody = text.slice(end + 4);
   const length = Number(headers.get('content-length'));
-  const body = headers.get('transfer-encoding') === 'chunked' ? decodeChunked(rawBody) : Number.isInteger(length) ? Buffer.from(rawBody, 'latin1').subarray(0, length).toString('utf8') : rawBody;
+  const body =
+    headers.get('transfer-encoding') === 'chunked'
+      ? decodeChunked(rawBody)
+      : Number.isInteger(length)
+        ? Buffer.from(rawBody, 'latin1').subarray(0, length).toString('utf8')
+        : rawBody;
   return { status, headers, body };
 }
 
@@ -326,9 +587,12 @@ function judge(c: ApiCase, outcome: Outcome, callsBefore: number): { verdict: 'a
   const bearer = c.credentials === 'bearer';
   const cookieAuth = c.credentials.startsWith('cookie-');
   const sameOrigin = c.credentials === 'cookie-same-origin' || c.credentials === 'cookie-same-referer';
-  if (!bearer && !cookieAuth && calls.length > 0) return { verdict: 'crash', why: `reached the daemon without credentials: ${JSON.stringify(calls)}` };
-  if (!bearer && !sameOrigin && calls.some((k) => DAEMON_CHANGES.has(k.method))) return { verdict: 'crash', why: `a change without bearer or same-origin cookie: ${JSON.stringify(calls)}` };
-  if (!bearer && c.path.startsWith('/api/v1.0/installation') && calls.length > 0) return { verdict: 'crash', why: 'installation ran without the bearer token' };
+  if (!bearer && !cookieAuth && calls.length > 0)
+    return { verdict: 'crash', why: `reached the daemon without credentials: ${JSON.stringify(calls)}` };
+  if (!bearer && !sameOrigin && calls.some((k) => DAEMON_CHANGES.has(k.method)))
+    return { verdict: 'crash', why: `a change without bearer or same-origin cookie: ${JSON.stringify(calls)}` };
+  if (!bearer && c.path.startsWith('/api/v1.0/installation') && calls.length > 0)
+    return { verdict: 'crash', why: 'installation ran without the bearer token' };
   if (c.path.startsWith('/api/v1.0/stacks/execute') && calls.some((k) => k.method === 'power')) {
     const action = (() => {
       try {
@@ -344,7 +608,10 @@ function judge(c: ApiCase, outcome: Outcome, callsBefore: number): { verdict: 'a
   }
   if (status < 400) return { verdict: 'accepted' };
   const head = c.method === 'HEAD';
-  if (head) return headers.get('content-type')?.startsWith('application/json') ? { verdict: 'clear' } : { verdict: 'crash', why: `HEAD refusal ${status} without the JSON type` };
+  if (head)
+    return headers.get('content-type')?.startsWith('application/json')
+      ? { verdict: 'clear' }
+      : { verdict: 'crash', why: `HEAD refusal ${status} without the JSON type` };
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -354,8 +621,10 @@ function judge(c: ApiCase, outcome: Outcome, callsBefore: number): { verdict: 'a
   const error = (json as { error?: { code?: unknown; message?: unknown; reason?: unknown } }).error;
   if (error) {
     if (typeof error.message !== 'string' || error.message === '') return { verdict: 'crash', why: `refusal without a message: ${body}` };
-    if (typeof error.code !== 'string' || !Object.hasOwn(ERRORS, error.code)) return { verdict: 'crash', why: `refusal with an undocumented code: ${body}` };
-    if (ERRORS[error.code as keyof typeof ERRORS].status !== status) return { verdict: 'crash', why: `status ${status} does not match ${error.code}` };
+    if (typeof error.code !== 'string' || !Object.hasOwn(ERRORS, error.code))
+      return { verdict: 'crash', why: `refusal with an undocumented code: ${body}` };
+    if (ERRORS[error.code as keyof typeof ERRORS].status !== status)
+      return { verdict: 'crash', why: `status ${status} does not match ${error.code}` };
     if (status >= 500 && status !== 503) return { verdict: 'crash', why: `server error: ${body}` };
     return { verdict: 'clear' };
   }

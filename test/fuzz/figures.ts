@@ -20,7 +20,9 @@ function row(target: string): string {
   return `| \`${target}\` | ${f.cases} | ${f.clearErrors} | ${f.crashes} | ${f.hangs} | ${f.seed} |`;
 }
 
-const table = ['| target | cases | clear errors | crashes | hangs | random seed |', '|---|---|---|---|---|---|', ...TARGETS.map(row)].join('\n');
+const table = ['| target | cases | clear errors | crashes | hangs | random seed |', '|---|---|---|---|---|---|', ...TARGETS.map(row)].join(
+  '\n',
+);
 const doc = readFileSync(SECURITY, 'utf8');
 const begin = doc.indexOf(BEGIN);
 const end = doc.indexOf(END);

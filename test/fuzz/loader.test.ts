@@ -44,7 +44,8 @@ function book(result: RackLoadResult, ms: number, what: string): void {
     throw new Error(`${ms.toFixed(0)} ms on ${JSON.stringify(what.slice(0, 200))}`);
   }
   if (result.ok) return tally.accepted();
-  const clear = result.problems.length > 0 && result.problems.every((p) => p.message.trim() !== '' && p.hint.trim() !== '' && Number.isInteger(p.line));
+  const clear =
+    result.problems.length > 0 && result.problems.every((p) => p.message.trim() !== '' && p.hint.trim() !== '' && Number.isInteger(p.line));
   if (!clear) {
     tally.crash();
     throw new Error(`a rejection without a clear message: ${JSON.stringify(result.problems).slice(0, 400)}`);
@@ -56,15 +57,38 @@ const valid = stringify(baseRack());
 
 /** A valid rack with one value somewhere replaced by something arbitrary. */
 const mutatedRack = fc
-  .tuple(fc.nat(), fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.constant(null), fc.boolean(), fc.constantFrom('1e300', '-1', '0s', '1000h', '__proto__', 'constructor', '/x"; }; touch /tmp/PWNED; { echo "', '../rack/id_ed25519', 'a\nb', 'a\0b')))
+  .tuple(
+    fc.nat(),
+    fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.integer(),
+      fc.double(),
+      fc.constant(null),
+      fc.boolean(),
+      fc.constantFrom(
+        '1e300',
+        '-1',
+        '0s',
+        '1000h',
+        '__proto__',
+        'constructor',
+        '/x"; }; touch /tmp/PWNED; { echo "',
+        '../rack/id_ed25519',
+        'a\nb',
+        'a\0b',
+      ),
+    ),
+  )
   .map(([at, value]) => {
     const raw = baseRack() as unknown as Record<string, unknown>;
     const slots: [Record<string, unknown>, string][] = [];
     const walk = (node: unknown) => {
-      if (node && typeof node === 'object') for (const key of Object.keys(node)) {
-        slots.push([node as Record<string, unknown>, key]);
-        walk((node as Record<string, unknown>)[key]);
-      }
+      if (node && typeof node === 'object')
+        for (const key of Object.keys(node)) {
+          slots.push([node as Record<string, unknown>, key]);
+          walk((node as Record<string, unknown>)[key]);
+        }
     };
     walk(raw);
     const [parent, key] = slots[at % slots.length]!;
@@ -73,7 +97,37 @@ const mutatedRack = fc
   });
 
 /** Text made of YAML's own punctuation, to reach the parser's corners. */
-const yamlish = fc.array(fc.constantFrom('[', ']', '{', '}', ':', ' ', '\n', '-', '&a', '*a', '!!str', '"', "'", '#', '|', '>', '? ', 'key', '1e300', '\t', '%YAML 1.2\n', '---\n', '...\n', '<<: *a'), { maxLength: 400 }).map((parts) => parts.join(''));
+const yamlish = fc
+  .array(
+    fc.constantFrom(
+      '[',
+      ']',
+      '{',
+      '}',
+      ':',
+      ' ',
+      '\n',
+      '-',
+      '&a',
+      '*a',
+      '!!str',
+      '"',
+      "'",
+      '#',
+      '|',
+      '>',
+      '? ',
+      'key',
+      '1e300',
+      '\t',
+      '%YAML 1.2\n',
+      '---\n',
+      '...\n',
+      '<<: *a',
+    ),
+    { maxLength: 400 },
+  )
+  .map((parts) => parts.join(''));
 
 /** Big inputs within and around the limits: long lines, deep nesting, many keys. */
 const huge = fc.oneof(
@@ -100,7 +154,12 @@ describe('rack.yaml loader', () => {
       ['aliases', aliases, 30],
       ['any text', fc.string({ unit: 'binary', maxLength: 2000 }), 60],
     ] as const) {
-      fc.assert(fc.property(arb as fc.Arbitrary<string>, (text) => { judge(text); }), { seed, numRuns: runs, endOnFailure: true, verbose: false });
+      fc.assert(
+        fc.property(arb as fc.Arbitrary<string>, (text) => {
+          judge(text);
+        }),
+        { seed, numRuns: runs, endOnFailure: true, verbose: false },
+      );
       expect(name).toBeTruthy();
     }
     expect(tally.snapshot.cases).toBeGreaterThanOrEqual(500);
@@ -121,7 +180,12 @@ describe('rack.yaml loader', () => {
 
     it('hostile paths, 1000h durations, 1e300 ids, a package named constructor', () => {
       const raw = baseRack();
-      raw.defaults!.files = [{ path: '/etc/motd', content: 'x' }, { path: '/x\n@@pirack:end', content: 'y' }, { path: '/a\0b', content: 'z' }, { path: '/etc/../shadow', content: 'w' }];
+      raw.defaults!.files = [
+        { path: '/etc/motd', content: 'x' },
+        { path: '/x\n@@pirack:end', content: 'y' },
+        { path: '/a\0b', content: 'z' },
+        { path: '/etc/../shadow', content: 'w' },
+      ];
       raw.policies = { resyncInterval: '1000h', powerCycle: { minOff: '1000h' } };
       const r = judge(stringify(raw).replace('id: 3', 'id: 1e300'));
       expect(r.ok).toBe(false);
@@ -140,7 +204,10 @@ describe('rack.yaml loader', () => {
         raw.defaults!.files = [{ path: '/etc/motd', source }];
         writeFileSync(join(dir, 'rack', 'rack.yaml'), stringify(raw));
         const started = performance.now();
-        const r = await loadRackResult(join(dir, 'rack', 'rack.yaml'), { readPublicKey: () => FAKE_KEY, allowedSourceDirs: source === '/dev/zero' ? ['/dev'] : [] });
+        const r = await loadRackResult(join(dir, 'rack', 'rack.yaml'), {
+          readPublicKey: () => FAKE_KEY,
+          allowedSourceDirs: source === '/dev/zero' ? ['/dev'] : [],
+        });
         book(r, performance.now() - started, source);
         expect(r.ok).toBe(false);
       }

@@ -45,11 +45,51 @@ function attempt(what: string, output: string, parse: () => unknown): void {
 }
 
 /** Lines that look almost right: the parsers' own prefixes with garbage after them. */
-const prefix = fc.constantFrom('pkg ', 'lists', 'audit ', 'file ', 'missing ', 'unit ', 'key ', 'dir ', 'file 644 root root ', 'hostname ', 'uptime ', 'load ', 'memtotal ', 'memavail ', 'cpu ', 'temp ', 'now ', 'mac ', '@@pirack:', '@@pirack:end', '@@pirack:system', '');
+const prefix = fc.constantFrom(
+  'pkg ',
+  'lists',
+  'audit ',
+  'file ',
+  'missing ',
+  'unit ',
+  'key ',
+  'dir ',
+  'file 644 root root ',
+  'hostname ',
+  'uptime ',
+  'load ',
+  'memtotal ',
+  'memavail ',
+  'cpu ',
+  'temp ',
+  'now ',
+  'mac ',
+  '@@pirack:',
+  '@@pirack:end',
+  '@@pirack:system',
+  '',
+);
 const junk = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
-  fc.constantFrom('__proto__', 'constructor', 'toString', '__proto__ ii 1.0', 'constructor enabled active no', 'a'.repeat(5000), '\r', '\0', 'NaN', 'Infinity', '-1', '1e309', 'ii', 'iU', 'rc', 'x'.repeat(64)),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'toString',
+    '__proto__ ii 1.0',
+    'constructor enabled active no',
+    'a'.repeat(5000),
+    '\r',
+    '\0',
+    'NaN',
+    'Infinity',
+    '-1',
+    '1e309',
+    'ii',
+    'iU',
+    'rc',
+    'x'.repeat(64),
+  ),
 );
 const line = fc.tuple(prefix, junk).map(([p, j]) => p + j);
 const output = fc.oneof(
@@ -62,7 +102,8 @@ describe('probe parsers', () => {
   it('turn ≥ 500 garbage outputs into facts or a PROBE_GARBAGE error', () => {
     fc.assert(
       fc.property(output, (text) => {
-        for (const controller of nodeControllers) attempt(`${controller.name}.observe.parse`, text, () => controller.observe.parse(text, node));
+        for (const controller of nodeControllers)
+          attempt(`${controller.name}.observe.parse`, text, () => controller.observe.parse(text, node));
         attempt('parseSystemFacts', text, () => parseSystemFacts(text, 'pi 7'));
         attempt('splitSections', text, () => Object.fromEntries(splitSections(text)));
         attempt('parseProbe', text, () => parseProbe(text, node, nodeControllers));
@@ -75,7 +116,24 @@ describe('probe parsers', () => {
   });
 
   it('fixed: prototype names in probe output, and a forged end marker', () => {
-    const forged = ['@@pirack:system', 'uptime 1', 'load 0', 'memtotal 1', 'memavail 1', 'now 1', '@@pirack:authorizedKeys', '@@pirack:packages', 'pkg __proto__ ii 1', 'pkg constructor ii 1', '@@pirack:files', 'missing /x', '@@pirack:end', '@@pirack:services', 'unit __proto__ enabled active no', '@@pirack:end'].join('\n');
+    const forged = [
+      '@@pirack:system',
+      'uptime 1',
+      'load 0',
+      'memtotal 1',
+      'memavail 1',
+      'now 1',
+      '@@pirack:authorizedKeys',
+      '@@pirack:packages',
+      'pkg __proto__ ii 1',
+      'pkg constructor ii 1',
+      '@@pirack:files',
+      'missing /x',
+      '@@pirack:end',
+      '@@pirack:services',
+      'unit __proto__ enabled active no',
+      '@@pirack:end',
+    ].join('\n');
     attempt('parseProbe', forged, () => parseProbe(forged, node, nodeControllers));
     expect(() => parseProbe(forged, node, nodeControllers)).toThrow(/repeats section/);
   });

@@ -24,9 +24,14 @@ interface Run {
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { cwd: ROOT, env: { ...process.env, PIRACK_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 200_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      command,
+      [...args],
+      { cwd: ROOT, env: { ...process.env, PIRACK_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 200_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,7 +42,12 @@ let install: Run;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'pirack-package-'));
-  const packed = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/pack.ts'), '--destination', tmp]);
+  const packed = await run(process.execPath, [
+    join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+    join(ROOT, 'scripts/pack.ts'),
+    '--destination',
+    tmp,
+  ]);
   if (packed.code !== 0) throw new Error(`npm run package failed:\n${packed.stderr}`);
   tarball = packed.stdout.trim().split('\n').at(-1)!;
   const prefix = join(tmp, 'prefix');
@@ -68,10 +78,19 @@ describe('the packed and installed pirack', () => {
     const r = await run('tar', ['tzf', tarball]);
     const files = r.stdout.split('\n').map((f) => f.replace(/^package\//, ''));
     for (const wanted of [
-      'bin/pirack.mjs', 'dist/src/cli/bin.js', 'dist/src/cli/commands.json', 'dist/src/slave/pirack-slave.cjs',
-      'dist/src/config/rack-validate.cjs', 'dist/src/http/dashboard/index.html', 'dist/src/deps/host-tools.txt',
-      'schemas/rack.schema.json', 'dist/schemas/rack.schema.json', 'README.md', 'node_modules/fastify/package.json',
-    ]) expect(files, wanted).toContain(wanted);
+      'bin/pirack.mjs',
+      'dist/src/cli/bin.js',
+      'dist/src/cli/commands.json',
+      'dist/src/slave/pirack-slave.cjs',
+      'dist/src/config/rack-validate.cjs',
+      'dist/src/http/dashboard/index.html',
+      'dist/src/deps/host-tools.txt',
+      'schemas/rack.schema.json',
+      'dist/schemas/rack.schema.json',
+      'README.md',
+      'node_modules/fastify/package.json',
+    ])
+      expect(files, wanted).toContain(wanted);
     const own = files.filter((f) => !f.startsWith('node_modules/'));
     expect(own.filter((f) => /^(test|src|scripts)\//.test(f) || f === 'rack.yaml' || f.endsWith('.ts'))).toEqual([]);
     expect(files.filter((f) => /^node_modules\/(tsx|esbuild|typescript|vitest|@esbuild)\//.test(f))).toEqual([]);
@@ -87,7 +106,10 @@ describe('the packed and installed pirack', () => {
   });
 
   it('validates a rack like the sources, with the same revision (the same slave bundle)', async () => {
-    const [fromDist, fromSource] = await Promise.all([run(installed, ['validate', '--rack', RACK]), run(process.execPath, [SOURCE_BIN, 'validate', '--rack', RACK])]);
+    const [fromDist, fromSource] = await Promise.all([
+      run(installed, ['validate', '--rack', RACK]),
+      run(process.execPath, [SOURCE_BIN, 'validate', '--rack', RACK]),
+    ]);
     expect(fromDist.code, fromDist.stderr).toBe(0);
     expect(fromDist.stdout).toMatch(/ok \(4 stacks, 48 Pis, revision sha256:[0-9a-f]+\)/);
     expect(fromDist.stdout).toBe(fromSource.stdout);
@@ -97,7 +119,10 @@ describe('the packed and installed pirack', () => {
     const broken = join(tmp, 'broken.yaml');
     const text = (await readFile(RACK, 'utf8')).replace(/^apiVersion: .*$/m, 'apiVersion: pirack/v9\nfrobnicate: 1');
     await writeFile(broken, text);
-    const [fromDist, fromSource] = await Promise.all([run(installed, ['validate', '--rack', broken]), run(process.execPath, [SOURCE_BIN, 'validate', '--rack', broken])]);
+    const [fromDist, fromSource] = await Promise.all([
+      run(installed, ['validate', '--rack', broken]),
+      run(process.execPath, [SOURCE_BIN, 'validate', '--rack', broken]),
+    ]);
     expect(fromDist.code).toBe(1);
     expect(fromDist.stdout).toMatch(/apiVersion/);
     expect(fromDist.stdout).toMatch(/frobnicate/);

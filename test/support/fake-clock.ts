@@ -41,10 +41,14 @@ export function fakeClock(start = 1_700_000_000_000, options: { autoSleep?: bool
       }
       await new Promise<void>((resolve, reject) => {
         const id = clock.setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-          clock.clearTimeout(id);
-          reject(signal.reason);
-        }, { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clock.clearTimeout(id);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
       });
     },
     async advance(ms) {

@@ -26,7 +26,10 @@ export function sha(content: string): string {
 }
 
 export const SLAVE_JS = fileSpec('/usr/local/lib/pirack/pirack-slave.js', 'console.log("slave")\n');
-export const SLAVE_UNIT = fileSpec('/etc/systemd/system/pirack-slave.service', '[Service]\nExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js\n');
+export const SLAVE_UNIT = fileSpec(
+  '/etc/systemd/system/pirack-slave.service',
+  '[Service]\nExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js\n',
+);
 
 export function nodeSpec(overrides: Partial<NodeSpec> = {}): NodeSpec {
   return {
@@ -34,7 +37,11 @@ export function nodeSpec(overrides: Partial<NodeSpec> = {}): NodeSpec {
     stack: 1,
     ip: '10.213.0.17',
     authorizedKeys: { user: 'root', keys: [DAEMON_KEY, OPERATOR_KEY], exclusive: false },
-    packages: [{ name: 'bc', state: 'present' }, { name: 'nodejs', state: 'present' }, { name: 'telnet', state: 'absent' }],
+    packages: [
+      { name: 'bc', state: 'present' },
+      { name: 'nodejs', state: 'present' },
+      { name: 'telnet', state: 'absent' },
+    ],
     files: [SLAVE_JS, SLAVE_UNIT],
     services: [{ name: 'pirack-slave.service', enabled: true, running: true, restartOnChangeOf: [SLAVE_JS.path] }],
     ...overrides,
@@ -44,7 +51,17 @@ export function nodeSpec(overrides: Partial<NodeSpec> = {}): NodeSpec {
 /** Facts of a Pi that matches nodeSpec() exactly. */
 export function convergedFacts(overrides: Partial<NodeFacts> = {}): NodeFacts {
   return {
-    system: { hostname: 'raspberrypi', mac: 'b8:27:eb:00:01:07', uptimeSeconds: 100, load1: 0.1, memTotalKb: 1000, memAvailableKb: 500, cpuBusy: 10, cpuTotal: 100, now: 1_700_000_000 },
+    system: {
+      hostname: 'raspberrypi',
+      mac: 'b8:27:eb:00:01:07',
+      uptimeSeconds: 100,
+      load1: 0.1,
+      memTotalKb: 1000,
+      memAvailableKb: 500,
+      cpuBusy: 10,
+      cpuTotal: 100,
+      now: 1_700_000_000,
+    },
     authorizedKeys: { exists: true, lines: [DAEMON_KEY, OPERATOR_KEY], dirMode: '700', fileMode: '600', owner: 'root' },
     packages: {
       byName: { bc: { status: 'ii', version: '1.07.1-3' }, nodejs: { status: 'ii', version: '18.19.0' }, telnet: { status: 'un' } },

@@ -68,14 +68,23 @@ export function createSandbox(): Sandbox {
     dir,
     canary: join(dir, 'PWNED'),
     home,
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []),
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string[])
+        : [],
     reset: () => rmSync(log, { force: true }),
     run,
     runner(shell) {
       const commands: string[] = [];
       return {
         commands,
-        exec: (_t: SshTarget, command: string, options: ExecOptions = {}) => (commands.push(command), run(shell, command, options.stdin ?? '')),
+        exec: (_t: SshTarget, command: string, options: ExecOptions = {}) => (
+          commands.push(command),
+          run(shell, command, options.stdin ?? '')
+        ),
         usedBootstrap: () => false,
         forget: () => undefined,
         connectionCount: () => 0,

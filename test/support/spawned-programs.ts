@@ -17,7 +17,31 @@ export interface SpawnedProgram {
 const PROGRAM = /^(\/[\w/.-]+\/)?[a-z0-9][a-z0-9._+-]*$/;
 const SPAWNER = /^(spawn|spawnSync|execFile|execFileSync|execSync|spawnDetached|\w*[Ee]xec|run|\w*Run)$/;
 const SHELLS = new Set(['sh', 'bash', 'dash', '/bin/sh', '/bin/bash', '/usr/bin/bash', '/bin/dash']);
-const BUILTINS = new Set(['cd', 'command', 'echo', 'printf', 'exit', 'test', '[', 'set', 'export', 'read', 'true', 'false', 'exec', 'eval', 'trap', 'wait', 'kill', 'umask', 'type', 'shift', 'unset', ':', '.']);
+const BUILTINS = new Set([
+  'cd',
+  'command',
+  'echo',
+  'printf',
+  'exit',
+  'test',
+  '[',
+  'set',
+  'export',
+  'read',
+  'true',
+  'false',
+  'exec',
+  'eval',
+  'trap',
+  'wait',
+  'kill',
+  'umask',
+  'type',
+  'shift',
+  'unset',
+  ':',
+  '.',
+]);
 
 function stringValue(node: ts.Node | undefined): string | undefined {
   if (!node) return undefined;
@@ -32,7 +56,11 @@ function constants(sf: ts.SourceFile): Map<string, string> {
   const visit = (node: ts.Node) => {
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
       const init = node.initializer;
-      const value = stringValue(init) ?? (ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ? stringValue(init.right) : undefined);
+      const value =
+        stringValue(init) ??
+        (ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken
+          ? stringValue(init.right)
+          : undefined);
       if (value !== undefined) found.set(node.name.text, value);
     }
     ts.forEachChild(node, visit);
@@ -62,7 +90,8 @@ export function spawnedPrograms(fileName: string, text: string): SpawnedProgram[
   const valueOf = (node: ts.Node | undefined) => stringValue(node) ?? (node && ts.isIdentifier(node) ? named.get(node.text) : undefined);
   const found: SpawnedProgram[] = [];
   const add = (program: string | undefined, node: ts.Node) => {
-    if (program !== undefined && PROGRAM.test(program)) found.push({ program, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
+    if (program !== undefined && PROGRAM.test(program))
+      found.push({ program, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
   };
   const argvLiteral = (program: string, args: ts.Node | undefined, node: ts.Node) => {
     if (!args || !ts.isArrayLiteralExpression(args)) return;
@@ -89,7 +118,10 @@ export function spawnedPrograms(fileName: string, text: string): SpawnedProgram[
         add(program, node);
         argvLiteral(program, args, node);
       } else if (/Argv$/.test(name)) {
-        add(node.arguments.map((a) => stringValue(a)).find((v) => v !== undefined), node);
+        add(
+          node.arguments.map((a) => stringValue(a)).find((v) => v !== undefined),
+          node,
+        );
       }
     }
     if (ts.isArrayLiteralExpression(node) && node.elements.length === 2 && ts.isArrayLiteralExpression(node.elements[1]!)) {
@@ -99,7 +131,8 @@ export function spawnedPrograms(fileName: string, text: string): SpawnedProgram[
         argvLiteral(program, node.elements[1], node);
       }
     }
-    if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && node.name.text === 'executablePath') add(valueOf(node.initializer), node);
+    if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && node.name.text === 'executablePath')
+      add(valueOf(node.initializer), node);
     ts.forEachChild(node, visit);
   };
   visit(sf);

@@ -9,7 +9,12 @@ export interface WaitOptions {
 }
 
 /** Polls `probe` until it returns something other than undefined; throws after `ms`. */
-export async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions = {}): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions = {},
+): Promise<T> {
   const deadline = Date.now() + ms;
   let lastError: unknown;
   for (;;) {
@@ -21,7 +26,9 @@ export async function waitUntil<T>(what: string, ms: number, probe: () => Promis
     }
     if (Date.now() > deadline) {
       const context = options.context?.() ?? '';
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}${context ? `\n${context}` : ''}`);
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}${context ? `\n${context}` : ''}`,
+      );
     }
     await new Promise((done) => setTimeout(done, options.every ?? 250));
   }

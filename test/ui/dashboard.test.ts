@@ -40,7 +40,6 @@ async function loggedInPage(context: BrowserContext, loginShot?: string): Promis
   return page;
 }
 
-
 function lastCall(method: string) {
   return facade.calls.filter((c) => c.method === method).at(-1);
 }
@@ -85,7 +84,9 @@ describe('dashboard on a desktop', () => {
     await expect(page.locator('[data-testid="pi-6"]').getAttribute('data-state')).resolves.toBe('quarantined');
     await expect(page.locator('[data-testid="pi-7"]').getAttribute('data-state')).resolves.toBe('off');
     // Stack 3 stands at row 2, column 1 as its (x, y) says.
-    const placement = await page.locator('[data-stack="3"]').evaluate((el) => [getComputedStyle(el).gridRowStart, getComputedStyle(el).gridColumnStart]);
+    const placement = await page
+      .locator('[data-stack="3"]')
+      .evaluate((el) => [getComputedStyle(el).gridRowStart, getComputedStyle(el).gridColumnStart]);
     expect(placement).toEqual(['2', '1']);
     await expect(page.locator('[data-legend="unreachable"] .legend-count').textContent()).resolves.toBe('1');
     await shot(page, 'rack-desktop');
@@ -96,9 +97,17 @@ describe('dashboard on a desktop', () => {
     const tile = page.locator('[data-testid="pi-1"]');
     const readyColour = await tile.evaluate((el) => getComputedStyle(el).backgroundColor);
 
-    facade.updateNode(1, (n) => ({ ...n, conditions: unreachableConditions(), lastError: { code: 'PIRACK_ERR_SSH_TIMEOUT', message: 'connect timed out after 10s', at: new Date().toISOString() } }));
+    facade.updateNode(1, (n) => ({
+      ...n,
+      conditions: unreachableConditions(),
+      lastError: { code: 'PIRACK_ERR_SSH_TIMEOUT', message: 'connect timed out after 10s', at: new Date().toISOString() },
+    }));
     facade.emit({ kind: 'probe', target: 'pi 1', message: 'pi 1 stopped answering: connect timed out', result: 'failed' });
-    await page.waitForFunction(() => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'unreachable', undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'unreachable',
+      undefined,
+      { timeout: 5000 },
+    );
     // Colours fade over 0.3 s: poll until the transition has settled.
     await expect.poll(() => tile.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(253, 233, 233)');
     expect(readyColour).toBe('rgb(230, 246, 236)');
@@ -107,7 +116,9 @@ describe('dashboard on a desktop', () => {
 
     facade.updateNode(1, (n) => ({ ...n, conditions: readyConditions(), lastError: undefined }));
     facade.emit({ kind: 'probe', target: 'pi 1', message: 'pi 1 answers again', result: 'ok' });
-    await page.waitForFunction(() => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'ready', undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="pi-1"]')?.getAttribute('data-state') === 'ready', undefined, {
+      timeout: 5000,
+    });
     await expect.poll(() => tile.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(readyColour);
     await expect(page.evaluate(() => (window as unknown as { noReload?: number }).noReload)).resolves.toBe(42);
   });
@@ -174,7 +185,14 @@ describe('dashboard on a desktop', () => {
     facade.report = {
       ...facade.report,
       generatedAt: new Date().toISOString(),
-      rack: { ...facade.report.rack, lastAttemptedRevision: 'sha256:9b1d0e77aa', revisionErrors: ['rack.yaml:14:9: stacks[1].pis[0].ip must be inside network.subnet 10.77.0.0/24', 'rack.yaml:31:5: unknown key "pakages"'] },
+      rack: {
+        ...facade.report.rack,
+        lastAttemptedRevision: 'sha256:9b1d0e77aa',
+        revisionErrors: [
+          'rack.yaml:14:9: stacks[1].pis[0].ip must be inside network.subnet 10.77.0.0/24',
+          'rack.yaml:31:5: unknown key "pakages"',
+        ],
+      },
     };
     const banner = page.locator('#revision-errors');
     await banner.waitFor({ timeout: 5000 });
@@ -187,7 +205,11 @@ describe('dashboard on a desktop', () => {
     await page.locator('.tabs a[data-view="events"]').click();
     await expect(page.locator('table.events tbody tr').first().textContent()).resolves.toContain('pi 1 answers again');
     facade.emit({ kind: 'service-restart', target: 'pi 2', message: 'restart pirack-slave.service', result: 'ok', durationMs: 420 });
-    await page.waitForFunction(() => document.querySelector('table.events tbody tr')?.textContent?.includes('restart pirack-slave.service') === true, undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => document.querySelector('table.events tbody tr')?.textContent?.includes('restart pirack-slave.service') === true,
+      undefined,
+      { timeout: 5000 },
+    );
     await shot(page, 'events');
 
     await page.locator('.tabs a[data-view="plan"]').click();
@@ -197,7 +219,20 @@ describe('dashboard on a desktop', () => {
     facade.report = {
       ...facade.report,
       generatedAt: new Date().toISOString(),
-      rack: { ...facade.report.rack, enlistment: { active: true, stackIndex: 1, stackCount: 3, stack: 2, found: 2, expected: 3, elapsedMs: 25_000, remainingMs: 15_000, message: 'Stack 2 is powered alone; watching DHCP for new MAC addresses.' } },
+      rack: {
+        ...facade.report.rack,
+        enlistment: {
+          active: true,
+          stackIndex: 1,
+          stackCount: 3,
+          stack: 2,
+          found: 2,
+          expected: 3,
+          elapsedMs: 25_000,
+          remainingMs: 15_000,
+          message: 'Stack 2 is powered alone; watching DHCP for new MAC addresses.',
+        },
+      },
     };
     await page.locator('.tabs a[data-view="enlistment"]').click();
     await page.locator('[data-testid="enlist-progress"]').waitFor({ timeout: 5000 });
@@ -212,7 +247,12 @@ describe('dashboard on a desktop', () => {
 
 describe('dashboard on a phone', () => {
   it('fits 390×844 without sideways scrolling and opens details as a sheet', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await loggedInPage(context);
     await page.evaluate(() => (location.hash = '#/rack'));
     await page.locator('[data-testid="pi-4"]').waitFor();

@@ -39,7 +39,10 @@ describe('the injected clock only', () => {
     const found: string[] = [];
     for (const dir of CLOCKLESS) {
       for (const file of files(join(root, dir))) {
-        const text = readFileSync(file, 'utf8').split('\n').filter((l) => !/^\s*(\*|\/\/)/.test(l)).join('\n');
+        const text = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => !/^\s*(\*|\/\/)/.test(l))
+          .join('\n');
         for (const [pattern, what] of FORBIDDEN) if (pattern.test(text)) found.push(`${relative(root, file)}: ${what}`);
       }
     }
@@ -53,10 +56,18 @@ describe('the injected clock only', () => {
 });
 
 describe('import layers (dependency-cruiser)', () => {
-  const config = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs')) as { forbidden: unknown[]; options: Record<string, unknown> };
+  const config = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs')) as {
+    forbidden: unknown[];
+    options: Record<string, unknown>;
+  };
 
   it('src/ and controllers/ import neither bench/ nor the lab outside its relay driver, and have no cycles', async () => {
-    const result = await cruise(['src', 'controllers'], { ...config.options, baseDir: root, validate: true, ruleSet: { forbidden: config.forbidden } } as never);
+    const result = await cruise(['src', 'controllers'], {
+      ...config.options,
+      baseDir: root,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden },
+    } as never);
     const output = result.output as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
     expect(output.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
     // It did see the code: the one allowed lab import is resolved.

@@ -29,7 +29,8 @@ async function throughDaemon(daemon: DaemonClient, ids: readonly number[] | unde
   // each either Ready or not converging for a reason the report gives: then the verdict is in.
   const after = (iso: string | undefined) => iso !== undefined && Date.parse(iso) >= started - 1000;
   const isReady = (n: StatusReport['nodes'][number]) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True';
-  const looked = (n: StatusReport['nodes'][number]) => after(n.lastSeen) || after(n.lastError?.at) || n.conditions.some((c) => c.reason === 'PoweredOff');
+  const looked = (n: StatusReport['nodes'][number]) =>
+    after(n.lastSeen) || after(n.lastError?.at) || n.conditions.some((c) => c.reason === 'PoweredOff');
   while (Date.now() - started < DAEMON_WAIT_MS) {
     await sleep(1000);
     status = (await daemon.request<StatusReport>('GET', '/api/v1/status')).body;
@@ -37,11 +38,20 @@ async function throughDaemon(daemon: DaemonClient, ids: readonly number[] | unde
     if (nodes.every(looked) && nodes.every((n) => isReady(n) || after(n.lastError?.at))) break;
   }
   const failed = wanted(status!).filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status !== 'True');
-  if (json) process.stdout.write(`${JSON.stringify({ converged: failed.length === 0, daemon: daemon.record.pid, pis: wanted(status!) }, null, 2)}\n`);
-  else if (failed.length === 0) process.stdout.write(`rack ${status!.rack.name}: all ${wanted(status!).length} Pis match rack.yaml (converged by the daemon, pid ${daemon.record.pid}).\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ converged: failed.length === 0, daemon: daemon.record.pid, pis: wanted(status!) }, null, 2)}\n`,
+    );
+  else if (failed.length === 0)
+    process.stdout.write(
+      `rack ${status!.rack.name}: all ${wanted(status!).length} Pis match rack.yaml (converged by the daemon, pid ${daemon.record.pid}).\n`,
+    );
   else {
-    process.stdout.write(`rack ${status!.rack.name}: ${failed.length} of ${wanted(status!).length} Pis did not converge (daemon pid ${daemon.record.pid}):\n`);
-    for (const n of failed) process.stdout.write(`  pi ${n.id}: ${n.conditions.find((c) => c.type === 'Ready')?.message ?? 'not looked at yet'}\n`);
+    process.stdout.write(
+      `rack ${status!.rack.name}: ${failed.length} of ${wanted(status!).length} Pis did not converge (daemon pid ${daemon.record.pid}):\n`,
+    );
+    for (const n of failed)
+      process.stdout.write(`  pi ${n.id}: ${n.conditions.find((c) => c.type === 'Ready')?.message ?? 'not looked at yet'}\n`);
   }
   return failed.length === 0 ? 0 : 1;
 }
@@ -71,20 +81,35 @@ export function applyCommand(): Command {
         const results = reports.flatMap((r) => (r.scope === 'node' ? [r] : []));
         const rackErrors = reports.flatMap((r) => (r.scope !== 'node' && r.error ? [`${r.key}: ${r.error.describe()}`] : []));
         results.forEach(({ result: r, poweredOff }, i) => {
-          const what = poweredOff ? `not looked at: its stack is powered off (${poweredOff})` : r.error ? `failed: ${r.error.message}` : r.remaining.length > 0 ? `${r.remaining.length} actions left` : r.applied.length > 0 ? `converged (${r.applied.length} actions)` : 'in sync';
+          const what = poweredOff
+            ? `not looked at: its stack is powered off (${poweredOff})`
+            : r.error
+              ? `failed: ${r.error.message}`
+              : r.remaining.length > 0
+                ? `${r.remaining.length} actions left`
+                : r.applied.length > 0
+                  ? `converged (${r.applied.length} actions)`
+                  : 'in sync';
           if (!opts.json) progress(`[${i + 1}/${results.length}] pi ${r.node}: ${what} in ${formatMs(r.durationMs)}`);
         });
         const failed = results.map((r) => r.result).filter((r) => r.error || r.remaining.length > 0);
         const converged = failed.length === 0 && rackErrors.length === 0;
-        if (converged) runtime.setRevisions({ lastAttemptedRevision: rack.revision, lastAppliedRevision: rack.revision, revisionErrors: [] });
+        if (converged)
+          runtime.setRevisions({ lastAttemptedRevision: rack.revision, lastAppliedRevision: rack.revision, revisionErrors: [] });
         await runtime.writeStatus();
         const applied = results.reduce((n, r) => n + r.result.applied.length, 0);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ converged, applied, pis: results.map(({ result: r }) => ({ pi: r.node, applied: r.applied.map((a) => ({ ...a.action, ok: a.result.ok })), remaining: r.remaining, ...(r.error ? { error: r.error.toJSON() } : {}) })), ...(rackErrors.length > 0 ? { rackErrors } : {}) }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ converged, applied, pis: results.map(({ result: r }) => ({ pi: r.node, applied: r.applied.map((a) => ({ ...a.action, ok: a.result.ok })), remaining: r.remaining, ...(r.error ? { error: r.error.toJSON() } : {}) })), ...(rackErrors.length > 0 ? { rackErrors } : {}) }, null, 2)}\n`,
+          );
         } else if (converged) {
-          process.stdout.write(`rack ${rack.name}: all ${results.length} Pis match rack.yaml (${applied} actions applied in ${formatMs(Date.now() - started)}).\n`);
+          process.stdout.write(
+            `rack ${rack.name}: all ${results.length} Pis match rack.yaml (${applied} actions applied in ${formatMs(Date.now() - started)}).\n`,
+          );
         } else {
-          process.stdout.write(`rack ${rack.name}: ${failed.length} of ${results.length} Pis did not converge (${applied} actions applied):\n`);
+          process.stdout.write(
+            `rack ${rack.name}: ${failed.length} of ${results.length} Pis did not converge (${applied} actions applied):\n`,
+          );
           for (const r of failed) {
             const why = r.error ? r.error.describe() : `still pending: ${r.remaining.map(describeAction).join('; ')}`;
             process.stdout.write(`  pi ${r.node}: ${why}\n`);

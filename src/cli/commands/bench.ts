@@ -37,9 +37,13 @@ function positiveInt(value: string, option: string): number {
 
 export function parseOnly(value: string | undefined): ScenarioId[] {
   if (!value) return [];
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
-  if (unknown.length > 0) throw pirackError('PIRACK_ERR_USAGE', `--only: unknown scenario(s) ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`);
+  if (unknown.length > 0)
+    throw pirackError('PIRACK_ERR_USAGE', `--only: unknown scenario(s) ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`);
   return ids as ScenarioId[];
 }
 

@@ -32,7 +32,10 @@ interface DaemonCliOptions extends RackOptions {
 export function daemonCommand(): Command {
   return addRackOptions(new Command('daemon'))
     .description('reconcile the rack continuously to rack.yaml and serve the API and dashboard')
-    .option('--git <repo>', 'read the committed rack.yaml of a branch in this git repository instead of --rack (uncommitted edits are ignored)')
+    .option(
+      '--git <repo>',
+      'read the committed rack.yaml of a branch in this git repository instead of --rack (uncommitted edits are ignored)',
+    )
     .option('--branch <name>', 'branch to follow with --git', 'main')
     .option('--path <file>', 'rack.yaml path inside the repository with --git', 'rack.yaml')
     .option('--remote <name>', 'with --git: fetch this remote on an interval and follow <remote>/<branch>')
@@ -40,9 +43,17 @@ export function daemonCommand(): Command {
     .option('--listen <host:port>', 'HTTP API and dashboard address', '127.0.0.1:8080')
     .option('--no-http', 'do not serve the API and dashboard')
     .addOption(new Option('--read-access <who>', 'who may read status over HTTP').choices(['public', 'authenticated']).default('public'))
-    .option('--admin-token-file <file>', 'admin token for mutations (else env PIRACK_ADMIN_TOKEN, else created in the state dir and shown once)')
+    .option(
+      '--admin-token-file <file>',
+      'admin token for mutations (else env PIRACK_ADMIN_TOKEN, else created in the state dir and shown once)',
+    )
     .option('--secure-cookie', 'mark the dashboard session cookie Secure (when a TLS reverse proxy serves it)', false)
-    .option('--trust-proxy <address>', 'believe X-Forwarded-For/-Host/-Proto from this reverse proxy (address or CIDR, repeatable, or loopback)', collect, [] as string[])
+    .option(
+      '--trust-proxy <address>',
+      'believe X-Forwarded-For/-Host/-Proto from this reverse proxy (address or CIDR, repeatable, or loopback)',
+      collect,
+      [] as string[],
+    )
     .action(async (opts: DaemonCliOptions) => {
       const log = createLogger();
       const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
@@ -77,7 +88,10 @@ function isCidr(value: string): boolean {
 
 /** `--trust-proxy` values, checked here so a typo is a usage error rather than a failed start. */
 function collect(value: string, previous: string[]): string[] {
-  const values = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const values = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   for (const v of values) {
     if (!PROXY_NAMES.has(v) && !ipaddr.isValid(v) && !isCidr(v)) {
       throw pirackError('PIRACK_ERR_USAGE', `--trust-proxy expects an address, a CIDR such as 10.0.0.0/8, or loopback, got "${v}"`);
@@ -87,7 +101,9 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** The daemon's HTTP settings from its command line (SECURITY.md lists them with their defaults). */
-export function httpOptions(opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy'>): NonNullable<ServeOptions['http']> {
+export function httpOptions(
+  opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy'>,
+): NonNullable<ServeOptions['http']> {
   return {
     ...parseListen(opts.listen),
     readAccess: opts.readAccess,
@@ -105,9 +121,10 @@ function makeSource(opts: DaemonCliOptions, onError: (err: Error) => void): Desi
       path: opts.path,
       onError,
       allowedSourceDirs: opts.allowSource,
-      ...(opts.remote ? { remote: { name: opts.remote, fetchIntervalMs: parseDurationOption(opts.fetchInterval, '--fetch-interval') } } : {}),
+      ...(opts.remote
+        ? { remote: { name: opts.remote, fetchIntervalMs: parseDurationOption(opts.fetchInterval, '--fetch-interval') } }
+        : {}),
     });
   }
   return createFileSource({ path: resolve(opts.rack), debounceMs: 100, onError, allowedSourceDirs: opts.allowSource });
 }
-

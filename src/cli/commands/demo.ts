@@ -28,7 +28,9 @@ function count(value: string, option: string, max: number): number {
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('boot a virtual rack of real Debian Pis (systemd-nspawn, OpenSSH, apt, dnsmasq) and run the daemon with its dashboard against it; Ctrl-C tears it down (root)')
+    .description(
+      'boot a virtual rack of real Debian Pis (systemd-nspawn, OpenSSH, apt, dnsmasq) and run the daemon with its dashboard against it; Ctrl-C tears it down (root)',
+    )
     .option('--stacks <n>', 'stacks in the virtual rack', '2')
     .option('--per-stack <n>', 'Pis per stack', '3')
     .option('--listen <host:port>', 'dashboard and API address', '127.0.0.1:8080')
@@ -57,17 +59,19 @@ export function demoCommand(): Command {
           http: { ...listen, readAccess: 'public' },
         });
         try {
-          progress([
-            '',
-            `PiRack demo: ${up.pis} virtual Pis in ${stacks} stacks (booted in ${up.bootSeconds.toFixed(1)} s).`,
-            `  dashboard   ${running.url}`,
-            `  admin token ${running.token?.token ?? '(see the state dir)'}`,
-            `  desired     ${up.rackYaml}  (edit it: the daemon follows)`,
-            `  status      npx pirack status --state-dir ${stateDir}`,
-            `  break a Pi  npx pirack lab exec 1 systemctl stop pirack-slave   (or: npx pirack lab fault 1 power-loss; undo with --undo)`,
-            'The daemon is converging the fresh Pis now (key, bc, Node.js, pirack-slave). Ctrl-C stops and tears down.',
-            '',
-          ].join('\n'));
+          progress(
+            [
+              '',
+              `PiRack demo: ${up.pis} virtual Pis in ${stacks} stacks (booted in ${up.bootSeconds.toFixed(1)} s).`,
+              `  dashboard   ${running.url}`,
+              `  admin token ${running.token?.token ?? '(see the state dir)'}`,
+              `  desired     ${up.rackYaml}  (edit it: the daemon follows)`,
+              `  status      npx pirack status --state-dir ${stateDir}`,
+              `  break a Pi  npx pirack lab exec 1 systemctl stop pirack-slave   (or: npx pirack lab fault 1 power-loss; undo with --undo)`,
+              'The daemon is converging the fresh Pis now (key, bc, Node.js, pirack-slave). Ctrl-C stops and tears down.',
+              '',
+            ].join('\n'),
+          );
           await new Promise<void>((done) => stop.signal.addEventListener('abort', () => done(), { once: true }));
           progress('stopping the daemon…');
         } finally {

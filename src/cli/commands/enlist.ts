@@ -66,12 +66,19 @@ async function runEnlist(opts: RackOptions & { yes?: boolean }, log: Logger): Pr
     }
   });
   try {
-    const outcome = await withInterrupt(() => runtime.reconciler.stop(), () => runtime.reconciler.enlist(cliOperator('enlist')));
+    const outcome = await withInterrupt(
+      () => runtime.reconciler.stop(),
+      () => runtime.reconciler.enlist(cliOperator('enlist')),
+    );
     if (!outcome.ok) throw pirackError('PIRACK_ERR_DHCP', outcome.message);
-    const short = Object.values(runtime.store.enlistment.attempts).filter((a) => a.revision === rack.revision && a.found < a.expected).length;
+    const short = Object.values(runtime.store.enlistment.attempts).filter(
+      (a) => a.revision === rack.revision && a.found < a.expected,
+    ).length;
     warnings = Math.max(warnings, short);
     const withMac = effectiveMacs(rack, await readBindings(opts.stateDir)).size;
-    process.stdout.write(`enlistment done: ${withMac} of ${rack.nodes.length} Pis have a MAC and a fixed address; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`);
+    process.stdout.write(
+      `enlistment done: ${withMac} of ${rack.nodes.length} Pis have a MAC and a fixed address; ${warnings === 0 ? 'no warnings' : `${warnings} warning(s) above`}\n`,
+    );
     await runtime.writeStatus().catch(() => undefined);
     return warnings === 0 ? 0 : 1;
   } finally {
@@ -94,7 +101,9 @@ export function enlistCommand(): Command {
     });
   enlist.addCommand(
     addRackOptions(new Command('release'))
-      .description("forget a Pi's bound MAC (a replaced Pi) so it is enlisted again; a MAC pinned in rack.yaml must be changed there instead")
+      .description(
+        "forget a Pi's bound MAC (a replaced Pi) so it is enlisted again; a MAC pinned in rack.yaml must be changed there instead",
+      )
       .argument('<pi>', 'the Pi id')
       .action(async (piText: string, _local: RackOptions, command: Command) => {
         // Commander hands --rack/--state-dir given after `release` to `enlist`, which defines them too;
@@ -105,7 +114,8 @@ export function enlistCommand(): Command {
         const rack = await readRack(opts.rack, opts.allowSource);
         const node = rack.nodes.find((n) => n.id === id);
         if (!node) throw pirackError('PIRACK_ERR_USAGE', `no pi ${id} in ${rack.sourcePath}`);
-        if (node.mac !== undefined) throw pirackError('PIRACK_ERR_USAGE', `pi ${id}'s MAC ${node.mac} is pinned in rack.yaml; change or remove it there`);
+        if (node.mac !== undefined)
+          throw pirackError('PIRACK_ERR_USAGE', `pi ${id}'s MAC ${node.mac} is pinned in rack.yaml; change or remove it there`);
         const released = await releaseBinding(opts.stateDir, id);
         if (released === undefined) {
           process.stdout.write(`pi ${id} had no bound MAC; it will be enlisted with its stack\n`);

@@ -39,7 +39,7 @@ export function hostkeyCommand(io: HostkeyCommandIo = stdoutIo): Command {
 
   hostkey
     .command('repin')
-    .description('Forget a Pi\'s pinned host key and lift its quarantine; its next contact pins the key it shows then')
+    .description("Forget a Pi's pinned host key and lift its quarantine; its next contact pins the key it shows then")
     .argument('<pi>', 'Pi id as in rack.yaml', parsePiId)
     .option('--state-dir <dir>', 'PiRack state directory', DEFAULT_STATE_DIR)
     .action(async (pi: number, opts: { stateDir: string }) => {

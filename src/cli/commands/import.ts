@@ -26,7 +26,12 @@ export function parsePins(text: string): Record<number, number> {
 }
 
 /** Prints the report; returns the exit code. Diagnostics go to `err` so `--out -` stays clean YAML. */
-export function printImportReport(report: ImportReport, opts: Pick<ImportOptions, 'out'>, out: (t: string) => void, err: (t: string) => void): number {
+export function printImportReport(
+  report: ImportReport,
+  opts: Pick<ImportOptions, 'out'>,
+  out: (t: string) => void,
+  err: (t: string) => void,
+): number {
   const lines = [...report.warnings.map((w) => formatImportProblem(w, 'warning: ')), ...report.problems.map((p) => formatImportProblem(p))];
   if (lines.length > 0) err(`${lines.join('\n')}\n`);
   if (!report.ok) {
@@ -34,7 +39,10 @@ export function printImportReport(report: ImportReport, opts: Pick<ImportOptions
     return 1;
   }
   if (opts.out === '-') out(report.text ?? '');
-  else out(`wrote ${opts.out}: ${report.stacks} stacks, ${report.pis} Pis (validated). Check it with \`pirack validate --rack ${opts.out}\`.\n`);
+  else
+    out(
+      `wrote ${opts.out}: ${report.stacks} stacks, ${report.pis} Pis (validated). Check it with \`pirack validate --rack ${opts.out}\`.\n`,
+    );
   return 0;
 }
 
@@ -42,12 +50,22 @@ export function importCommand(io?: ImportIo): Command {
   return new Command('import')
     .description("write rack.yaml from the original PiRack's structure_rack.ini (and dict_rasps.csv, configuration.ini)")
     .argument('<structure_rack.ini>', 'the rack shape: [rack] pi_stack, nbr_stack, rows, cols and one [N] section per stack')
-    .option('--inventory <dict_rasps.csv>', 'Pis discovered by the original installer (id,mac,stack,ip); without it, pi_stack Pis per stack get fixed IPs from 192.168.23.70 up')
+    .option(
+      '--inventory <dict_rasps.csv>',
+      'Pis discovered by the original installer (id,mac,stack,ip); without it, pi_stack Pis per stack get fixed IPs from 192.168.23.70 up',
+    )
     .option('--actions <configuration.ini>', 'the original [rasps] / [stacks] actions')
     .option('--out <file>', 'where to write rack.yaml (- for standard output)', 'rack.yaml')
     .option('--force', 'replace --out if it exists')
-    .option('--trust-sections', 'when nbr_stack disagrees with the stack sections listed, import the sections (with a warning) instead of failing')
-    .addOption(new Option('--relay <driver>', 'relay driver: onoff needs a GPIO pin per stack; manual asks a person to switch stacks').choices(['onoff', 'manual']).default('onoff'))
+    .option(
+      '--trust-sections',
+      'when nbr_stack disagrees with the stack sections listed, import the sections (with a warning) instead of failing',
+    )
+    .addOption(
+      new Option('--relay <driver>', 'relay driver: onoff needs a GPIO pin per stack; manual asks a person to switch stacks')
+        .choices(['onoff', 'manual'])
+        .default('onoff'),
+    )
     .option('--pins <list>', 'BCM GPIO lines for stacks beyond the original four (18, 25, 12, 21), e.g. 5=16,6=20', parsePins)
     .option('--name <name>', 'rack name', 'pirack')
     .action(async (structure: string, flags: ImportFlags) => {

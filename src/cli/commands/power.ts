@@ -26,7 +26,10 @@ export function parseStackTarget(rack: RackSpec, value: string): number[] {
   if (value === 'all') return rack.stacks.map((s) => s.id);
   const id = Number(value);
   if (!Number.isInteger(id) || !rack.stacks.some((s) => s.id === id)) {
-    throw pirackError('PIRACK_ERR_USAGE', `no stack "${value}" in ${rack.sourcePath} (stacks: ${rack.stacks.map((s) => s.id).join(', ')}, or all)`);
+    throw pirackError(
+      'PIRACK_ERR_USAGE',
+      `no stack "${value}" in ${rack.sourcePath} (stacks: ${rack.stacks.map((s) => s.id).join(', ')}, or all)`,
+    );
   }
   return [id];
 }
@@ -34,7 +37,10 @@ export function parseStackTarget(rack: RackSpec, value: string): number[] {
 /** Refuses a power cut on a real relay without --yes. */
 export function requireYes(rack: RackSpec, yes: boolean | undefined, what: string): void {
   if (!yes && REAL_DRIVERS.has(rack.relay.driver)) {
-    throw pirackError('PIRACK_ERR_USAGE', `${what} cuts the power of running Pis through the ${rack.relay.driver} relay; add --yes to confirm`);
+    throw pirackError(
+      'PIRACK_ERR_USAGE',
+      `${what} cuts the power of running Pis through the ${rack.relay.driver} relay; add --yes to confirm`,
+    );
   }
 }
 
@@ -78,16 +84,25 @@ async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?:
   const log = createLogger().child({ command: 'power' });
   const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
   try {
-    const outcome = await withInterrupt(() => runtime.reconciler.stop(), () => runtime.reconciler.power(stacks, op, cliOperator(`power ${op}`)));
+    const outcome = await withInterrupt(
+      () => runtime.reconciler.stop(),
+      () => runtime.reconciler.power(stacks, op, cliOperator(`power ${op}`)),
+    );
     for (const report of outcome.reports) {
       if (report.scope === 'node') continue;
-      for (const { action, result } of report.applied) progress(`${report.key.replace(':', ' ')}: ${action.kind === 'stack-cycle' ? 'cycled' : action.kind === 'stack-power' ? (action.on ? 'on' : 'off') : action.kind}${result.ok ? '' : ` failed: ${result.error.message}`}`);
+      for (const { action, result } of report.applied)
+        progress(
+          `${report.key.replace(':', ' ')}: ${action.kind === 'stack-cycle' ? 'cycled' : action.kind === 'stack-power' ? (action.on ? 'on' : 'off') : action.kind}${result.ok ? '' : ` failed: ${result.error.message}`}`,
+        );
       if (report.applied.length === 0 && !report.error) progress(`${report.key.replace(':', ' ')}: already as wanted`);
     }
     process.stdout.write(`${outcome.message}\n`);
     if (op === 'on' || op === 'off') {
       const differ = stacks.filter((id) => rack.stacks.find((s) => s.id === id)?.power !== op);
-      if (differ.length > 0) progress(`note: rack.yaml wants stack ${differ.join(', ')} ${op === 'off' ? 'on' : 'off'}; this override holds until the next rack.yaml revision or \`pirack power clear\`.`);
+      if (differ.length > 0)
+        progress(
+          `note: rack.yaml wants stack ${differ.join(', ')} ${op === 'off' ? 'on' : 'off'}; this override holds until the next rack.yaml revision or \`pirack power clear\`.`,
+        );
     }
     if (!outcome.ok) process.exitCode = 1;
     await runtime.writeStatus().catch(() => undefined);
@@ -97,11 +112,14 @@ async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?:
 }
 
 export function powerCommand(): Command {
-  const power = new Command('power').description('switch stacks through the relay declared in rack.yaml (relay.driver), or report their power');
+  const power = new Command('power').description(
+    'switch stacks through the relay declared in rack.yaml (relay.driver), or report their power',
+  );
   const describe: Record<PowerOp, string> = {
     on: 'power a stack, or all stacks one after another (relay.stagger apart), on; kept as an override until the next rack.yaml revision',
     off: 'power a stack or all stacks off (needs --yes with the onoff and gpiod drivers); kept as an override until the next rack.yaml revision',
-    cycle: 'power off, wait policies.powerCycle.minOff, power on again: the original\'s stack reboot (needs --yes with the onoff and gpiod drivers)',
+    cycle:
+      "power off, wait policies.powerCycle.minOff, power on again: the original's stack reboot (needs --yes with the onoff and gpiod drivers)",
     clear: 'lift an operator override: the stack goes back to the power rack.yaml declares',
   };
   for (const op of ['on', 'off', 'cycle', 'clear'] as const) {
@@ -121,7 +139,8 @@ export function powerCommand(): Command {
       .action(async (stackText: string, opts: RackOptions & { state?: string }) => {
         const stack = Number(stackText);
         if (!Number.isInteger(stack) || stack < 1) throw pirackError('PIRACK_ERR_USAGE', `<stack> must be a stack id, got "${stackText}"`);
-        if (opts.state !== undefined && opts.state !== 'on' && opts.state !== 'off') throw pirackError('PIRACK_ERR_USAGE', `--state must be on or off, got "${opts.state}"`);
+        if (opts.state !== undefined && opts.state !== 'on' && opts.state !== 'off')
+          throw pirackError('PIRACK_ERR_USAGE', `--state must be on or off, got "${opts.state}"`);
         await writeManualConfirmation(opts.stateDir, stack, opts.state as PowerState | undefined);
         process.stdout.write(`stack ${stack}: confirmation recorded in ${opts.stateDir}\n`);
       }),
@@ -133,13 +152,24 @@ export function powerCommand(): Command {
       .action(async (opts: RackOptions & { json?: boolean }) => {
         const rack = await readRack(opts.rack, opts.allowSource);
         // Read-only: the relay alone (no SSH key needed), through the same rack effects as the loop.
-        const io = createRackIo({ stateDir: opts.stateDir, log: createLogger().child({ command: 'power' }), clock: systemClock, notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`) });
+        const io = createRackIo({
+          stateDir: opts.stateDir,
+          log: createLogger().child({ command: 'power' }),
+          clock: systemClock,
+          notifyManual: (r) => progress(`ACTION NEEDED: ${r.message}`),
+        });
         try {
           const relay = io.relay(rack);
           const rows: { stack: number; desired: PowerState; relay: PowerState | 'unknown' }[] = [];
           for (const s of rack.stacks) rows.push({ stack: s.id, desired: s.power, relay: await relay.read(s.id) });
           if (opts.json) process.stdout.write(`${JSON.stringify({ driver: rack.relay.driver, stacks: rows }, null, 2)}\n`);
-          else process.stdout.write(`relay driver: ${rack.relay.driver}\n${table(['stack', 'relay', 'rack.yaml'], rows.map((r) => [String(r.stack), r.relay, r.desired]))}\n`);
+          else
+            process.stdout.write(
+              `relay driver: ${rack.relay.driver}\n${table(
+                ['stack', 'relay', 'rack.yaml'],
+                rows.map((r) => [String(r.stack), r.relay, r.desired]),
+              )}\n`,
+            );
         } finally {
           await io.close();
         }

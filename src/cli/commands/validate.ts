@@ -25,10 +25,24 @@ export interface ValidateIo {
 export async function runValidate(opts: ValidateOptions, io: ValidateIo): Promise<number> {
   const abs = resolve(opts.rack);
   const shown = relative(process.cwd(), abs) || opts.rack;
-  const result = await loadRackResult(abs, { resolveBuiltin, requireKey: opts.requireKey ?? false, sourcePath: shown, allowedSourceDirs: opts.allowSource ?? [], ...io.load });
+  const result = await loadRackResult(abs, {
+    resolveBuiltin,
+    requireKey: opts.requireKey ?? false,
+    sourcePath: shown,
+    allowedSourceDirs: opts.allowSource ?? [],
+    ...io.load,
+  });
   if (opts.json) {
     const body = result.ok
-      ? { ok: true, file: shown, revision: result.rack.revision, stacks: result.rack.stacks.length, pis: result.rack.nodes.length, problems: [], warnings: result.warnings }
+      ? {
+          ok: true,
+          file: shown,
+          revision: result.rack.revision,
+          stacks: result.rack.stacks.length,
+          pis: result.rack.nodes.length,
+          problems: [],
+          warnings: result.warnings,
+        }
       : { ok: false, file: shown, problems: result.problems, warnings: result.warnings };
     io.out(`${JSON.stringify(body, null, 2)}\n`);
     return result.ok ? 0 : 1;

@@ -115,7 +115,12 @@ export function installGuard(app: FastifyInstance, auth: Authenticator, o: Guard
     }
     if (how === 'cookie' && access === 'token') {
       o.refusals.refused(request.ip, where, 'cookie on a bearer-only route refused');
-      return sendError(reply, 'PIRACK_ERR_HTTP_UNAUTHORIZED', 'this route accepts the bearer token only, not a session cookie', 'Send Authorization: Bearer <admin token>.');
+      return sendError(
+        reply,
+        'PIRACK_ERR_HTTP_UNAUTHORIZED',
+        'this route accepts the bearer token only, not a session cookie',
+        'Send Authorization: Bearer <admin token>.',
+      );
     }
     if (how === 'cookie' && access === 'mutate' && !sameOrigin(request)) {
       o.refusals.refused(request.ip, { ...where, origin: request.headers.origin }, 'cross-origin mutation refused');

@@ -98,6 +98,9 @@ export function resolveActionName(requested: string, actionNames: readonly strin
 }
 
 /** The original's execute answer: `{"status": code, "data": …}` with the command's first line. */
-export function legacyExecuteBody(result: { readonly code: number; readonly message: string; readonly data?: string }): { status: number; data: string } {
+export function legacyExecuteBody(result: { readonly code: number; readonly message: string; readonly data?: string }): {
+  status: number;
+  data: string;
+} {
   return { status: result.code, data: result.data ?? result.message };
 }

@@ -48,7 +48,12 @@ export function registerAuthRoutes(app: FastifyInstance, o: AuthRouteOptions): v
         }
         o.failures.fail(request.ip);
         o.refusals.refused(request.ip, {}, 'login failed: wrong token');
-        return sendError(reply, 'PIRACK_ERR_HTTP_UNAUTHORIZED', 'wrong token', 'Use the admin token printed at first start or stored in the state directory.');
+        return sendError(
+          reply,
+          'PIRACK_ERR_HTTP_UNAUTHORIZED',
+          'wrong token',
+          'Use the admin token printed at first start or stored in the state directory.',
+        );
       }
       const session = o.sessions.create();
       o.log.info({ ip: request.ip }, 'login');

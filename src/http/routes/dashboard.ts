@@ -41,7 +41,13 @@ export async function registerDashboardRoutes(app: FastifyInstance, dir = DASHBO
   const index = files.get('/index.html');
 
   app.get('/', { config: { access: 'public' } }, async (_req, reply) => {
-    if (!index) return sendError(reply, 'PIRACK_ERR_HTTP_INTERNAL', 'the dashboard files are missing from this installation', 'Reinstall PiRack; src/http/dashboard must ship with it.');
+    if (!index)
+      return sendError(
+        reply,
+        'PIRACK_ERR_HTTP_INTERNAL',
+        'the dashboard files are missing from this installation',
+        'Reinstall PiRack; src/http/dashboard must ship with it.',
+      );
     return reply.type(index.type).header('cache-control', 'no-cache').send(index.body);
   });
   app.get('/ui/*', { config: { access: 'public' } }, async (request, reply) => {

@@ -24,7 +24,12 @@ const EXECUTE_BODY = {
   type: 'object',
   required: ['id', 'action'],
   properties: {
-    id: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]{1,9}$' }] },
+    id: {
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'string', pattern: '^[0-9]{1,9}$' },
+      ],
+    },
     action: { type: 'string', minLength: 1, maxLength: 64 },
   },
 } as const;
@@ -41,7 +46,10 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
     const status = facade.status();
     const node = status.nodes.find((n) => n.id === idOf(req.params));
     if (!node) return sendError(reply, 'PIRACK_ERR_HTTP_NOT_FOUND', `no Pi ${idOf(req.params)}`);
-    return toLegacyRasp(node, status.stacks.find((s) => s.id === node.stack));
+    return toLegacyRasp(
+      node,
+      status.stacks.find((s) => s.id === node.stack),
+    );
   });
   app.post('/api/v1.0/rasps/execute', { ...mutate, schema: { body: EXECUTE_BODY } }, async (req, reply) => {
     const { id, action } = req.body as { id: number | string; action: string };

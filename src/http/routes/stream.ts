@@ -49,7 +49,10 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
 class StreamPool {
   readonly perAddress = new Map<string, number>();
   size = 0;
-  constructor(readonly max: number, readonly maxPerAddress: number) {}
+  constructor(
+    readonly max: number,
+    readonly maxPerAddress: number,
+  ) {}
 
   refusal(ip: string): string | undefined {
     if ((this.perAddress.get(ip) ?? 0) >= this.maxPerAddress) return `at most ${this.maxPerAddress} event streams per address`;
@@ -79,7 +82,10 @@ export interface StreamDeps {
 export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps, o: StreamOptions): void {
   const { facade, log } = deps;
   const open = new Set<() => void>();
-  const pools = { anonymous: new StreamPool(o.maxClients, o.maxPerAddress), authenticated: new StreamPool(o.maxAuthenticatedClients, o.maxPerAddress) };
+  const pools = {
+    anonymous: new StreamPool(o.maxClients, o.maxPerAddress),
+    authenticated: new StreamPool(o.maxAuthenticatedClients, o.maxPerAddress),
+  };
   // Streams never end by themselves; without this, closing the server would wait on them forever.
   app.addHook('onClose', async () => {
     for (const close of [...open]) close();
@@ -91,7 +97,12 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamDeps, o: S
     const refusal = pool.refusal(request.ip);
     if (refusal !== undefined) {
       deps.refusals.refused(request.ip, { url: '/api/v1/events/stream' }, 'event stream refused');
-      return sendError(reply, 'PIRACK_ERR_HTTP_UNAVAILABLE', refusal, 'Close other dashboard tabs or try again later; logged-in streams have a pool of their own.');
+      return sendError(
+        reply,
+        'PIRACK_ERR_HTTP_UNAVAILABLE',
+        refusal,
+        'Close other dashboard tabs or try again later; logged-in streams have a pool of their own.',
+      );
     }
     const release = pool.add(request.ip);
     const after = resumeAfter(request.headers['last-event-id'], (request.query as Record<string, unknown>).after);

@@ -14,7 +14,15 @@ describe('pirack daemon HTTP options', () => {
   });
 
   it('--secure-cookie and --trust-proxy (repeatable, comma lists, CIDRs, loopback)', () => {
-    const o = parsed(['--listen', '0.0.0.0:9000', '--secure-cookie', '--trust-proxy', '10.0.0.1', '--trust-proxy', 'loopback,192.168.0.0/16']);
+    const o = parsed([
+      '--listen',
+      '0.0.0.0:9000',
+      '--secure-cookie',
+      '--trust-proxy',
+      '10.0.0.1',
+      '--trust-proxy',
+      'loopback,192.168.0.0/16',
+    ]);
     expect(o).toMatchObject({ host: '0.0.0.0', port: 9000, secureCookie: true, trustProxy: ['10.0.0.1', 'loopback', '192.168.0.0/16'] });
   });
 

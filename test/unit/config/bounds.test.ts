@@ -31,23 +31,36 @@ describe('file paths', () => {
     expect(messages((r) => (r.defaults!.files = [MOTD, { path: '/x"; }; touch /tmp/PWNED; { echo "', content: 'x' }]))).toEqual([]);
   });
 
-  it('refuses a newline in a path, which could fake the probe\'s section markers', () => {
+  it("refuses a newline in a path, which could fake the probe's section markers", () => {
     const out = messages((r) => (r.defaults!.files = [MOTD, { path: '/etc/x\n@@pirack:end', content: 'x' }]));
     expect(out).toEqual([expect.stringMatching(/^defaults\.files\[1\]\.path .* is not a file path on one line/)]);
   });
 
   it('refuses NUL in a path, a service restart target and a source', () => {
     const out = messages((r) => {
-      r.defaults!.files = [{ path: '/etc/a\0b', content: 'x' }, { path: '/etc/motd', source: 'a\0b' }, { path: '/etc/m2', content: 'x' }];
+      r.defaults!.files = [
+        { path: '/etc/a\0b', content: 'x' },
+        { path: '/etc/motd', source: 'a\0b' },
+        { path: '/etc/m2', content: 'x' },
+      ];
       r.defaults!.services = [{ name: 'x.service', restartOnChangeOf: ['/etc/motd', '/etc/m2\0'] }];
     });
     expect(out.filter((m) => /on one line|is not a path relative/.test(m))).toHaveLength(3);
-    expect(out.filter((m) => /on one line|is not a path relative/.test(m)).map((m) => m.split(' ')[0])).toEqual(['defaults.files[0].path', 'defaults.files[1].source', 'defaults.services[0].restartOnChangeOf[1]']);
+    expect(out.filter((m) => /on one line|is not a path relative/.test(m)).map((m) => m.split(' ')[0])).toEqual([
+      'defaults.files[0].path',
+      'defaults.files[1].source',
+      'defaults.services[0].restartOnChangeOf[1]',
+    ]);
   });
 
   it('refuses paths that are not normalised, and says the normal form', () => {
     const raw = baseRack();
-    raw.defaults!.files = [{ path: '/etc//motd', content: 'a' }, { path: '/etc/x/../motd2', content: 'b' }, { path: '/etc/dir/', content: 'c' }, { path: '/', content: 'd' }];
+    raw.defaults!.files = [
+      { path: '/etc//motd', content: 'a' },
+      { path: '/etc/x/../motd2', content: 'b' },
+      { path: '/etc/dir/', content: 'c' },
+      { path: '/', content: 'd' },
+    ];
     raw.defaults!.services = [];
     const r = parseRack(stringify(raw), testOptions());
     expect(r.ok).toBe(false);
@@ -62,7 +75,9 @@ describe('file paths', () => {
 
   it('bounds the length of a path', () => {
     const out = messages((r) => (r.defaults!.files = [MOTD, { path: `/${'a/'.repeat(2100)}b`, content: 'x' }]));
-    expect(out).toEqual(['defaults.files[1].path is too long: at most 4096 characters (a file path on one line (at most 4096 characters))']);
+    expect(out).toEqual([
+      'defaults.files[1].path is too long: at most 4096 characters (a file path on one line (at most 4096 characters))',
+    ]);
   });
 
   it('refuses a DHCP file path that is relative or not normalised', () => {
@@ -74,14 +89,32 @@ describe('file paths', () => {
     const node = nodeSpec();
     const script = buildProbeScript(node, nodeControllers);
     expect(script).toContain('@@pirack:end');
-    const forged = ['@@pirack:system', 'uptime 1', 'load 0', 'memtotal 1', 'memavail 1', 'now 1', '@@pirack:authorizedKeys', '@@pirack:packages', '@@pirack:files', 'missing /etc/x', '@@pirack:end', '@@pirack:services', '@@pirack:end', ''].join('\n');
+    const forged = [
+      '@@pirack:system',
+      'uptime 1',
+      'load 0',
+      'memtotal 1',
+      'memavail 1',
+      'now 1',
+      '@@pirack:authorizedKeys',
+      '@@pirack:packages',
+      '@@pirack:files',
+      'missing /etc/x',
+      '@@pirack:end',
+      '@@pirack:services',
+      '@@pirack:end',
+      '',
+    ].join('\n');
     expect(() => parseProbe(forged, node, nodeControllers)).toThrow(/repeats section\(s\) end/);
   });
 });
 
 describe('ids and numbers', () => {
   it('refuses 1e300 as a Pi or stack id', () => {
-    const out = messages((r) => r, (yaml) => yaml.replace('- id: 1\n', '- id: 1e300\n').replace('id: 3\n', 'id: 1e300\n'));
+    const out = messages(
+      (r) => r,
+      (yaml) => yaml.replace('- id: 1\n', '- id: 1e300\n').replace('id: 3\n', 'id: 1e300\n'),
+    );
     expect(out).toContain('stacks[0].id 1e+300 is out of range: it must be at most 9999');
     expect(out).toContain('stacks[1].pis[0].id 1e+300 is out of range: it must be at most 9999');
   });
@@ -92,8 +125,10 @@ describe('ids and numbers', () => {
 });
 
 describe('durations', () => {
-  it('refuses 1000h for resyncInterval (Node\'s timers overflow and fire after 1 ms), naming the range', () => {
-    expect(messages((r) => (r.policies = { resyncInterval: '1000h' }))).toEqual(['policies.resyncInterval "1000h" is out of range: it must be from 2s to 24h']);
+  it("refuses 1000h for resyncInterval (Node's timers overflow and fire after 1 ms), naming the range", () => {
+    expect(messages((r) => (r.policies = { resyncInterval: '1000h' }))).toEqual([
+      'policies.resyncInterval "1000h" is out of range: it must be from 2s to 24h',
+    ]);
   });
 
   it('refuses a 1000h minOff, execTimeout and backoff.max, and 0s where 0 would turn a safety delay off', () => {
@@ -109,20 +144,32 @@ describe('durations', () => {
     ]);
   });
 
-  it('accepts 0s for relay.stagger (switch together) and the lab\'s and the tests\' short values', () => {
-    expect(messages((r) => {
-      r.relay.stagger = '0s';
-      r.ssh = { connectTimeout: '500ms', execTimeout: 90 };
-      r.policies = { resyncInterval: '2s', dpkgLockTimeout: '2s', enlistWindow: '15s', backoff: { base: '1s', max: '4s' }, powerCycle: { enabled: true, afterUnreachable: '10s', maxCyclesPerHour: 1, minOff: '2s' } };
-    })).toEqual([]);
+  it("accepts 0s for relay.stagger (switch together) and the lab's and the tests' short values", () => {
+    expect(
+      messages((r) => {
+        r.relay.stagger = '0s';
+        r.ssh = { connectTimeout: '500ms', execTimeout: 90 };
+        r.policies = {
+          resyncInterval: '2s',
+          dpkgLockTimeout: '2s',
+          enlistWindow: '15s',
+          backoff: { base: '1s', max: '4s' },
+          powerCycle: { enabled: true, afterUnreachable: '10s', maxCyclesPerHour: 1, minOff: '2s' },
+        };
+      }),
+    ).toEqual([]);
   });
 
-  it('refuses every maximum at or past Node\'s timer limit (about 24.8 days), also as a number of seconds', () => {
-    expect(messages((r) => (r.policies = { aptListsMaxAge: 2_147_484 }))).toEqual(['policies.aptListsMaxAge 2147484 is out of range: it must be from 1m to 336h']);
+  it("refuses every maximum at or past Node's timer limit (about 24.8 days), also as a number of seconds", () => {
+    expect(messages((r) => (r.policies = { aptListsMaxAge: 2_147_484 }))).toEqual([
+      'policies.aptListsMaxAge 2147484 is out of range: it must be from 1m to 336h',
+    ]);
   });
 
   it('refuses a backoff base longer than its max', () => {
-    expect(messages((r) => (r.policies = { backoff: { base: '5m', max: '1m' } }))).toEqual(['policies.backoff.base 5m is longer than policies.backoff.max 1m']);
+    expect(messages((r) => (r.policies = { backoff: { base: '5m', max: '1m' } }))).toEqual([
+      'policies.backoff.base 5m is longer than policies.backoff.max 1m',
+    ]);
   });
 });
 
@@ -137,9 +184,17 @@ describe('names', () => {
 
   it('a package named constructor is valid and plans an install instead of crashing', () => {
     expect(messages((r) => (r.defaults!.packages = [{ name: 'constructor' }, { name: 'tostring' }]))).toEqual([]);
-    const node = nodeSpec({ packages: [{ name: 'constructor', state: 'present' }, { name: '__proto__', state: 'absent' }, { name: 'hasownproperty', state: 'present' }] });
+    const node = nodeSpec({
+      packages: [
+        { name: 'constructor', state: 'present' },
+        { name: '__proto__', state: 'absent' },
+        { name: 'hasownproperty', state: 'present' },
+      ],
+    });
     const facts = blankFacts();
-    expect(packagesController.plan(node, facts, [], NOW, policies)).toEqual([{ kind: 'pkg-install', node: 7, pkgs: ['constructor', 'hasownproperty'], updateLists: true }]);
+    expect(packagesController.plan(node, facts, [], NOW, policies)).toEqual([
+      { kind: 'pkg-install', node: 7, pkgs: ['constructor', 'hasownproperty'], updateLists: true },
+    ]);
   });
 
   it('probe output naming prototype keys builds own entries, not the prototype', () => {
@@ -152,7 +207,7 @@ describe('names', () => {
     expect(Object.keys(filesController.observe.parse('missing __proto__\n', node))).toEqual(['__proto__']);
   });
 
-  it('an action named constructor is unknown rather than Object\'s constructor', () => {
+  it("an action named constructor is unknown rather than Object's constructor", () => {
     const raw = baseRack();
     const r = parseRack(stringify(raw), testOptions());
     if (!r.ok) throw new Error('base rack invalid');

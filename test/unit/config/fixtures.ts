@@ -17,7 +17,16 @@ export function baseRack(): RawRack {
       services: [{ name: 'x.service', restartOnChangeOf: ['/etc/motd'] }],
     },
     stacks: [
-      { id: 1, x: 1, y: 1, relayPin: 18, pis: [{ id: 1, ip: '10.0.0.70' }, { id: 2, ip: '10.0.0.71', mac: 'b8:27:eb:00:00:02' }] },
+      {
+        id: 1,
+        x: 1,
+        y: 1,
+        relayPin: 18,
+        pis: [
+          { id: 1, ip: '10.0.0.70' },
+          { id: 2, ip: '10.0.0.71', mac: 'b8:27:eb:00:00:02' },
+        ],
+      },
       { id: 2, x: 1, y: 2, relayPin: 25, pis: [{ id: 3, ip: '10.0.0.72' }] },
     ],
   };

@@ -17,7 +17,9 @@ import { committedFileReader } from '../../../src/source/git.ts';
 import { baseRack, FAKE_KEY, testOptions } from './fixtures.ts';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'pirack-limits-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pirack-limits-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
@@ -40,7 +42,8 @@ function rackWithSource(source: string): string {
   return file;
 }
 
-const load = (file: string, extra = {}) => loadRackResult(file, { readPublicKey: () => FAKE_KEY, resolveBuiltin: () => undefined, ...extra });
+const load = (file: string, extra = {}) =>
+  loadRackResult(file, { readPublicKey: () => FAKE_KEY, resolveBuiltin: () => undefined, ...extra });
 
 describe('size and nesting', () => {
   it('refuses a 5 MB line of [ at once, by size', () => {
@@ -57,7 +60,9 @@ describe('size and nesting', () => {
 
   it('the size limit is configurable', () => {
     const text = stringify(baseRack());
-    expect(problems(parseRack(text, testOptions({ maxBytes: 100 })))).toEqual([`1:1 the file is ${Buffer.byteLength(text)} bytes, over the limit of 100 bytes`]);
+    expect(problems(parseRack(text, testOptions({ maxBytes: 100 })))).toEqual([
+      `1:1 the file is ${Buffer.byteLength(text)} bytes, over the limit of 100 bytes`,
+    ]);
   });
 
   it('reports deep block nesting as a clear error, not "Maximum call stack size exceeded"', () => {
@@ -103,18 +108,28 @@ describe('size and nesting', () => {
   it('a worker past its time limit is stopped and the revision gets a clear error', async () => {
     const flow = `{${Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}`).join(', ')}}`;
     const analysis = await analyseInWorker(flow, { timeoutMs: 50 });
-    expect(analysis).toEqual({ ok: false, problems: [expect.objectContaining({ message: 'judging the revision took longer than 50 ms and was stopped' })] });
+    expect(analysis).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ message: 'judging the revision took longer than 50 ms and was stopped' })],
+    });
   });
 });
 
 describe('only regular files are read', () => {
   it('refuses a FIFO as source: without blocking', async () => {
-    execFileSync('mkfifo', [join(dir, 'rack', 'pipe')].map((p) => (mkdirSync(join(dir, 'rack'), { recursive: true }), p)));
+    execFileSync(
+      'mkfifo',
+      [join(dir, 'rack', 'pipe')].map((p) => (mkdirSync(join(dir, 'rack'), { recursive: true }), p)),
+    );
     const file = rackWithSource('pipe');
     const started = Date.now();
     const r = await load(file);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(problems(r)).toEqual([expect.stringMatching(/defaults\.files\[0\]\.source "pipe" is refused: .*pipe is a FIFO \(named pipe\); only regular files are read$/)]);
+    expect(problems(r)).toEqual([
+      expect.stringMatching(
+        /defaults\.files\[0\]\.source "pipe" is refused: .*pipe is a FIFO \(named pipe\); only regular files are read$/,
+      ),
+    ]);
   });
 
   it('refuses a FIFO as rack.yaml itself', async () => {
@@ -126,25 +141,31 @@ describe('only regular files are read', () => {
   it('refuses /dev/zero even from an allowed folder', async () => {
     const file = rackWithSource('/dev/zero');
     const r = await load(file, { allowedSourceDirs: ['/dev'] });
-    expect(problems(r)).toEqual([expect.stringMatching(/"\/dev\/zero" is refused: \/dev\/zero is a character device; only regular files are read$/)]);
+    expect(problems(r)).toEqual([
+      expect.stringMatching(/"\/dev\/zero" is refused: \/dev\/zero is a character device; only regular files are read$/),
+    ]);
   });
 
   it('refuses a source: over the size limit', async () => {
     const file = rackWithSource('big');
     writeFileSync(join(dir, 'rack', 'big'), 'x'.repeat(2000));
-    expect(problems(await load(file, { maxBytes: 1000 }))).toEqual([expect.stringMatching(/big is 2000 bytes, over the limit of 1000 bytes$/)]);
+    expect(problems(await load(file, { maxBytes: 1000 }))).toEqual([
+      expect.stringMatching(/big is 2000 bytes, over the limit of 1000 bytes$/),
+    ]);
   });
 });
 
 describe('source: is confined', () => {
-  it('refuses source: ../rack/id_ed25519 outside rack.yaml\'s folder, saying how to allow a folder', async () => {
+  it("refuses source: ../rack/id_ed25519 outside rack.yaml's folder, saying how to allow a folder", async () => {
     mkdirSync(join(dir, 'keys'));
     writeFileSync(join(dir, 'keys', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     const file = rackWithSource('../keys/id_ed25519');
     const r = await load(file);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems[0]!.message).toMatch(/"\.\.\/keys\/id_ed25519" is refused: .*keys\/id_ed25519 lies outside .*rack; source: files must be inside rack\.yaml's folder/);
+    expect(r.problems[0]!.message).toMatch(
+      /"\.\.\/keys\/id_ed25519" is refused: .*keys\/id_ed25519 lies outside .*rack; source: files must be inside rack\.yaml's folder/,
+    );
     expect(r.problems[0]!.hint).toMatch(/--allow-source <dir>/);
   });
 
@@ -167,7 +188,8 @@ describe('source: is confined', () => {
 
 describe('source: in git mode', () => {
   const ID = ['-c', 'user.name=t', '-c', 'user.email=t@pirack.invalid', '-c', 'commit.gpgsign=false'];
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', [...ID, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', [...ID, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   let repo: string;
   let commit: string;
   beforeEach(() => {
@@ -188,7 +210,7 @@ describe('source: in git mode', () => {
     expect(() => read(join(dir, 'id_ed25519'))).toThrow(/lies outside the repository .*--allow-source/);
   });
 
-  it('checks the committed blob\'s size (git ls-tree) before reading it, and refuses a committed symbolic link', () => {
+  it("checks the committed blob's size (git ls-tree) before reading it, and refuses a committed symbolic link", () => {
     const read = committedFileReader(repo, commit, 10_000, { maxBytes: 1000 });
     expect(() => read(join(repo, 'big'))).toThrow(/big in commit [0-9a-f]{12} is 5000 bytes, over the limit of 1000 bytes/);
     expect(() => read(join(repo, 'link'))).toThrow(/link in commit [0-9a-f]{12} is a symbolic link/);

@@ -35,7 +35,10 @@ describe('the committed rack.yaml', () => {
     expect(rack.relay).toMatchObject({ driver: 'onoff', activeLow: true });
     expect(rack.network).toMatchObject({ subnet: '192.168.23.0/24', master: '192.168.23.11', gateway: '192.168.23.1' });
     expect(rack.nodes[5]?.packages.map((p) => p.name)).toEqual(['bc', 'nodejs']);
-    expect(rack.nodes[5]?.files.map((f) => f.path)).toEqual(['/usr/local/lib/pirack/pirack-slave.js', '/etc/systemd/system/pirack-slave.service']);
+    expect(rack.nodes[5]?.files.map((f) => f.path)).toEqual([
+      '/usr/local/lib/pirack/pirack-slave.js',
+      '/etc/systemd/system/pirack-slave.service',
+    ]);
     expect(rack.nodes[5]?.files[0]?.content).toBe('// slave\n');
     expect(rack.nodes[5]?.services[0]?.name).toBe('pirack-slave.service');
     expect(rack.actions.map((a) => a.name)).toEqual(['cpu', 'temperature', 'ping', 'reboot']);
@@ -45,20 +48,38 @@ describe('the committed rack.yaml', () => {
 
 describe('parseRack', () => {
   it('resolves durations, defaults, file hashes, the daemon key and the revision, then freezes', () => {
-    const text = stringify({ ...baseRack(), ssh: { connectTimeout: '500ms', execTimeout: 90, keyFile: 'keys/id' }, policies: { dpkgLockTimeout: '2m' } });
+    const text = stringify({
+      ...baseRack(),
+      ssh: { connectTimeout: '500ms', execTimeout: 90, keyFile: 'keys/id' },
+      policies: { dpkgLockTimeout: '2m' },
+    });
     let keyPath = '';
     const r = parseRack(text, testOptions({ readPublicKey: (p: string) => ((keyPath = p), FAKE_KEY) }));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     const { rack } = r;
     expect(keyPath).toBe('/nonexistent/rack/keys/id.pub');
-    expect(rack.ssh).toMatchObject({ connectTimeoutMs: 500, execTimeoutMs: 90_000, keepaliveIntervalMs: 15_000, port: 22, user: 'root', maxSessionsPerConnection: 4 });
+    expect(rack.ssh).toMatchObject({
+      connectTimeoutMs: 500,
+      execTimeoutMs: 90_000,
+      keepaliveIntervalMs: 15_000,
+      port: 22,
+      user: 'root',
+      maxSessionsPerConnection: 4,
+    });
     expect(rack.policies.dpkgLockTimeoutSeconds).toBe(120);
     expect(rack.policies.backoffMaxMs).toBe(300_000);
     expect(rack.relay.staggerMs).toBe(2000);
     expect(rack.network.dhcp.hostsFile).toBe('/etc/pirack/dhcp-hosts');
     const node = rack.nodes[0]!;
     expect(node.authorizedKeys).toEqual({ user: 'root', keys: [FAKE_KEY], exclusive: false });
-    expect(node.files[0]).toEqual({ path: '/etc/motd', content: 'hi\n', sha256: sha256Hex('hi\n'), owner: 'root', group: 'root', mode: '0644' });
+    expect(node.files[0]).toEqual({
+      path: '/etc/motd',
+      content: 'hi\n',
+      sha256: sha256Hex('hi\n'),
+      owner: 'root',
+      group: 'root',
+      mode: '0644',
+    });
     expect(node.services[0]).toEqual({ name: 'x.service', enabled: true, running: true, restartOnChangeOf: ['/etc/motd'] });
     expect(rack.stacks[0]?.power).toBe('on');
     expect(rack.revision).toBe(`sha256:${sha256Hex(text).slice(0, 12)}`);
@@ -69,7 +90,10 @@ describe('parseRack', () => {
 
   it('a Pi override replaces the default list of that key entirely, and only that key', () => {
     const raw = baseRack();
-    raw.stacks[0]!.pis[0]!.overrides = { packages: [{ name: 'htop' }], authorizedKeys: { keys: ['ssh-rsa AAAAB3Nza extra'], exclusive: true } };
+    raw.stacks[0]!.pis[0]!.overrides = {
+      packages: [{ name: 'htop' }],
+      authorizedKeys: { keys: ['ssh-rsa AAAAB3Nza extra'], exclusive: true },
+    };
     const r = parseRack(stringify(raw), testOptions());
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     const [a, b] = r.rack.nodes;
@@ -98,7 +122,10 @@ describe('parseRack', () => {
 
   it('reports an unreadable source and an unavailable builtin with positions', () => {
     const raw = baseRack();
-    raw.defaults!.files = [{ path: '/etc/a', source: 'missing.conf' }, { path: '/etc/b', source: 'builtin:pirack-slave' }];
+    raw.defaults!.files = [
+      { path: '/etc/a', source: 'missing.conf' },
+      { path: '/etc/b', source: 'builtin:pirack-slave' },
+    ];
     raw.defaults!.services = [];
     const text = stringify(raw);
     const problems = problemsOf(text, { resolveBuiltin: undefined });
@@ -124,7 +151,9 @@ describe('parseRack', () => {
   });
 
   it('rejects a public key file that holds no key line', () => {
-    expect(problemsOf(stringify(baseRack()), { readPublicKey: () => 'garbage\n' })[0]?.message).toContain('does not hold an OpenSSH public key line');
+    expect(problemsOf(stringify(baseRack()), { readPublicKey: () => 'garbage\n' })[0]?.message).toContain(
+      'does not hold an OpenSSH public key line',
+    );
   });
 
   it('takes an explicit revision (a git commit)', () => {

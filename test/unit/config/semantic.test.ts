@@ -29,7 +29,9 @@ describe('semantic rules', () => {
   it('duplicate stack ids point at the second one', () => {
     const r = baseRack();
     r.stacks[1]!.id = 1;
-    expect(duplicateStackIds(r)).toEqual([expect.objectContaining({ segments: ['stacks', 1, 'id'], message: 'stacks[1].id 1 is already the id of stacks[0]' })]);
+    expect(duplicateStackIds(r)).toEqual([
+      expect.objectContaining({ segments: ['stacks', 1, 'id'], message: 'stacks[1].id 1 is already the id of stacks[0]' }),
+    ]);
   });
 
   it('duplicate Pi ids across stacks', () => {
@@ -57,7 +59,9 @@ describe('semantic rules', () => {
   it('duplicate relay pins', () => {
     const r = baseRack();
     r.stacks[1]!.relayPin = 18;
-    expect(duplicateRelayPins(r)).toEqual([expect.objectContaining({ segments: ['stacks', 1, 'relayPin'], message: 'stacks[1].relayPin 18 already switches stack 1' })]);
+    expect(duplicateRelayPins(r)).toEqual([
+      expect.objectContaining({ segments: ['stacks', 1, 'relayPin'], message: 'stacks[1].relayPin 18 already switches stack 1' }),
+    ]);
   });
 
   it('Pi IPs outside the subnet, equal to master or gateway, inside the dynamic range', () => {
@@ -103,7 +107,11 @@ describe('semantic rules', () => {
     r.stacks[1]!.y = 1;
     r.stacks.push({ id: 3, x: 2, y: 3, relayPin: 12, pis: [] });
     const problems = gridPlacement(r);
-    expect(problems.map((p) => p.segments)).toEqual([['stacks', 2, 'x'], ['stacks', 2, 'y'], ['stacks', 1]]);
+    expect(problems.map((p) => p.segments)).toEqual([
+      ['stacks', 2, 'x'],
+      ['stacks', 2, 'y'],
+      ['stacks', 1],
+    ]);
     expect(problems[2]?.message).toBe('stacks[1] (stack 2) stands on grid cell x=1, y=1, already taken by stack 1');
   });
 
@@ -132,13 +140,17 @@ describe('semantic rules', () => {
 
     const r3 = baseRack();
     pi(r3, 0, 0).overrides = { services: [{ name: 'y.service', restartOnChangeOf: ['/etc/nope'] }] };
-    expect(restartTargetsManaged(r3).map((q) => q.segments)).toEqual([['stacks', 0, 'pis', 0, 'overrides', 'services', 0, 'restartOnChangeOf', 0]]);
+    expect(restartTargetsManaged(r3).map((q) => q.segments)).toEqual([
+      ['stacks', 0, 'pis', 0, 'overrides', 'services', 0, 'restartOnChangeOf', 0],
+    ]);
   });
 
   it('file paths must be absolute', () => {
     const r = baseRack();
     r.defaults!.files!.push({ path: 'etc/rel', content: '' });
-    expect(absoluteFilePaths(r)).toEqual([expect.objectContaining({ segments: ['defaults', 'files', 1, 'path'], hint: expect.stringContaining('/etc/rel') })]);
+    expect(absoluteFilePaths(r)).toEqual([
+      expect.objectContaining({ segments: ['defaults', 'files', 1, 'path'], hint: expect.stringContaining('/etc/rel') }),
+    ]);
   });
 
   it('duplicate package names, file paths and unit names within one list', () => {

@@ -17,12 +17,18 @@ import { makeRack, virtualClock } from '../dhcp/rack-fixture.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const mac = (n: number) => `b8:27:eb:00:00:${n.toString(16).padStart(2, '0')}`;
-const bind = (ids: Record<number, number>): Bindings => Object.fromEntries(Object.entries(ids).map(([id, m]) => [id, { mac: mac(m), stack: 1, boundAt: at }]));
+const bind = (ids: Record<number, number>): Bindings =>
+  Object.fromEntries(Object.entries(ids).map(([id, m]) => [id, { mac: mac(m), stack: 1, boundAt: at }]));
 
 type Attempts = Readonly<Record<number, EnlistAttempt>>;
 const noAttempts: Attempts = {};
 
-function observed(bindings: Bindings, hostsFile?: RackObserved['hostsFile'], active?: number, attempts: Attempts = noAttempts): RackObserved {
+function observed(
+  bindings: Bindings,
+  hostsFile?: RackObserved['hostsFile'],
+  active?: number,
+  attempts: Attempts = noAttempts,
+): RackObserved {
   return { leases: [], bindings, ...(hostsFile ? { hostsFile } : {}), attempts, round: [], ...(active !== undefined ? { active } : {}) };
 }
 
@@ -44,17 +50,26 @@ describe('enlist plan', () => {
         ],
       },
     ]);
-    const current = [{ mac: mac(2).toUpperCase(), ip: '10.99.0.102' }, { mac: mac(1), ip: '10.99.0.101' }];
+    const current = [
+      { mac: mac(2).toUpperCase(), ip: '10.99.0.102' },
+      { mac: mac(1), ip: '10.99.0.101' },
+    ];
     expect(plan(rack, observed(bindings, current))).toEqual([]);
   });
 
   it('nothing known and no hosts file: no empty write, one enlist-stack for the first stack only', () => {
-    const rack = makeRack([{ id: 1, pis: [2, 1] }, { id: 2, pis: [3] }]);
+    const rack = makeRack([
+      { id: 1, pis: [2, 1] },
+      { id: 2, pis: [3] },
+    ]);
     expect(plan(rack, observed({}))).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [1, 2], position: { index: 1, count: 2 } }]);
   });
 
   it('none while an enlistment runs; the next stack once the first is bound', () => {
-    const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, pis: [3] }]);
+    const rack = makeRack([
+      { id: 1, pis: [1] },
+      { id: 2, pis: [3] },
+    ]);
     expect(plan(rack, observed({}, undefined, 1))).toEqual([]);
     const actions = plan(rack, observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]));
     expect(actions).toEqual([{ kind: 'enlist-stack', stack: 2, unbound: [3], position: { index: 1, count: 1 } }]);
@@ -62,22 +77,40 @@ describe('enlist plan', () => {
 
   it('a short attempt is not retried at the same revision; a new revision or a newer `pirack enlist` retries it', () => {
     const rack = makeRack([{ id: 1, pis: [1, 2] }]);
-    const short: EnlistmentResult = { stack: 1, bound: [{ node: 1, mac: mac(1), ip: '10.99.0.101' }], missing: [2], extra: [], unreachable: [], durationMs: 1 };
+    const short: EnlistmentResult = {
+      stack: 1,
+      bound: [{ node: 1, mac: mac(1), ip: '10.99.0.101' }],
+      missing: [2],
+      extra: [],
+      unreachable: [],
+      durationMs: 1,
+    };
     const attempts = recordAttempt({}, short, rack.revision, 5);
     expect(attempts[1]).toEqual({ revision: 'rev-1', at: 5, found: 1, expected: 2, missing: [2] });
     const obs = observed(bind({ 1: 1 }), [{ mac: mac(1), ip: '10.99.0.101' }]);
     expect(plan(rack, obs, attempts)).toEqual([]);
-    expect(plan(makeRack([{ id: 1, pis: [1, 2] }], { revision: 'rev-2' }), obs, attempts)).toEqual([{ kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } }]);
+    expect(plan(makeRack([{ id: 1, pis: [1, 2] }], { revision: 'rev-2' }), obs, attempts)).toEqual([
+      { kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } },
+    ]);
     // `pirack enlist` after the attempt retries it; a request older than the attempt does not.
     expect(plan(withRequest(rack, 6), obs, attempts)).toHaveLength(1);
     expect(plan(withRequest(rack, 4), obs, attempts)).toEqual([]);
     // A full attempt holds nothing back: a binding released later is enlisted again.
-    const full = recordAttempt({}, { ...short, bound: [...short.bound, { node: 2, mac: mac(2), ip: '10.99.0.102' }], missing: [] }, rack.revision, 5);
+    const full = recordAttempt(
+      {},
+      { ...short, bound: [...short.bound, { node: 2, mac: mac(2), ip: '10.99.0.102' }], missing: [] },
+      rack.revision,
+      5,
+    );
     expect(plan(rack, obs, full)).toHaveLength(1);
   });
 
   it('the enlistment owns the stacks waiting their turn; the round keeps k of n stable', () => {
-    const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, pis: [{ id: 2, mac: mac(2) }] }, { id: 3, pis: [3] }]);
+    const rack = makeRack([
+      { id: 1, pis: [1] },
+      { id: 2, pis: [{ id: 2, mac: mac(2) }] },
+      { id: 3, pis: [3] },
+    ]);
     expect([...enlistmentOwnedStacks(rack, { bindings: {}, attempts: {} })]).toEqual([1, 3]);
     expect(stacksToEnlist(rack, { bindings: bind({ 1: 1 }), attempts: {} })).toEqual([3]);
     const round = updateRound([], rack, { bindings: {}, attempts: {} });
@@ -91,9 +124,23 @@ describe('enlist plan', () => {
     try {
       const rack = makeRack([{ id: 1, pis: [1, 2] }]);
       await writeBindings(dir, bind({ 1: 1, 2: 2 }), { noSync: true });
-      expect(plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]))).toEqual([]);
+      expect(
+        plan(
+          rack,
+          observed(await readBindings(dir), [
+            { mac: mac(1), ip: '10.99.0.101' },
+            { mac: mac(2), ip: '10.99.0.102' },
+          ]),
+        ),
+      ).toEqual([]);
       await releaseBinding(dir, 2, { noSync: true });
-      const actions = plan(rack, observed(await readBindings(dir), [{ mac: mac(1), ip: '10.99.0.101' }, { mac: mac(2), ip: '10.99.0.102' }]));
+      const actions = plan(
+        rack,
+        observed(await readBindings(dir), [
+          { mac: mac(1), ip: '10.99.0.101' },
+          { mac: mac(2), ip: '10.99.0.102' },
+        ]),
+      );
       expect(actions).toEqual([
         { kind: 'dhcp-hosts-write', entries: [{ mac: mac(1), ip: '10.99.0.101', node: 1 }] },
         { kind: 'enlist-stack', stack: 1, unbound: [2], position: { index: 1, count: 1 } },
@@ -108,13 +155,26 @@ describe('enlist apply', () => {
   let clock: ReturnType<typeof virtualClock>;
   beforeEach(() => (clock = virtualClock()));
 
-  function ctxFor(lan: FakeLan, relay: FakeRelay, rack = makeRack([{ id: 1, pis: [1, 2] }, { id: 2, pis: [3] }])) {
+  function ctxFor(
+    lan: FakeLan,
+    relay: FakeRelay,
+    rack = makeRack([
+      { id: 1, pis: [1, 2] },
+      { id: 2, pis: [3] },
+    ]),
+  ) {
     const events: RackEventInput[] = [];
     const progress: EnlistmentProgress[] = [];
     const ctx: RackContext = {
       rack,
       relay,
-      dhcp: { writeHosts: lan.writeHosts, readHosts: async () => undefined, readLeases: lan.readLeases, readBindings: lan.readBindings, writeBindings: lan.writeBindings },
+      dhcp: {
+        writeHosts: lan.writeHosts,
+        readHosts: async () => undefined,
+        readLeases: lan.readLeases,
+        readBindings: lan.readBindings,
+        writeBindings: lan.writeBindings,
+      },
       ssh: {} as RackContext['ssh'],
       clock: { now: clock.now, sleep: clock.sleep, setTimeout: () => 0, clearTimeout: () => undefined } as Clock,
       log: pino({ level: 'silent' }),
@@ -130,7 +190,14 @@ describe('enlist apply', () => {
   }
 
   it('runs the enlistment of a stack end to end and reports the result for memory', async () => {
-    const lan = new FakeLan([{ mac: mac(1), stack: 1, bootMs: 2000 }, { mac: mac(2), stack: 1, bootMs: 3000 }, { mac: mac(3), stack: 2, bootMs: 1000 }], clock.now);
+    const lan = new FakeLan(
+      [
+        { mac: mac(1), stack: 1, bootMs: 2000 },
+        { mac: mac(2), stack: 1, bootMs: 3000 },
+        { mac: mac(3), stack: 2, bootMs: 1000 },
+      ],
+      clock.now,
+    );
     const relay = new FakeRelay({ 1: 'off', 2: 'off' }, clock.now);
     relay.onSet = (s, st) => lan.power(s, st);
     const { ctx, progress } = ctxFor(lan, relay);

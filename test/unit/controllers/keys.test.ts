@@ -15,7 +15,9 @@ describe('keys controller plan', () => {
   });
 
   it('adds a missing declared key and keeps undeclared ones when not exclusive', () => {
-    const facts = convergedFacts({ authorizedKeys: { exists: true, lines: [STRANGER_KEY, DAEMON_KEY], dirMode: '700', fileMode: '600', owner: 'root' } });
+    const facts = convergedFacts({
+      authorizedKeys: { exists: true, lines: [STRANGER_KEY, DAEMON_KEY], dirMode: '700', fileMode: '600', owner: 'root' },
+    });
     const [action] = plan(nodeSpec(), facts);
     expect(action?.keys).toEqual([DAEMON_KEY, OPERATOR_KEY, STRANGER_KEY]);
     expect(action).toMatchObject({ added: 1, removed: 0 });
@@ -23,14 +25,18 @@ describe('keys controller plan', () => {
 
   it('removes undeclared keys when exclusive, but never the daemon key', () => {
     const spec = nodeSpec({ authorizedKeys: { user: 'root', keys: [DAEMON_KEY], exclusive: true } });
-    const facts = convergedFacts({ authorizedKeys: { exists: true, lines: [DAEMON_KEY, STRANGER_KEY], dirMode: '700', fileMode: '600', owner: 'root' } });
+    const facts = convergedFacts({
+      authorizedKeys: { exists: true, lines: [DAEMON_KEY, STRANGER_KEY], dirMode: '700', fileMode: '600', owner: 'root' },
+    });
     const [action] = plan(spec, facts);
     expect(action?.keys).toEqual([DAEMON_KEY]);
     expect(action).toMatchObject({ removed: 1 });
   });
 
   it('fixes modes and owner even when the keys are right', () => {
-    const facts = convergedFacts({ authorizedKeys: { exists: true, lines: [DAEMON_KEY, OPERATOR_KEY], dirMode: '755', fileMode: '644', owner: 'root' } });
+    const facts = convergedFacts({
+      authorizedKeys: { exists: true, lines: [DAEMON_KEY, OPERATOR_KEY], dirMode: '755', fileMode: '644', owner: 'root' },
+    });
     expect(plan(nodeSpec(), facts)).toHaveLength(1);
   });
 

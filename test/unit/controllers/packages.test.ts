@@ -27,12 +27,19 @@ describe('packages controller plan', () => {
   });
 
   it('purges a package declared absent, including one with config files left (rc)', () => {
-    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, telnet: { status: 'ii' } } }))).toEqual([{ kind: 'pkg-remove', node: 7, pkgs: ['telnet'] }]);
-    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, telnet: { status: 'rc' } } }))).toEqual([{ kind: 'pkg-remove', node: 7, pkgs: ['telnet'] }]);
+    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, telnet: { status: 'ii' } } }))).toEqual([
+      { kind: 'pkg-remove', node: 7, pkgs: ['telnet'] },
+    ]);
+    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, telnet: { status: 'rc' } } }))).toEqual([
+      { kind: 'pkg-remove', node: 7, pkgs: ['telnet'] },
+    ]);
   });
 
   it('reinstalls a package that is only half there', () => {
-    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, bc: { status: 'iU' } } }))[0]).toMatchObject({ kind: 'pkg-install', pkgs: ['bc'] });
+    expect(plan(withPackages({ byName: { ...convergedFacts().packages.byName, bc: { status: 'iU' } } }))[0]).toMatchObject({
+      kind: 'pkg-install',
+      pkgs: ['bc'],
+    });
   });
 
   it('finishes an interrupted dpkg run before anything else', () => {
@@ -48,18 +55,29 @@ describe('packages controller plan', () => {
 
 describe('packages controller probe parsing', () => {
   it('reads dpkg-query lines, list age and audit', () => {
-    const facts = (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('pkg bc ii  1.07.1-3\npkg nodejs un \npkg foo iFR 1.0\nlists 1700000000\naudit half configured\n', nodeSpec());
-    expect(facts.byName).toEqual({ bc: { status: 'ii', version: '1.07.1-3' }, nodejs: { status: 'un' }, foo: { status: 'iF', version: '1.0' } });
+    const facts = (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)(
+      'pkg bc ii  1.07.1-3\npkg nodejs un \npkg foo iFR 1.0\nlists 1700000000\naudit half configured\n',
+      nodeSpec(),
+    );
+    expect(facts.byName).toEqual({
+      bc: { status: 'ii', version: '1.07.1-3' },
+      nodejs: { status: 'un' },
+      foo: { status: 'iF', version: '1.0' },
+    });
     expect(facts.listsMtime).toBe(1_700_000_000);
     expect(facts.audit).toBe('half configured');
     expect(facts.reinstRequired).toEqual(['foo']);
   });
 
   it('treats missing lists as never updated', () => {
-    expect((<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('lists \n', nodeSpec()).listsMtime).toBe(0);
+    expect(
+      (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('lists \n', nodeSpec()).listsMtime,
+    ).toBe(0);
   });
 
   it('rejects garbage', () => {
-    expect(() => (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('pkg ???\n', nodeSpec())).toThrow(/unreadable/);
+    expect(() =>
+      (<(o: string, n: ReturnType<typeof nodeSpec>) => PackagesFacts>packagesController.observe.parse)('pkg ???\n', nodeSpec()),
+    ).toThrow(/unreadable/);
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { cycleDecision, powerController } from '../../../controllers/power.ts';
-import type { CycleRecord, NodeReachability, RackContext, RackEventInput, StackDesired, StackObserved } from '../../../src/reconcile/controller.ts';
+import type {
+  CycleRecord,
+  NodeReachability,
+  RackContext,
+  RackEventInput,
+  StackDesired,
+  StackObserved,
+} from '../../../src/reconcile/controller.ts';
 import type { PowerCyclePolicy, StackSpec } from '../../../src/model/desired.ts';
 import type { Clock } from '../../../src/util/clock.ts';
 import type { StackAction } from '../../../src/model/actions.ts';
@@ -21,7 +28,11 @@ interface RackView {
   readonly enlisting: ReadonlySet<number>;
 }
 
-function observed(relay: Record<number, PowerState | 'unknown'>, nodes: Record<number, NodeReachability> = {}, enlisting: number[] = []): RackView {
+function observed(
+  relay: Record<number, PowerState | 'unknown'>,
+  nodes: Record<number, NodeReachability> = {},
+  enlisting: number[] = [],
+): RackView {
   return {
     relay: new Map(Object.entries(relay).map(([k, v]) => [Number(k), v])),
     nodes: new Map(Object.entries(nodes).map(([k, v]) => [Number(k), v])),
@@ -53,11 +64,19 @@ function plan(rack: RackSpec, view: RackView, memory: Memory, now: number): Stac
   return rack.stacks.flatMap((s) => powerController.plan(s as StackDesired, stackView(s, view, memory), [], now, rack.policies));
 }
 
-const decide = (stack: StackSpec, view: RackView, memory: Memory, policy: PowerCyclePolicy, now: number) => cycleDecision(stack, stackView(stack, view, memory), policy, now);
+const decide = (stack: StackSpec, view: RackView, memory: Memory, policy: PowerCyclePolicy, now: number) =>
+  cycleDecision(stack, stackView(stack, view, memory), policy, now);
 const down = (minutes: number): NodeReachability => ({ reachable: false, unreachableSince: NOW - minutes * MIN });
 const up: NodeReachability = { reachable: true };
 
-const rack2 = (p1: 'on' | 'off' = 'on', p2: 'on' | 'off' = 'on', policy = {}) => makeRack([{ id: 1, power: p1, pis: [1, 2] }, { id: 2, power: p2, pis: [3] }], { powerCycle: policy });
+const rack2 = (p1: 'on' | 'off' = 'on', p2: 'on' | 'off' = 'on', policy = {}) =>
+  makeRack(
+    [
+      { id: 1, power: p1, pis: [1, 2] },
+      { id: 2, power: p2, pis: [3] },
+    ],
+    { powerCycle: policy },
+  );
 
 describe('power plan: switching', () => {
   it('switches only stacks whose read-back differs from rack.yaml, each on its own key', () => {
@@ -89,7 +108,9 @@ describe('power plan: guarded power-cycle', () => {
 
   it('cycles a stack whose Pis are all unreachable long enough, with the reason', () => {
     const actions = plan(rack2(), observed({ 1: 'on', 2: 'on' }, allDown), running, NOW);
-    expect(actions).toEqual([{ kind: 'stack-cycle', stack: 1, reason: 'all 2 Pis unreachable for 11m (policy: after 10m); cycle 1 of at most 2 this hour' }]);
+    expect(actions).toEqual([
+      { kind: 'stack-cycle', stack: 1, reason: 'all 2 Pis unreachable for 11m (policy: after 10m); cycle 1 of at most 2 this hour' },
+    ]);
   });
 
   it('not when the policy is disabled', () => {
@@ -130,7 +151,11 @@ describe('power plan: guarded power-cycle', () => {
     // An hour after the first one, one slot frees up.
     expect(decide(stack, obs, memory, policy, NOW + 11 * MIN)).toMatchObject({ cycle: true });
     // Another stack's history does not count.
-    const other = recordCycle(recordCycle(running, { stack: 2, at: NOW - 30 * MIN, reason: 'x' }), { stack: 2, at: NOW - 20 * MIN, reason: 'x' });
+    const other = recordCycle(recordCycle(running, { stack: 2, at: NOW - 30 * MIN, reason: 'x' }), {
+      stack: 2,
+      at: NOW - 20 * MIN,
+      reason: 'x',
+    });
     expect(decide(stack, obs, other, policy, NOW)).toMatchObject({ cycle: true });
   });
 
@@ -171,16 +196,23 @@ describe('power plan: operator layer', () => {
 
   it('a requested cycle runs once, whatever the policy says', () => {
     const stack = { ...rack2('on', 'on', { enabled: false }).stacks[0]!, cycleRequest: { by: 'bob', at: NOW } };
-    expect(powerController.plan(stack, stackView(stack, observed({ 1: 'on' }, { 1: up, 2: up }), initial), [], NOW, rack2().policies)).toEqual([
-      { kind: 'stack-cycle', stack: 1, reason: 'asked for by bob' },
-    ]);
+    expect(
+      powerController.plan(stack, stackView(stack, observed({ 1: 'on' }, { 1: up, 2: up }), initial), [], NOW, rack2().policies),
+    ).toEqual([{ kind: 'stack-cycle', stack: 1, reason: 'asked for by bob' }]);
   });
 });
 
 describe('power apply', () => {
   it('staggers stacks switched on one after another by relay.staggerMs', async () => {
     const clock = virtualClock(NOW);
-    const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, pis: [2] }, { id: 3, power: 'off', pis: [3] }], { staggerMs: 2000 });
+    const rack = makeRack(
+      [
+        { id: 1, pis: [1] },
+        { id: 2, pis: [2] },
+        { id: 3, power: 'off', pis: [3] },
+      ],
+      { staggerMs: 2000 },
+    );
     const relay = new FakeRelay({ 1: 'off', 2: 'off', 3: 'on' }, clock.now);
     const { ctx, events } = context(rack, relay, clock);
     const actions = plan(rack, observed({ 1: 'off', 2: 'off', 3: 'on' }), running, NOW);
@@ -198,7 +230,9 @@ describe('power apply', () => {
     const r = await powerController.apply(action, ctx);
     expect(r.ok).toBe(true);
     expect(relay.log).toEqual([`1:off@${NOW}`, `1:on@${NOW + 10_000}`]);
-    expect(events).toEqual([{ kind: 'stack-cycle', target: 'stack 1', message: 'power-cycled: all 2 Pis unreachable for 11m', result: 'ok', durationMs: 10_000 }]);
+    expect(events).toEqual([
+      { kind: 'stack-cycle', target: 'stack 1', message: 'power-cycled: all 2 Pis unreachable for 11m', result: 'ok', durationMs: 10_000 },
+    ]);
     expect(lines.some((l) => l.includes('"controller":"power"') && l.includes('power-cycling stack'))).toBe(true);
   });
 

@@ -5,7 +5,8 @@ import { convergedFacts, nodeSpec, NOW, policies, SLAVE_JS, SLAVE_UNIT } from '.
 
 const UNIT = 'pirack-slave.service';
 const plan = (facts = convergedFacts(), planned: NodeAction[] = []) => servicesController.plan(nodeSpec(), facts, planned, NOW, policies);
-const withUnit = (enabled: string, active: string, needsReload = false) => convergedFacts({ services: { [UNIT]: { enabled, active, needsReload } } });
+const withUnit = (enabled: string, active: string, needsReload = false) =>
+  convergedFacts({ services: { [UNIT]: { enabled, active, needsReload } } });
 const write = (path: string): NodeAction => ({ kind: 'file-write', node: 7, path, sha256: 'x', reason: 'content' });
 
 describe('services controller plan', () => {
@@ -60,7 +61,9 @@ describe('services controller plan', () => {
 
 describe('services controller probe parsing', () => {
   it('reads unit states', () => {
-    expect(servicesController.observe.parse(`unit ${UNIT} enabled active no\nunit ssh.service disabled inactive yes\n`, nodeSpec())).toEqual({
+    expect(
+      servicesController.observe.parse(`unit ${UNIT} enabled active no\nunit ssh.service disabled inactive yes\n`, nodeSpec()),
+    ).toEqual({
       [UNIT]: { enabled: 'enabled', active: 'active', needsReload: false },
       'ssh.service': { enabled: 'disabled', active: 'inactive', needsReload: true },
     });

@@ -30,7 +30,15 @@ describe('power-cycle history in the state dir', () => {
     expect(await loadCycleHistory(dir, NOW)).toEqual([]);
     writeFileSync(cycleHistoryPath(dir), '{ not json');
     expect(await loadCycleHistory(dir, NOW)).toEqual([]);
-    writeFileSync(cycleHistoryPath(dir), JSON.stringify({ cycles: [{ stack: '2', at: NOW, reason: 'x' }, { stack: 3, at: NOW - 1, reason: 'ok' }] }));
+    writeFileSync(
+      cycleHistoryPath(dir),
+      JSON.stringify({
+        cycles: [
+          { stack: '2', at: NOW, reason: 'x' },
+          { stack: 3, at: NOW - 1, reason: 'ok' },
+        ],
+      }),
+    );
     expect(await loadCycleHistory(dir, NOW)).toEqual([{ stack: 3, at: NOW - 1, reason: 'ok' }]);
   });
 });

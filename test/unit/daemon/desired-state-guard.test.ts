@@ -13,14 +13,23 @@ import { createFileSource } from '../../../src/source/file.ts';
 import type { DesiredRevision } from '../../../src/source/types.ts';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'pirack-desired-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pirack-desired-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('judgeRevisionGuarded', () => {
   it('refuses, without judging it again, a revision that was being judged when the daemon stopped', async () => {
     writeFileSync(join(dir, 'judging-revision.json'), JSON.stringify({ revision: 'sha256:deadbeef', since: '2026-12-01T00:00:00Z' }));
     const verdict = await judgeRevisionGuarded(dir, { revision: 'sha256:deadbeef', text: 'name: [', path: '/r/rack.yaml' });
-    expect(verdict).toEqual({ ok: false, errors: [expect.stringMatching(/revision sha256:deadbeef stopped the daemon while it was being judged .*; it is refused without judging it again/)] });
+    expect(verdict).toEqual({
+      ok: false,
+      errors: [
+        expect.stringMatching(
+          /revision sha256:deadbeef stopped the daemon while it was being judged .*; it is refused without judging it again/,
+        ),
+      ],
+    });
     expect(existsSync(join(dir, 'judging-revision.json'))).toBe(false);
     // Remembered: a second restart refuses it too.
     const again = await judgeRevisionGuarded(dir, { revision: 'sha256:deadbeef', text: 'name: [', path: '/r/rack.yaml' });
@@ -34,8 +43,16 @@ describe('judgeRevisionGuarded', () => {
   });
 
   it('reports a revision the source refused unread as a revision error', async () => {
-    const verdict = await judgeRevisionGuarded(dir, { revision: 'refused:x', text: '', path: '/r/rack.yaml', refused: '/r/rack.yaml is a FIFO (named pipe); only regular files are read' });
-    expect(verdict).toEqual({ ok: false, errors: [expect.stringContaining('/r/rack.yaml is a FIFO (named pipe); only regular files are read')] });
+    const verdict = await judgeRevisionGuarded(dir, {
+      revision: 'refused:x',
+      text: '',
+      path: '/r/rack.yaml',
+      refused: '/r/rack.yaml is a FIFO (named pipe); only regular files are read',
+    });
+    expect(verdict).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('/r/rack.yaml is a FIFO (named pipe); only regular files are read')],
+    });
   });
 });
 

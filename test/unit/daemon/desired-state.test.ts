@@ -50,7 +50,12 @@ describe('the last good revision in the state dir', () => {
     expect(await loadLastGood(dir)).toBeUndefined();
     await saveLastGood(dir, { revision: 'r1', text: 'name: x\n', path: '/etc/pirack/rack.yaml' });
     // The saved revision comes back with the folders its source: files were confined to.
-    expect(await loadLastGood(dir)).toMatchObject({ revision: 'r1', text: 'name: x\n', path: '/etc/pirack/rack.yaml', sourceRoots: ['/etc/pirack'] });
+    expect(await loadLastGood(dir)).toMatchObject({
+      revision: 'r1',
+      text: 'name: x\n',
+      path: '/etc/pirack/rack.yaml',
+      sourceRoots: ['/etc/pirack'],
+    });
   });
 
   it('an unreadable file is no last good revision, never a crash', async () => {

@@ -8,7 +8,10 @@ import { shellCommandWords, spawnedPrograms } from '../../support/spawned-progra
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 function trackedSources(): string[] {
-  return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'test', 'bench', 'controllers'], { cwd: ROOT, encoding: 'utf8' })
+  return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'test', 'bench', 'controllers'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter((f) => /\.(ts|mts)$/.test(f));
 }
@@ -46,7 +49,9 @@ describe('the map of host programs to Debian packages', () => {
       "ssh.exec(target, 'apt-get install bc');",
     ].join('\n');
     const programs = spawnedPrograms('x.ts', source).map((p) => p.program);
-    expect(programs).toEqual(expect.arrayContaining(['git', 'losetup', 'sshpass', 'systemd-nspawn', 'iptables', 'dpkg-scanpackages', 'gzip', '/usr/bin/chromium']));
+    expect(programs).toEqual(
+      expect.arrayContaining(['git', 'losetup', 'sshpass', 'systemd-nspawn', 'iptables', 'dpkg-scanpackages', 'gzip', '/usr/bin/chromium']),
+    );
     // A command sent to a Pi over SSH is the Pi's, not the host's.
     expect(programs).not.toContain('apt-get');
     expect(shellCommandWords('command -v "$1"; echo ok')).toEqual([]);

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bindingsPath, effectiveMacs, hostEntries, readBindings, releaseBinding, unboundByStack, writeBindings } from '../../../src/dhcp/bindings.ts';
+import {
+  bindingsPath,
+  effectiveMacs,
+  hostEntries,
+  readBindings,
+  releaseBinding,
+  unboundByStack,
+  writeBindings,
+} from '../../../src/dhcp/bindings.ts';
 import { makeRack } from './rack-fixture.ts';
 
 let dir: string;
@@ -14,7 +22,11 @@ const at = '2026-01-01T00:00:00.000Z';
 describe('MAC bindings', () => {
   it('survive a reload (written to bindings.json, read back equal)', async () => {
     expect(await readBindings(dir)).toEqual({});
-    await writeBindings(dir, { 3: { mac: 'b8:27:eb:00:00:03', stack: 1, boundAt: at }, 1: { mac: 'b8:27:eb:00:00:01', stack: 1, boundAt: at } }, { noSync: true });
+    await writeBindings(
+      dir,
+      { 3: { mac: 'b8:27:eb:00:00:03', stack: 1, boundAt: at }, 1: { mac: 'b8:27:eb:00:00:01', stack: 1, boundAt: at } },
+      { noSync: true },
+    );
     const back = await readBindings(dir);
     expect(back[1]?.mac).toBe('b8:27:eb:00:00:01');
     expect(Object.keys(JSON.parse(readFileSync(bindingsPath(dir), 'utf8')).bindings)).toEqual(['1', '3']);
@@ -26,7 +38,11 @@ describe('MAC bindings', () => {
   });
 
   it('release removes one binding so the Pi is enlisted again', async () => {
-    await writeBindings(dir, { 1: { mac: 'b8:27:eb:00:00:01', stack: 1, boundAt: at }, 2: { mac: 'b8:27:eb:00:00:02', stack: 1, boundAt: at } }, { noSync: true });
+    await writeBindings(
+      dir,
+      { 1: { mac: 'b8:27:eb:00:00:01', stack: 1, boundAt: at }, 2: { mac: 'b8:27:eb:00:00:02', stack: 1, boundAt: at } },
+      { noSync: true },
+    );
     expect(await releaseBinding(dir, 2, { noSync: true })).toBe('b8:27:eb:00:00:02');
     expect(await releaseBinding(dir, 2, { noSync: true })).toBeUndefined();
     const rack = makeRack([{ id: 1, pis: [1, 2] }]);
@@ -40,7 +56,12 @@ describe('MAC bindings', () => {
       2: { mac: 'b8:27:eb:aa:aa:01', stack: 1, boundAt: at },
       3: { mac: 'b8:27:eb:00:00:03', stack: 1, boundAt: at },
     };
-    expect(effectiveMacs(rack, bindings)).toEqual(new Map([[1, 'b8:27:eb:aa:aa:01'], [3, 'b8:27:eb:00:00:03']]));
+    expect(effectiveMacs(rack, bindings)).toEqual(
+      new Map([
+        [1, 'b8:27:eb:aa:aa:01'],
+        [3, 'b8:27:eb:00:00:03'],
+      ]),
+    );
     expect(unboundByStack(rack, bindings)).toEqual(new Map([[1, [2]]]));
     expect(hostEntries(rack, bindings).map((e) => e.node)).toEqual([1, 3]);
   });

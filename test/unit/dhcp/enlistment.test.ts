@@ -51,7 +51,11 @@ describe('binding rule', () => {
       ],
       [7, 5, 6],
     );
-    expect(r.pairs).toEqual([{ node: 5, mac: 'd' }, { node: 6, mac: 'a' }, { node: 7, mac: 'b' }]);
+    expect(r.pairs).toEqual([
+      { node: 5, mac: 'd' },
+      { node: 6, mac: 'a' },
+      { node: 7, mac: 'b' },
+    ]);
     expect(r.extra).toEqual(['c']);
     expect(assignMacs([{ mac: 'a', poll: 0, expiry: 1 }], [1, 2]).missing).toEqual([2]);
   });
@@ -59,7 +63,10 @@ describe('binding rule', () => {
 
 describe('enlistment runner', () => {
   it('all found: other unbound stacks off, stack on, bind in discovery order, hosts written, cycled, checked at fixed IPs', async () => {
-    const rack = makeRack([{ id: 1, pis: [1, 2] }, { id: 2, pis: [3, 4] }]);
+    const rack = makeRack([
+      { id: 1, pis: [1, 2] },
+      { id: 2, pis: [3, 4] },
+    ]);
     const pis = [
       { mac: mac(0xb1), stack: 1, bootMs: 9000 },
       { mac: mac(0xa1), stack: 1, bootMs: 4000 },
@@ -92,7 +99,14 @@ describe('enlistment runner', () => {
 
   it('fewer found: a warning within the bounded window, the found ones still bound', async () => {
     const rack = makeRack([{ id: 1, pis: [1, 2, 3] }]);
-    const t = setup(rack, [{ mac: mac(1), stack: 1, bootMs: 2000 }, { mac: mac(2), stack: 1, bootMs: 3000 }], { 1: 'off' });
+    const t = setup(
+      rack,
+      [
+        { mac: mac(1), stack: 1, bootMs: 2000 },
+        { mac: mac(2), stack: 1, bootMs: 3000 },
+      ],
+      { 1: 'off' },
+    );
     const start = t.clock.now();
     const result = await runEnlistment(t.options(1, [1, 2, 3]));
     expect(result.missing).toEqual([3]);
@@ -116,7 +130,11 @@ describe('enlistment runner', () => {
 
   it('more MACs than declared: reported, extras not bound', async () => {
     const rack = makeRack([{ id: 1, pis: [1, 2] }]);
-    const t = setup(rack, [1, 2, 3].map((n) => ({ mac: mac(n), stack: 1, bootMs: 1000 })), { 1: 'off' });
+    const t = setup(
+      rack,
+      [1, 2, 3].map((n) => ({ mac: mac(n), stack: 1, bootMs: 1000 })),
+      { 1: 'off' },
+    );
     const result = await runEnlistment(t.options(1, [1, 2]));
     expect(result.extra).toEqual([mac(3)]);
     expect(Object.values(t.lan.bindings).map((b) => b.mac)).toEqual([mac(1), mac(2)]);
@@ -124,8 +142,18 @@ describe('enlistment runner', () => {
   });
 
   it('a MAC pinned in rack.yaml is never taken for a new one, and stale leases do not count', async () => {
-    const rack = makeRack([{ id: 1, pis: [{ id: 1, mac: mac(1) }, 2] }, { id: 2, pis: [3] }]);
-    const t = setup(rack, [{ mac: mac(1), stack: 1, bootMs: 500 }, { mac: mac(2), stack: 1, bootMs: 1500 }], { 1: 'off', 2: 'off' });
+    const rack = makeRack([
+      { id: 1, pis: [{ id: 1, mac: mac(1) }, 2] },
+      { id: 2, pis: [3] },
+    ]);
+    const t = setup(
+      rack,
+      [
+        { mac: mac(1), stack: 1, bootMs: 500 },
+        { mac: mac(2), stack: 1, bootMs: 1500 },
+      ],
+      { 1: 'off', 2: 'off' },
+    );
     t.lan.staleLease(mac(9), Math.floor(t.clock.now() / 1000) + 100); // a Pi of stack 2, now off
     const result = await runEnlistment(t.options(1, [2]));
     expect(result.bound).toEqual([{ node: 2, mac: mac(2), ip: '10.99.0.102' }]);

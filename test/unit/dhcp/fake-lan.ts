@@ -45,7 +45,8 @@ export class FakeLan {
       if (since === undefined || this.now() < since + pi.bootMs) continue;
       const expiry = Math.floor((since + pi.bootMs) / 1000) + 3600;
       const old = this.leases.get(pi.mac);
-      if (!old || old.expiry < expiry) this.leases.set(pi.mac, { mac: pi.mac, ip: this.ipFor(pi.mac) ?? `10.99.0.${200 + this.leases.size}`, expiry });
+      if (!old || old.expiry < expiry)
+        this.leases.set(pi.mac, { mac: pi.mac, ip: this.ipFor(pi.mac) ?? `10.99.0.${200 + this.leases.size}`, expiry });
     }
   }
 

@@ -16,12 +16,16 @@ const entries = [
 
 describe('dnsmasq hosts file', () => {
   it('renders sorted MAC,IP lines (numeric IP order, lower-case MACs) under a header', () => {
-    expect(renderHostsFile(entries)).toBe(`${HOSTS_HEADER}\nb8:27:eb:00:00:02,10.99.0.9\nb8:27:eb:00:00:01,10.99.0.70\nb8:27:eb:00:00:0a,10.99.0.110\n`);
+    expect(renderHostsFile(entries)).toBe(
+      `${HOSTS_HEADER}\nb8:27:eb:00:00:02,10.99.0.9\nb8:27:eb:00:00:01,10.99.0.70\nb8:27:eb:00:00:0a,10.99.0.110\n`,
+    );
   });
 
   it('parses what it renders and dnsmasq extras, ignoring comments and junk', () => {
     expect(parseHostsFile(renderHostsFile(entries))).toHaveLength(3);
-    expect(parseHostsFile('# c\nb8:27:eb:00:00:03,10.99.0.3,pi-03,infinite\nnot a line\n')).toEqual([{ mac: 'b8:27:eb:00:00:03', ip: '10.99.0.3' }]);
+    expect(parseHostsFile('# c\nb8:27:eb:00:00:03,10.99.0.3,pi-03,infinite\nnot a line\n')).toEqual([
+      { mac: 'b8:27:eb:00:00:03', ip: '10.99.0.3' },
+    ]);
     expect(sameHostEntries(entries, [...entries].reverse())).toBe(true);
     expect(sameHostEntries(entries, entries.slice(1))).toBe(false);
   });
@@ -43,7 +47,9 @@ describe('dnsmasq hosts file', () => {
 
   it('reports a missing pid file as a DHCP error after writing the file', async () => {
     const path = join(dir, 'dhcp-hosts');
-    await expect(writeHostsFile(path, entries, { pidFile: join(dir, 'none.pid'), noSync: true })).rejects.toMatchObject({ code: 'PIRACK_ERR_DHCP' });
+    await expect(writeHostsFile(path, entries, { pidFile: join(dir, 'none.pid'), noSync: true })).rejects.toMatchObject({
+      code: 'PIRACK_ERR_DHCP',
+    });
     expect(readFileSync(path, 'utf8')).toContain('10.99.0.70');
   });
 });

@@ -21,7 +21,10 @@ export function node(id: number, stack: number, mac?: string): NodeSpec {
   };
 }
 
-export function makeRack(stacks: readonly FixtureStack[], overrides: { powerCycle?: Partial<RackSpec['policies']['powerCycle']>; revision?: string; staggerMs?: number } = {}): RackSpec {
+export function makeRack(
+  stacks: readonly FixtureStack[],
+  overrides: { powerCycle?: Partial<RackSpec['policies']['powerCycle']>; revision?: string; staggerMs?: number } = {},
+): RackSpec {
   const specs: StackSpec[] = stacks.map((s, i) => ({
     id: s.id,
     x: 1,
@@ -37,9 +40,23 @@ export function makeRack(stacks: readonly FixtureStack[], overrides: { powerCycl
       subnet: '10.99.0.0/24',
       master: '10.99.0.1',
       gateway: '10.99.0.1',
-      dhcp: { dynamicRange: ['10.99.0.200', '10.99.0.250'], hostsFile: '/nonexistent/hosts', leasesFile: '/nonexistent/leases', pidFile: '/nonexistent/pid' },
+      dhcp: {
+        dynamicRange: ['10.99.0.200', '10.99.0.250'],
+        hostsFile: '/nonexistent/hosts',
+        leasesFile: '/nonexistent/leases',
+        pidFile: '/nonexistent/pid',
+      },
     },
-    ssh: { user: 'root', port: 22, keyFile: '/nonexistent/key', connectTimeoutMs: 1000, execTimeoutMs: 1000, keepaliveIntervalMs: 1000, concurrency: 4, maxSessionsPerConnection: 4 },
+    ssh: {
+      user: 'root',
+      port: 22,
+      keyFile: '/nonexistent/key',
+      connectTimeoutMs: 1000,
+      execTimeoutMs: 1000,
+      keepaliveIntervalMs: 1000,
+      concurrency: 4,
+      maxSessionsPerConnection: 4,
+    },
     relay: { driver: 'lab', activeLow: true, staggerMs: overrides.staggerMs ?? 2000 },
     policies: {
       powerCycle: { enabled: true, afterUnreachableMs: 600_000, maxCyclesPerHour: 2, minOffMs: 10_000, ...overrides.powerCycle },

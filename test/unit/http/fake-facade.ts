@@ -26,12 +26,19 @@ export interface FakeFacade extends DaemonFacade {
 
 const T0 = '2026-11-24T08:00:00.000Z';
 
-export function condition(type: Condition['type'], status: Condition['status'], reason = status === 'True' ? 'AsDesired' : 'SshTimeout', message = ''): Condition {
+export function condition(
+  type: Condition['type'],
+  status: Condition['status'],
+  reason = status === 'True' ? 'AsDesired' : 'SshTimeout',
+  message = '',
+): Condition {
   return { type, status, reason, message, lastTransitionTime: T0 };
 }
 
 export function readyConditions(): Condition[] {
-  return (['Reachable', 'KeysInSync', 'PackagesInSync', 'FilesInSync', 'ServicesInSync', 'Ready'] as const).map((t) => condition(t, 'True'));
+  return (['Reachable', 'KeysInSync', 'PackagesInSync', 'FilesInSync', 'ServicesInSync', 'Ready'] as const).map((t) =>
+    condition(t, 'True'),
+  );
 }
 
 export function unreachableConditions(): Condition[] {
@@ -69,12 +76,23 @@ export function sampleStatus(): StatusReport {
     node(1, 1),
     node(2, 1),
     node(3, 1, {
-      conditions: [...readyConditions().slice(0, 2), condition('PackagesInSync', 'False', 'PackagesMissing', 'bc is not installed'), ...readyConditions().slice(3, 5), condition('Ready', 'False', 'Converging', 'installing bc')],
+      conditions: [
+        ...readyConditions().slice(0, 2),
+        condition('PackagesInSync', 'False', 'PackagesMissing', 'bc is not installed'),
+        ...readyConditions().slice(3, 5),
+        condition('Ready', 'False', 'Converging', 'installing bc'),
+      ],
       pendingActions: ['install bc'],
     }),
     node(4, 2),
-    node(5, 2, { conditions: unreachableConditions(), lastError: { code: 'PIRACK_ERR_SSH_TIMEOUT', message: 'connect timed out', at: T0 } }),
-    node(6, 2, { quarantined: true, conditions: [condition('Reachable', 'True'), condition('Ready', 'False', 'HostKeyChanged', 'host key changed')] }),
+    node(5, 2, {
+      conditions: unreachableConditions(),
+      lastError: { code: 'PIRACK_ERR_SSH_TIMEOUT', message: 'connect timed out', at: T0 },
+    }),
+    node(6, 2, {
+      quarantined: true,
+      conditions: [condition('Reachable', 'True'), condition('Ready', 'False', 'HostKeyChanged', 'host key changed')],
+    }),
     node(7, 3, { conditions: unreachableConditions(), observed: { ip: '10.77.0.76' } }),
     node(8, 3, { conditions: unreachableConditions(), observed: { ip: '10.77.0.77' } }),
   ];
@@ -128,7 +146,11 @@ export function createFakeFacade(report: StatusReport = sampleStatus()): FakeFac
     },
     updateNode(id, change) {
       clock += 1000;
-      fake.report = { ...fake.report, generatedAt: new Date(clock).toISOString(), nodes: fake.report.nodes.map((n) => (n.id === id ? change(n) : n)) };
+      fake.report = {
+        ...fake.report,
+        generatedAt: new Date(clock).toISOString(),
+        nodes: fake.report.nodes.map((n) => (n.id === id ? change(n) : n)),
+      };
     },
     status() {
       return fake.report;

@@ -56,13 +56,16 @@ function jsonOf(response: string): { error: { code: string; reason: string; mess
 }
 
 describe('prototype keys', () => {
-  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'CONSTRUCTOR'])('legacy stacks/execute with action %s never powers a stack', async (action) => {
-    h = await harness();
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1.0/stacks/execute', headers: bearer, payload: { id: 1, action } });
-    expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ status: 404, data: `no action ${action}` });
-    expect(h.facade.calls.filter((c) => c.method === 'power')).toEqual([]);
-  });
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'CONSTRUCTOR'])(
+    'legacy stacks/execute with action %s never powers a stack',
+    async (action) => {
+      h = await harness();
+      const res = await h.app.inject({ method: 'POST', url: '/api/v1.0/stacks/execute', headers: bearer, payload: { id: 1, action } });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ status: 404, data: `no action ${action}` });
+      expect(h.facade.calls.filter((c) => c.method === 'power')).toEqual([]);
+    },
+  );
 
   it('legacy stacks/execute shutdown still powers the stack off', async () => {
     h = await harness();
@@ -99,7 +102,8 @@ describe('failed bearer tokens', () => {
     h = await harness({ auth: { adminToken: TOKEN, failureLimit: { max: 3, windowMs: 60_000 } } });
     const wrong = { authorization: 'Bearer wrong-token-0123456789' };
     const codes: number[] = [];
-    for (let i = 0; i < 5; i += 1) codes.push((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong })).statusCode);
+    for (let i = 0; i < 5; i += 1)
+      codes.push((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong })).statusCode);
     expect(codes).toEqual([401, 401, 401, 429, 429]);
     const limited = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong });
     expect(limited.json().error).toMatchObject({ reason: 'TooManyRequests', code: 'PIRACK_ERR_HTTP_RATE_LIMITED' });
@@ -111,7 +115,8 @@ describe('failed bearer tokens', () => {
   it('never lock out a client presenting the right token, by bearer or at login', async () => {
     h = await harness({ auth: { adminToken: TOKEN, failureLimit: { max: 3, windowMs: 60_000 } } });
     for (let i = 0; i < 6; i += 1) await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: `guess-${i}` } });
-    for (let i = 0; i < 6; i += 1) await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { authorization: `Bearer guess-${i}` } });
+    for (let i = 0; i < 6; i += 1)
+      await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { authorization: `Bearer guess-${i}` } });
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: `guess-x` } })).statusCode).toBe(429);
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: bearer })).statusCode).toBe(202);
     const ok = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: TOKEN } });
@@ -128,9 +133,15 @@ describe('failed bearer tokens', () => {
   it('behind a trusted proxy, are counted per forwarded client address', async () => {
     h = await harness({ trustProxy: '127.0.0.1', auth: { adminToken: TOKEN, failureLimit: { max: 1, windowMs: 60_000 } } });
     const wrong = (client: string) => ({ authorization: 'Bearer wrong-token-0123456789', 'x-forwarded-for': client });
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.1'), remoteAddress: '127.0.0.1' })).statusCode).toBe(401);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.1'), remoteAddress: '127.0.0.1' })).statusCode).toBe(429);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.2'), remoteAddress: '127.0.0.1' })).statusCode).toBe(401);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.1'), remoteAddress: '127.0.0.1' })).statusCode,
+    ).toBe(401);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.1'), remoteAddress: '127.0.0.1' })).statusCode,
+    ).toBe(429);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: wrong('10.0.0.2'), remoteAddress: '127.0.0.1' })).statusCode,
+    ).toBe(401);
   });
 });
 
@@ -153,9 +164,17 @@ describe('cookies and origins', () => {
   it('accepts a same-origin Referer when Origin is missing, and refuses a foreign one', async () => {
     h = await harness();
     const cookie = await login(h.app);
-    const foreign = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie, host: 'localhost:8080', referer: 'http://evil.example/page' } });
+    const foreign = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { cookie, host: 'localhost:8080', referer: 'http://evil.example/page' },
+    });
     expect(foreign.statusCode).toBe(403);
-    const same = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie, host: 'localhost:8080', referer: 'http://localhost:8080/#/plan' } });
+    const same = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { cookie, host: 'localhost:8080', referer: 'http://localhost:8080/#/plan' },
+    });
     expect(same.statusCode).toBe(202);
     expect(h.facade.calls.map((c) => c.method)).toEqual(['reconcileNow']);
   });
@@ -163,7 +182,11 @@ describe('cookies and origins', () => {
   it('GET /api/v1.0/installation accepts the bearer token only, never a cookie alone', async () => {
     h = await harness();
     const cookie = await login(h.app);
-    const withCookie = await h.app.inject({ method: 'GET', url: '/api/v1.0/installation', headers: { cookie, host: 'localhost:8080', origin: 'http://localhost:8080' } });
+    const withCookie = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1.0/installation',
+      headers: { cookie, host: 'localhost:8080', origin: 'http://localhost:8080' },
+    });
     expect(withCookie.statusCode).toBe(401);
     expect(withCookie.json().error.message).toMatch(/bearer/i);
     expect(h.facade.calls).toEqual([]);
@@ -177,7 +200,11 @@ describe('log sampling', () => {
     let clock = Date.parse('2026-12-01T00:00:00Z');
     h = await harness({ auth: { adminToken: TOKEN, now: () => clock } });
     for (let i = 0; i < 20; i += 1) await h.app.inject({ method: 'POST', url: '/api/v1/reconcile' });
-    const warnings = () => h!.logText().split('\n').filter((l) => l.includes('"level":40'));
+    const warnings = () =>
+      h!
+        .logText()
+        .split('\n')
+        .filter((l) => l.includes('"level":40'));
     expect(warnings()).toHaveLength(1);
     clock += 61_000;
     await h.app.inject({ method: 'POST', url: '/api/v1/reconcile' });
@@ -242,7 +269,10 @@ describe('framework errors in the JSON error shape', () => {
 
   it('request smuggling (Content-Length with Transfer-Encoding)', async () => {
     const port = await listen();
-    const { text } = await raw(port, 'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n');
+    const { text } = await raw(
+      port,
+      'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n',
+    );
     expect(text).toMatch(/^HTTP\/1\.1 400/);
     expect(jsonOf(text).error).toMatchObject({ code: 'PIRACK_ERR_HTTP_BAD_REQUEST', reason: 'BadRequest' });
     expect(text).not.toContain('"ok":true');
@@ -258,7 +288,12 @@ describe('framework errors in the JSON error shape', () => {
   it('deep JSON nesting gets a clear 400', async () => {
     h = await harness();
     const deep = `{"op":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/rack/power', headers: { ...bearer, 'content-type': 'application/json' }, payload: deep });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/rack/power',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: deep,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(/nested deeper than 32 levels/);
     expect(h.facade.calls).toEqual([]);
@@ -266,10 +301,20 @@ describe('framework errors in the JSON error shape', () => {
 
   it('a body that is too large, and malformed JSON', async () => {
     h = await harness();
-    const big = await h.app.inject({ method: 'POST', url: '/api/v1/login', headers: { 'content-type': 'application/json' }, payload: `{"token":"${'x'.repeat(20_000)}"}` });
+    const big = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/login',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"token":"${'x'.repeat(20_000)}"}`,
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('PIRACK_ERR_HTTP_TOO_LARGE');
-    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/login', headers: { 'content-type': 'application/json' }, payload: '{"token":' });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"token":',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('PIRACK_ERR_HTTP_BAD_REQUEST');
   });

@@ -10,7 +10,17 @@ describe('/metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = res.body;
-    for (const name of ['pirack_reconcile_pass_duration_seconds', 'pirack_actions_total', 'pirack_pis', 'pirack_pis_total', 'pirack_ssh_connections', 'pirack_stack_power', 'pirack_rack_ready', 'pirack_rack_suspended', 'pirack_revision_rejected']) {
+    for (const name of [
+      'pirack_reconcile_pass_duration_seconds',
+      'pirack_actions_total',
+      'pirack_pis',
+      'pirack_pis_total',
+      'pirack_ssh_connections',
+      'pirack_stack_power',
+      'pirack_rack_ready',
+      'pirack_rack_suspended',
+      'pirack_revision_rejected',
+    ]) {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
     expect(text).toContain('pirack_reconcile_pass_duration_seconds_count 2');

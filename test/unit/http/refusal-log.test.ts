@@ -6,7 +6,16 @@ import { createRefusalLog } from '../../../src/http/refusal-log.ts';
 function capture(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
   const out: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (out.push(chunk.toString()), cb()) });
-  return { log: pino(sink), lines: () => out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    log: pino(sink),
+    lines: () =>
+      out
+        .join('')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('refusal log', () => {

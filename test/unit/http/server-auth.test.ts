@@ -46,7 +46,12 @@ describe('authentication', () => {
 
   it('refuses an unauthenticated request before looking at its body', async () => {
     const h = await harness();
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/rack/power', headers: { 'content-type': 'application/json' }, payload: '{not json' });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/rack/power',
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    });
     expect(res.statusCode).toBe(401);
     await h.app.close();
   });
@@ -57,7 +62,20 @@ describe('authentication', () => {
       const res = await h.app.inject({ method: 'POST', url, headers: bearer, ...(body === undefined ? {} : { payload: body as object }) });
       expect(res.statusCode, url).toBe(202);
     }
-    expect(h.facade.calls.map((c) => c.method)).toEqual(['reconcileNow', 'suspend', 'resume', 'rebootPi', 'power', 'power', 'runAction', 'runAction', 'runAction', 'confirmManualPower', 'runAction', 'power']);
+    expect(h.facade.calls.map((c) => c.method)).toEqual([
+      'reconcileNow',
+      'suspend',
+      'resume',
+      'rebootPi',
+      'power',
+      'power',
+      'runAction',
+      'runAction',
+      'runAction',
+      'confirmManualPower',
+      'runAction',
+      'power',
+    ]);
     await h.app.close();
   });
 
@@ -116,9 +134,17 @@ describe('authentication', () => {
     const h = await harness();
     const login = await h.app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: TOKEN } });
     const cookie = sessionCookie(login.headers['set-cookie']);
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie, origin: 'http://evil.example', host: 'localhost:80' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { cookie, origin: 'http://evil.example', host: 'localhost:80' },
+    });
     expect(res.statusCode).toBe(403);
-    const same = await h.app.inject({ method: 'POST', url: '/api/v1/reconcile', headers: { cookie, origin: 'http://localhost:80', host: 'localhost:80' } });
+    const same = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { cookie, origin: 'http://localhost:80', host: 'localhost:80' },
+    });
     expect(same.statusCode).toBe(202);
     expect(h.facade.calls.filter((c) => c.method === 'reconcileNow')).toHaveLength(1);
     await h.app.close();
@@ -134,7 +160,24 @@ describe('authentication', () => {
 
   it('with readAccess authenticated, every read needs credentials except /healthz and the dashboard files', async () => {
     const h = await harness({ readAccess: 'authenticated' });
-    for (const url of ['/api/v1/status', '/api/v1/stacks', '/api/v1/stacks/1', '/api/v1/pis', '/api/v1/pis/1', '/api/v1/plan', '/api/v1/events', '/api/v1/events/stream', '/api/v1/actions', '/metrics', '/api/v1.0/rasps', '/api/v1.0/rasps/1', '/api/v1.0/rasps/options', '/api/v1.0/stacks', '/api/v1.0/stacks/1', '/api/v1.0/stacks/options']) {
+    for (const url of [
+      '/api/v1/status',
+      '/api/v1/stacks',
+      '/api/v1/stacks/1',
+      '/api/v1/pis',
+      '/api/v1/pis/1',
+      '/api/v1/plan',
+      '/api/v1/events',
+      '/api/v1/events/stream',
+      '/api/v1/actions',
+      '/metrics',
+      '/api/v1.0/rasps',
+      '/api/v1.0/rasps/1',
+      '/api/v1.0/rasps/options',
+      '/api/v1.0/stacks',
+      '/api/v1.0/stacks/1',
+      '/api/v1.0/stacks/options',
+    ]) {
       expect((await h.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
     }
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/status', headers: bearer })).statusCode).toBe(200);

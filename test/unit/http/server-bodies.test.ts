@@ -37,7 +37,12 @@ describe('request validation', () => {
 
   it('rejects a body over the limit with 413 before parsing it', async () => {
     const h = await harness({ bodyLimit: 1024 });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/rack/power', headers: json, payload: JSON.stringify({ op: 'on', pad: 'x'.repeat(2048) }) });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/rack/power',
+      headers: json,
+      payload: JSON.stringify({ op: 'on', pad: 'x'.repeat(2048) }),
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ reason: 'PayloadTooLarge', message: 'request body is larger than 1024 bytes' });
     expect(h.facade.calls).toEqual([]);
@@ -46,7 +51,12 @@ describe('request validation', () => {
 
   it('rejects a body that is not JSON with 415', async () => {
     const h = await harness();
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/rack/power', headers: { ...bearer, 'content-type': 'text/plain' }, payload: 'op=on' });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/rack/power',
+      headers: { ...bearer, 'content-type': 'text/plain' },
+      payload: 'op=on',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json().error.reason).toBe('UnsupportedMediaType');
     await h.app.close();
@@ -54,7 +64,12 @@ describe('request validation', () => {
 
   it('rejects prototype pollution attempts', async () => {
     const h = await harness();
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/rack/power', headers: json, payload: '{"op":"on","__proto__":{"admin":true}}' });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/rack/power',
+      headers: json,
+      payload: '{"op":"on","__proto__":{"admin":true}}',
+    });
     expect(res.statusCode).toBe(400);
     expect(h.facade.calls).toEqual([]);
     await h.app.close();
@@ -69,7 +84,12 @@ describe('request validation', () => {
 
   it('answers an unknown route with a JSON 404', async () => {
     const h = await harness();
-    for (const [method, url] of [['GET', '/api/v1/nothing'], ['POST', '/api/v2/reconcile'], ['GET', '/ui/../../etc/passwd'], ['GET', '/ui/js/missing.js']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/nothing'],
+      ['POST', '/api/v2/reconcile'],
+      ['GET', '/ui/../../etc/passwd'],
+      ['GET', '/ui/js/missing.js'],
+    ] as const) {
       const res = await h.app.inject({ method, url, headers: bearer });
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.reason).toBe('NotFound');

@@ -12,7 +12,10 @@ describe('parseInventory', () => {
   });
 
   it('reports duplicate MACs (any case), ids and IPs at the later line', () => {
-    const r = parseInventory('1,b8:27:eb:00:00:01,1,192.168.23.70\n2,B8:27:EB:00:00:01,1,192.168.23.70\n2,b8:27:eb:00:00:03,1,192.168.23.72\n', 'd.csv');
+    const r = parseInventory(
+      '1,b8:27:eb:00:00:01,1,192.168.23.70\n2,B8:27:EB:00:00:01,1,192.168.23.70\n2,b8:27:eb:00:00:03,1,192.168.23.72\n',
+      'd.csv',
+    );
     expect(r.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
       '2: MAC b8:27:eb:00:00:01 of Pi 2 is also the MAC of Pi 1 (line 1)',
       '2: IP 192.168.23.70 of Pi 2 is also the IP of Pi 1 (line 1)',

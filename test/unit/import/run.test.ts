@@ -8,13 +8,20 @@ import { parseRack } from '../../../src/config/load.ts';
 import { importCommand, parsePins, printImportReport } from '../../../src/cli/commands/import.ts';
 
 const EX = (name: string) => fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url));
-const fakeLoadDeps = { sourcePath: 'rack.yaml', baseDir: '/x', resolveBuiltin: () => '', readPublicKey: () => undefined, requireKey: false };
+const fakeLoadDeps = {
+  sourcePath: 'rack.yaml',
+  baseDir: '/x',
+  resolveBuiltin: () => '',
+  readPublicKey: () => undefined,
+  requireKey: false,
+};
 
 describe('runImport', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pirack-import-'));
-    for (const f of ['structure_rack.ini', 'dict_rasps.csv', 'configuration.ini', 'structure_rack_4x12.ini']) copyFileSync(EX(f), join(dir, f));
+    for (const f of ['structure_rack.ini', 'dict_rasps.csv', 'configuration.ini', 'structure_rack_4x12.ini'])
+      copyFileSync(EX(f), join(dir, f));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const at = (f: string) => join(dir, f);
@@ -27,7 +34,13 @@ describe('runImport', () => {
   });
 
   it('writes a rack.yaml that validates, with MACs from the inventory and the actions', async () => {
-    const r = await runImport({ structure: at('structure_rack.ini'), inventory: at('dict_rasps.csv'), actions: at('configuration.ini'), out: at('rack.yaml'), trustSections: true });
+    const r = await runImport({
+      structure: at('structure_rack.ini'),
+      inventory: at('dict_rasps.csv'),
+      actions: at('configuration.ini'),
+      out: at('rack.yaml'),
+      trustSections: true,
+    });
     expect(r.problems).toEqual([]);
     expect(r).toMatchObject({ ok: true, stacks: 2, pis: 4 });
     const text = readFileSync(at('rack.yaml'), 'utf8');
@@ -67,7 +80,10 @@ describe('runImport', () => {
   });
 
   it('reports inventory lines naming unknown stacks and duplicate MACs', async () => {
-    writeFileSync(at('d.csv'), '1,b8:27:eb:00:00:01,1,192.168.23.70\n2,b8:27:eb:00:00:01,1,192.168.23.71\n3,b8:27:eb:00:00:03,7,192.168.23.72\n');
+    writeFileSync(
+      at('d.csv'),
+      '1,b8:27:eb:00:00:01,1,192.168.23.70\n2,b8:27:eb:00:00:01,1,192.168.23.71\n3,b8:27:eb:00:00:03,7,192.168.23.72\n',
+    );
     const r = await runImport({ structure: at('structure_rack_4x12.ini'), inventory: at('d.csv'), out: at('rack.yaml') });
     expect(r.ok).toBe(false);
     expect(r.problems.map((p) => `${p.line}: ${p.message}`)).toEqual(['2: MAC b8:27:eb:00:00:01 of Pi 2 is also the MAC of Pi 1 (line 1)']);
@@ -82,14 +98,26 @@ describe('runImport', () => {
     writeFileSync(at('d.csv'), '1,b8:27:eb:00:00:01,1,10.1.2.3\n');
     const r = await runImport({ structure: at('structure_rack_4x12.ini'), inventory: at('d.csv'), out: at('rack.yaml') });
     expect(r.ok).toBe(false);
-    expect(r.problems).toEqual([expect.objectContaining({ file: at('d.csv'), line: 1, message: 'Pi 1: stacks[0].pis[0].ip "10.1.2.3" is outside network.subnet 192.168.23.0/24' })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        file: at('d.csv'),
+        line: 1,
+        message: 'Pi 1: stacks[0].pis[0].ip "10.1.2.3" is outside network.subnet 192.168.23.0/24',
+      }),
+    ]);
     expect(existsSync(at('rack.yaml'))).toBe(false);
   });
 
   it('stacks beyond the original four need --pins or --relay manual', async () => {
-    writeFileSync(at('s.ini'), '[rack]\npi_stack = 1\nnbr_stack = 5\nrows = 1\ncols = 5\n' + [1, 2, 3, 4, 5].map((i) => `[${i}]\nid = ${i}\nx = 1\ny = ${i}\n`).join(''));
+    writeFileSync(
+      at('s.ini'),
+      '[rack]\npi_stack = 1\nnbr_stack = 5\nrows = 1\ncols = 5\n' +
+        [1, 2, 3, 4, 5].map((i) => `[${i}]\nid = ${i}\nx = 1\ny = ${i}\n`).join(''),
+    );
     const r = await runImport({ structure: at('s.ini'), out: '-' });
-    expect(r.problems.map((p) => p.message)).toEqual(['stack 5 has no relay pin: the original wired only stacks 1–4 (BCM GPIO 18, 25, 12, 21)']);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      'stack 5 has no relay pin: the original wired only stacks 1–4 (BCM GPIO 18, 25, 12, 21)',
+    ]);
     expect(r.problems[0]?.hint).toContain('--pins 5=<line>');
     const pinned = await runImport({ structure: at('s.ini'), out: '-', pins: { 5: 16 } });
     expect(pinned.ok).toBe(true);
@@ -114,16 +142,35 @@ describe('pirack import command', () => {
   it('prints problems to stderr and exits 1; prints YAML to stdout with --out -', () => {
     let out = '';
     let err = '';
-    const failed = printImportReport({ ok: false, problems: [{ file: 's.ini', line: 4, message: 'bad', hint: 'fix' }], warnings: [] }, { out: 'rack.yaml' }, (t) => (out += t), (t) => (err += t));
+    const failed = printImportReport(
+      { ok: false, problems: [{ file: 's.ini', line: 4, message: 'bad', hint: 'fix' }], warnings: [] },
+      { out: 'rack.yaml' },
+      (t) => (out += t),
+      (t) => (err += t),
+    );
     expect(failed).toBe(1);
     expect(err).toBe('s.ini:4: bad\n    fix\npirack import: 1 problem; nothing was written.\n');
     expect(out).toBe('');
-    const ok = printImportReport({ ok: true, problems: [], warnings: [], text: 'apiVersion: pirack/v1\n', stacks: 1, pis: 1 }, { out: '-' }, (t) => (out += t), (t) => (err += t));
+    const ok = printImportReport(
+      { ok: true, problems: [], warnings: [], text: 'apiVersion: pirack/v1\n', stacks: 1, pis: 1 },
+      { out: '-' },
+      (t) => (out += t),
+      (t) => (err += t),
+    );
     expect(ok).toBe(0);
     expect(out).toBe('apiVersion: pirack/v1\n');
   });
 
   it('declares its flags', () => {
-    expect(importCommand().options.map((o) => o.long)).toEqual(['--inventory', '--actions', '--out', '--force', '--trust-sections', '--relay', '--pins', '--name']);
+    expect(importCommand().options.map((o) => o.long)).toEqual([
+      '--inventory',
+      '--actions',
+      '--out',
+      '--force',
+      '--trust-sections',
+      '--relay',
+      '--pins',
+      '--name',
+    ]);
   });
 });

@@ -21,7 +21,15 @@ describe('fault plumbing', () => {
   it('boots with the flags verified on this machine', () => {
     const args = nspawnArgs({ id: 3, root: '/lab/pis/3/root', netns: 'pirack-pi3' });
     expect(args).toEqual(
-      expect.arrayContaining(['-D', '/lab/pis/3/root', '--boot', '--register=no', '--keep-unit', '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '--network-namespace-path=/run/netns/pirack-pi3']),
+      expect.arrayContaining([
+        '-D',
+        '/lab/pis/3/root',
+        '--boot',
+        '--register=no',
+        '--keep-unit',
+        '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
+        '--network-namespace-path=/run/netns/pirack-pi3',
+      ]),
     );
   });
 });

@@ -20,7 +20,7 @@ describe('image recipe', () => {
 
   it('customizes like a freshly flashed Pi', () => {
     const s = customizeScript(REPO_PACKAGES);
-    expect(s).toContain("echo 'root:raspberry' | chroot \"$R\" chpasswd");
+    expect(s).toContain('echo \'root:raspberry\' | chroot "$R" chpasswd');
     expect(s).toContain('PermitRootLogin yes');
     expect(s).toContain('rm -f "$R"/etc/ssh/ssh_host_*');
     expect(s).toContain('ExecStart=/usr/bin/ssh-keygen -A');

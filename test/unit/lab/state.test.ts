@@ -19,7 +19,17 @@ const state: LabState = {
   pis: [
     { id: 1, stack: 1, mac: 'b8:27:eb:00:00:01', fixedIp: '10.213.0.11', netns: 'pirack-pi1', veth: 'prv1', root: '/r1', faults: {} },
     // A PID that is not running (start time does not match): the Pi counts as off.
-    { id: 2, stack: 2, mac: 'b8:27:eb:00:00:02', fixedIp: '10.213.0.12', netns: 'pirack-pi2', veth: 'prv2', root: '/r2', init: { pid: 1, startTime: 'x' }, faults: {} },
+    {
+      id: 2,
+      stack: 2,
+      mac: 'b8:27:eb:00:00:02',
+      fixedIp: '10.213.0.12',
+      netns: 'pirack-pi2',
+      veth: 'prv2',
+      root: '/r2',
+      init: { pid: 1, startTime: 'x' },
+      faults: {},
+    },
   ],
 };
 

@@ -15,7 +15,11 @@ describe('lab kernel limits', () => {
       await writeFile(path.join(root, 'kernel/keys/maxkeys'), '200\n');
       await writeFile(path.join(root, 'kernel/keys/maxbytes'), '20000\n');
       const changed = await raiseSysctls(root);
-      expect(changed).toEqual(['fs.inotify.max_user_instances: 128 → 8192', 'kernel.keys.maxkeys: 200 → 5000', 'kernel.keys.maxbytes: 20000 → 5000000']);
+      expect(changed).toEqual([
+        'fs.inotify.max_user_instances: 128 → 8192',
+        'kernel.keys.maxkeys: 200 → 5000',
+        'kernel.keys.maxbytes: 20000 → 5000000',
+      ]);
       expect(await readFile(path.join(root, 'fs/inotify/max_user_watches'), 'utf8')).toBe('9999999\n');
       expect(await raiseSysctls(root)).toEqual([]);
     } finally {

@@ -19,6 +19,9 @@ describe('safety routes', () => {
   });
 
   it('recognises only private IPv4 resolvers', () => {
-    expect(privateResolvers('nameserver 172.20.0.1\nnameserver 172.32.0.1\nnameserver 192.168.1.1\n# nameserver 10.0.0.1\n')).toEqual(['172.20.0.1', '192.168.1.1']);
+    expect(privateResolvers('nameserver 172.20.0.1\nnameserver 172.32.0.1\nnameserver 192.168.1.1\n# nameserver 10.0.0.1\n')).toEqual([
+      '172.20.0.1',
+      '192.168.1.1',
+    ]);
   });
 });

@@ -6,8 +6,15 @@ import { nodeSpec } from '../../support/fixtures.ts';
 import { localRunner } from '../../support/local-runner.ts';
 
 describe('probe', () => {
-  it('runs as one script on a real Debian system and parses into every controller\'s facts', async () => {
-    const spec = nodeSpec({ packages: [{ name: 'bash', state: 'present' }, { name: 'no-such-package-pirack', state: 'absent' }], files: [], services: [{ name: 'no-such-unit-pirack.service', enabled: false, running: false, restartOnChangeOf: [] }] });
+  it("runs as one script on a real Debian system and parses into every controller's facts", async () => {
+    const spec = nodeSpec({
+      packages: [
+        { name: 'bash', state: 'present' },
+        { name: 'no-such-package-pirack', state: 'absent' },
+      ],
+      files: [],
+      services: [{ name: 'no-such-unit-pirack.service', enabled: false, running: false, restartOnChangeOf: [] }],
+    });
     const runner = localRunner();
     const result = await runner.exec({ node: 7, host: 'localhost', port: 22 }, buildProbeScript(spec, nodeControllers));
     const facts = parseProbe(result.stdout, spec, nodeControllers);

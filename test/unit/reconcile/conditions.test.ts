@@ -16,7 +16,14 @@ describe('computeConditions', () => {
 
   it('names what is pending, per controller, and why a step failed', () => {
     const error = pirackError('PIRACK_ERR_DPKG_LOCKED', 'install bc failed');
-    const c = byType(computeConditions({ reachable: true, quarantined: false, remaining: [{ kind: 'pkg-install', node: 1, pkgs: ['bc'], updateLists: false }], error }, [], T0, nodeControllers));
+    const c = byType(
+      computeConditions(
+        { reachable: true, quarantined: false, remaining: [{ kind: 'pkg-install', node: 1, pkgs: ['bc'], updateLists: false }], error },
+        [],
+        T0,
+        nodeControllers,
+      ),
+    );
     expect(c.PackagesInSync).toMatchObject({ status: 'False', reason: 'DpkgLocked' });
     expect(c.PackagesInSync?.message).toContain('install bc');
     expect(c.KeysInSync?.status).toBe('True');

@@ -26,11 +26,28 @@ export class FakePis implements SshRunner {
   async exec(target: SshTarget, _command: string, options?: { signal?: AbortSignal }): Promise<ExecResult> {
     this.probes.push(target.node);
     if (this.hanging.has(target.node)) {
-      await new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(pirackError('PIRACK_ERR_ABORTED', 'aborted', { cause: options.signal?.reason })), { once: true }));
+      await new Promise((_, reject) =>
+        options?.signal?.addEventListener(
+          'abort',
+          () => reject(pirackError('PIRACK_ERR_ABORTED', 'aborted', { cause: options.signal?.reason })),
+          { once: true },
+        ),
+      );
     }
     const code = this.failing.get(target.node);
     if (code) throw pirackError(code, `pi ${target.node}: ${code}`, { where: `pi ${target.node}` });
-    const out = [...SYSTEM, '@@pirack:authorizedKeys', 'dir 700 root', 'file 600 root', '@@pirack:packages', 'lists 1700000000', '@@pirack:files', '@@pirack:services', '@@pirack:end', ''].join('\n');
+    const out = [
+      ...SYSTEM,
+      '@@pirack:authorizedKeys',
+      'dir 700 root',
+      'file 600 root',
+      '@@pirack:packages',
+      'lists 1700000000',
+      '@@pirack:files',
+      '@@pirack:services',
+      '@@pirack:end',
+      '',
+    ].join('\n');
     return { exitCode: 0, stdout: out, stderr: '', durationMs: 1 };
   }
   usedBootstrap = () => false;
@@ -90,7 +107,12 @@ export function makeLoop(rack: RackSpec, relayLevels: Record<number, 'on' | 'off
     io: {
       relay: () => relay,
       dhcp: () => dhcp,
-      stagger: () => createStagger(0, () => clock.now(), (ms, s) => clock.sleep(ms, s)),
+      stagger: () =>
+        createStagger(
+          0,
+          () => clock.now(),
+          (ms, s) => clock.sleep(ms, s),
+        ),
       isReachable: () => async () => true,
     },
     store,

@@ -16,12 +16,29 @@ function probeOutput(facts: NodeFacts): string {
   const s = facts.system;
   const keys = facts.authorizedKeys;
   return [
-    '@@pirack:system', `hostname ${s.hostname}`, `uptime ${s.uptimeSeconds}`, `load ${s.load1}`, `memtotal ${s.memTotalKb}`, `memavail ${s.memAvailableKb}`, `cpu ${s.cpuBusy} ${s.cpuTotal}`, `now ${s.now}`,
-    '@@pirack:authorizedKeys', ...(keys.dirMode ? [`dir ${keys.dirMode} root`] : []), ...(keys.exists ? [`file ${keys.fileMode} ${keys.owner}`] : []), ...keys.lines.map((l) => `key ${l}`),
-    '@@pirack:packages', ...Object.entries(facts.packages.byName).map(([n, p]) => `pkg ${n} ${p.status} ${p.version ?? ''}`), `lists ${facts.packages.listsMtime}`,
-    '@@pirack:files', ...Object.entries(facts.files).map(([path, f]) => (f.exists ? `file ${f.mode} ${f.owner} ${f.group} ${f.sha256} ${path}` : `missing ${path}`)),
-    '@@pirack:services', ...Object.entries(facts.services).map(([u, f]) => `unit ${u} ${f.enabled} ${f.active} ${f.needsReload ? 'yes' : 'no'}`),
-    '@@pirack:end', '',
+    '@@pirack:system',
+    `hostname ${s.hostname}`,
+    `uptime ${s.uptimeSeconds}`,
+    `load ${s.load1}`,
+    `memtotal ${s.memTotalKb}`,
+    `memavail ${s.memAvailableKb}`,
+    `cpu ${s.cpuBusy} ${s.cpuTotal}`,
+    `now ${s.now}`,
+    '@@pirack:authorizedKeys',
+    ...(keys.dirMode ? [`dir ${keys.dirMode} root`] : []),
+    ...(keys.exists ? [`file ${keys.fileMode} ${keys.owner}`] : []),
+    ...keys.lines.map((l) => `key ${l}`),
+    '@@pirack:packages',
+    ...Object.entries(facts.packages.byName).map(([n, p]) => `pkg ${n} ${p.status} ${p.version ?? ''}`),
+    `lists ${facts.packages.listsMtime}`,
+    '@@pirack:files',
+    ...Object.entries(facts.files).map(([path, f]) =>
+      f.exists ? `file ${f.mode} ${f.owner} ${f.group} ${f.sha256} ${path}` : `missing ${path}`,
+    ),
+    '@@pirack:services',
+    ...Object.entries(facts.services).map(([u, f]) => `unit ${u} ${f.enabled} ${f.active} ${f.needsReload ? 'yes' : 'no'}`),
+    '@@pirack:end',
+    '',
   ].join('\n');
 }
 
@@ -51,8 +68,15 @@ function fakePi(states: NodeFacts[], exitFor: (command: string) => number = () =
 const silent = pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
 const unused = (what: string) => new Proxy({}, { get: () => () => Promise.reject(new Error(`a Pi pass used the ${what}`)) });
 const deps = (ssh: SshRunner) => ({
-  ssh, controllers: nodeControllers, policies, sshPort: 22, log: silent, clock: fakeClock(1_700_000_000_000),
-  relay: unused('relay') as RelayDriver, dhcp: unused('dhcp') as DhcpContext, emit: () => undefined,
+  ssh,
+  controllers: nodeControllers,
+  policies,
+  sshPort: 22,
+  log: silent,
+  clock: fakeClock(1_700_000_000_000),
+  relay: unused('relay') as RelayDriver,
+  dhcp: unused('dhcp') as DhcpContext,
+  emit: () => undefined,
 });
 const signal = new AbortController().signal;
 
@@ -69,7 +93,13 @@ describe('reconcileNode', () => {
     const pi = fakePi([blankFacts(), convergedFacts()], () => 0, true);
     const result = await reconcileNode(nodeSpec(), deps(pi.ssh), { signal });
     expect(result.applied.map((a) => a.action.kind)).toEqual([
-      'keys-write', 'pkg-install', 'file-write', 'file-write', 'systemd-reload', 'service-enable', 'service-start',
+      'keys-write',
+      'pkg-install',
+      'file-write',
+      'file-write',
+      'systemd-reload',
+      'service-enable',
+      'service-start',
     ]);
     expect(result.remaining).toEqual([]);
     expect(result.error).toBeUndefined();
@@ -88,20 +118,31 @@ describe('reconcileNode', () => {
   it('stops at the first failed step and reports it as a transient error', async () => {
     const pi = fakePi([blankFacts()], (cmd) => (cmd.includes('apt-get') ? 100 : 0));
     const result = await reconcileNode(nodeSpec(), deps(pi.ssh), { signal });
-    expect(result.applied.map((a) => [a.action.kind, a.result.ok])).toEqual([['keys-write', true], ['pkg-install', false]]);
+    expect(result.applied.map((a) => [a.action.kind, a.result.ok])).toEqual([
+      ['keys-write', true],
+      ['pkg-install', false],
+    ]);
     expect(result.error?.code).toBe('PIRACK_ERR_DPKG_LOCKED');
     expect(result.error?.transient).toBe(true);
   });
 
   it('reports an unreachable Pi without throwing', async () => {
-    const ssh: SshRunner = { ...fakePi([]).ssh, exec: async () => { throw pirackError('PIRACK_ERR_SSH_UNREACHABLE', 'connect ECONNREFUSED'); } };
+    const ssh: SshRunner = {
+      ...fakePi([]).ssh,
+      exec: async () => {
+        throw pirackError('PIRACK_ERR_SSH_UNREACHABLE', 'connect ECONNREFUSED');
+      },
+    };
     const result = await reconcileNode(nodeSpec(), deps(ssh), { signal });
     expect(result.facts).toBeUndefined();
     expect(result.error?.code).toBe('PIRACK_ERR_SSH_UNREACHABLE');
   });
 
   it('rejects a Pi that answers the probe with garbage', async () => {
-    const ssh: SshRunner = { ...fakePi([]).ssh, exec: async () => ({ exitCode: 0, stdout: 'Welcome to BusyBox!\n', stderr: '', durationMs: 1 }) };
+    const ssh: SshRunner = {
+      ...fakePi([]).ssh,
+      exec: async () => ({ exitCode: 0, stdout: 'Welcome to BusyBox!\n', stderr: '', durationMs: 1 }),
+    };
     const result = await reconcileNode(nodeSpec(), deps(ssh), { signal });
     expect(result.error?.code).toBe('PIRACK_ERR_PROBE_GARBAGE');
     expect(result.applied).toEqual([]);

@@ -18,7 +18,7 @@ describe('ObservedStore', () => {
     expect(store.recordUnreachable(1, lost, T + 20, false)).toBe(true);
   });
 
-  it('the power-cycle policy\'s clock starts when the stack came on, not before', () => {
+  it("the power-cycle policy's clock starts when the stack came on, not before", () => {
     const store = new ObservedStore();
     store.recordUnreachable(3, lost, T, false);
     store.recordUnreachable(3, lost, T + 1, false);
@@ -56,7 +56,7 @@ describe('ObservedStore', () => {
     expect(store.lastPass).toEqual({ key: 'stack:1', at: T + 1, durationMs: 3 });
   });
 
-  it('records a pass\'s error once in the error list, newest first', () => {
+  it("records a pass's error once in the error list, newest first", () => {
     const store = new ObservedStore();
     store.recordNodePass(1, [], lost, T);
     store.recordStackPass(2, [], pirackError('PIRACK_ERR_RELAY', 'stuck'), T + 1);

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
-  clearCycleRequest, clearPowerOverrides, effectiveRack, emptyOperatorState, liftStale, poweredOffBy, requestCycle, setPowerOverride, stackDesired,
+  clearCycleRequest,
+  clearPowerOverrides,
+  effectiveRack,
+  emptyOperatorState,
+  liftStale,
+  poweredOffBy,
+  requestCycle,
+  setPowerOverride,
+  stackDesired,
 } from '../../../src/reconcile/operator-layer.ts';
 import { makeRack } from '../dhcp/rack-fixture.ts';
 
-const rack = makeRack([{ id: 1, pis: [1] }, { id: 2, power: 'off', pis: [2] }]);
+const rack = makeRack([
+  { id: 1, pis: [1] },
+  { id: 2, power: 'off', pis: [2] },
+]);
 const off1 = setPowerOverride(emptyOperatorState, { stack: 1, power: 'off', by: 'alice', at: 5, revision: 'rev-1' });
 
 describe('operator layer', () => {

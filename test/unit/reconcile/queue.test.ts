@@ -33,7 +33,9 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 describe('backoffDelay', () => {
   it('doubles from the base and caps', () => {
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 1000, maxMs: 5000 }, () => 1))).toEqual([0, 1000, 2000, 4000, 5000, 5000]);
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 1000, maxMs: 5000 }, () => 1))).toEqual([
+      0, 1000, 2000, 4000, 5000, 5000,
+    ]);
   });
 });
 
@@ -42,11 +44,21 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     const busy = deferred();
     const queue = new WorkQueue<string>({
-      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
-      worker: async (k) => { if (k === 'x') await busy.promise; seen.push(k); return 'done'; },
+      concurrency: 1,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers: systemClock,
+      worker: async (k) => {
+        if (k === 'x') await busy.promise;
+        seen.push(k);
+        return 'done';
+      },
     });
     queue.add('x');
-    queue.add('a'); queue.add('a'); queue.add('b'); queue.add('a');
+    queue.add('a');
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
     busy.resolve();
     await queue.whenIdle();
     expect(seen).toEqual(['x', 'a', 'b']);
@@ -58,7 +70,10 @@ describe('WorkQueue', () => {
     let maxRunning = 0;
     let runs = 0;
     const queue = new WorkQueue<string>({
-      concurrency: 4, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
+      concurrency: 4,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers: systemClock,
       worker: async () => {
         runs++;
         running++;
@@ -83,7 +98,10 @@ describe('WorkQueue', () => {
     let running = 0;
     let maxRunning = 0;
     const queue = new WorkQueue<number>({
-      concurrency: 3, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
+      concurrency: 3,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers: systemClock,
       worker: async (k) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
@@ -106,19 +124,30 @@ describe('WorkQueue', () => {
   it('retries with capped exponential backoff and resets it after a success', async () => {
     const timers = manualTimers();
     const outcomes: ('done' | 'retry')[] = ['retry', 'retry', 'retry', 'done', 'retry'];
-    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 100, backoffMaxMs: 300, timers, random: () => 1, worker: async () => outcomes.shift()! });
+    const queue = new WorkQueue<string>({
+      concurrency: 1,
+      backoffBaseMs: 100,
+      backoffMaxMs: 300,
+      timers,
+      random: () => 1,
+      worker: async () => outcomes.shift()!,
+    });
     const settle = () => new Promise((r) => setTimeout(r, 1));
     queue.add('a');
     await settle();
     expect(timers.pending()).toEqual([100]);
-    timers.fireAll(); await settle();
+    timers.fireAll();
+    await settle();
     expect(timers.pending()).toEqual([200]);
-    timers.fireAll(); await settle();
+    timers.fireAll();
+    await settle();
     expect(timers.pending()).toEqual([300]);
-    timers.fireAll(); await settle();
+    timers.fireAll();
+    await settle();
     expect(timers.pending()).toEqual([]);
     expect(queue.failureCount('a')).toBe(0);
-    queue.add('a'); await settle();
+    queue.add('a');
+    await settle();
     expect(timers.pending()).toEqual([100]);
     queue.stop();
   });
@@ -126,7 +155,14 @@ describe('WorkQueue', () => {
   it('an explicit request overrides a pending backoff', async () => {
     const timers = manualTimers();
     let runs = 0;
-    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 1000, backoffMaxMs: 1000, timers, random: () => 1, worker: async () => (++runs === 1 ? 'retry' : 'done') });
+    const queue = new WorkQueue<string>({
+      concurrency: 1,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 1000,
+      timers,
+      random: () => 1,
+      worker: async () => (++runs === 1 ? 'retry' : 'done'),
+    });
     queue.add('a');
     await new Promise((r) => setTimeout(r, 1));
     expect(timers.pending()).toEqual([1000]);
@@ -139,8 +175,17 @@ describe('WorkQueue', () => {
   it('stop aborts running work through its signal', async () => {
     let aborted = false;
     const queue = new WorkQueue<string>({
-      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock,
-      worker: (_k, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve('done'); })),
+      concurrency: 1,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers: systemClock,
+      worker: (_k, signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve('done');
+          }),
+        ),
     });
     queue.add('a');
     queue.stop();
@@ -151,23 +196,41 @@ describe('WorkQueue', () => {
   it('a requeue-after is not a failure: no backoff, the failure count resets', async () => {
     const timers = manualTimers();
     const outcomes: ('retry' | { requeueAfterMs: number } | 'done')[] = ['retry', 'retry', { requeueAfterMs: 750 }, 'done'];
-    const queue = new WorkQueue<string>({ concurrency: 1, backoffBaseMs: 100, backoffMaxMs: 10_000, timers, random: () => 1, worker: async () => outcomes.shift()! });
+    const queue = new WorkQueue<string>({
+      concurrency: 1,
+      backoffBaseMs: 100,
+      backoffMaxMs: 10_000,
+      timers,
+      random: () => 1,
+      worker: async () => outcomes.shift()!,
+    });
     const settle = () => new Promise((r) => setTimeout(r, 1));
-    queue.add('a'); await settle();
-    timers.fireAll(); await settle();
+    queue.add('a');
+    await settle();
+    timers.fireAll();
+    await settle();
     expect(queue.failureCount('a')).toBe(2);
     expect(timers.pending()).toEqual([200]);
-    timers.fireAll(); await settle();
+    timers.fireAll();
+    await settle();
     expect(queue.failureCount('a')).toBe(0);
     expect(timers.pending()).toEqual([750]);
-    timers.fireAll(); await settle();
+    timers.fireAll();
+    await settle();
     expect(timers.pending()).toEqual([]);
   });
 
   it('jitters the backoff so keys that failed together do not retry in lockstep', async () => {
     const timers = manualTimers();
     const draws = [0, 0.5, 1];
-    const queue = new WorkQueue<number>({ concurrency: 3, backoffBaseMs: 1000, backoffMaxMs: 10_000, timers, random: () => draws.shift()!, worker: async () => 'retry' });
+    const queue = new WorkQueue<number>({
+      concurrency: 3,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 10_000,
+      timers,
+      random: () => draws.shift()!,
+      worker: async () => 'retry',
+    });
     for (const k of [1, 2, 3]) queue.add(k);
     await new Promise((r) => setTimeout(r, 5));
     expect(timers.pending().sort((a, b) => a - b)).toEqual([500, 750, 1000]);
@@ -176,7 +239,16 @@ describe('WorkQueue', () => {
 
   it('pause holds every key until resume; passOf resolves after the next pass', async () => {
     const seen: string[] = [];
-    const queue = new WorkQueue<string>({ concurrency: 2, backoffBaseMs: 10, backoffMaxMs: 10, timers: systemClock, worker: async (k) => { seen.push(k); return 'done'; } });
+    const queue = new WorkQueue<string>({
+      concurrency: 2,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers: systemClock,
+      worker: async (k) => {
+        seen.push(k);
+        return 'done';
+      },
+    });
     queue.pause();
     const passed = queue.passOf('a');
     queue.add('b');
@@ -192,8 +264,18 @@ describe('WorkQueue', () => {
     const timers = manualTimers();
     let reason: unknown;
     const queue = new WorkQueue<string>({
-      concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10, timers, timeoutMs: () => 5_000,
-      worker: (_k, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { reason = signal.reason; resolve('done'); })),
+      concurrency: 1,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      timers,
+      timeoutMs: () => 5_000,
+      worker: (_k, signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            reason = signal.reason;
+            resolve('done');
+          }),
+        ),
     });
     const passed = queue.passOf('a');
     await new Promise((r) => setTimeout(r, 1));

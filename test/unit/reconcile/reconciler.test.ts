@@ -8,7 +8,27 @@ import { makeLoop, type Loop } from './loop-fixture.ts';
 const MAC = (n: number) => `b8:27:eb:00:00:0${n}`;
 /** Two stacks of two Pis, every MAC pinned (enlistment has nothing to do but the hosts file). */
 const rackOf = (p1: 'on' | 'off' = 'on', p2: 'on' | 'off' = 'on', policy = {}) =>
-  makeRack([{ id: 1, power: p1, pis: [{ id: 1, mac: MAC(1) }, { id: 2, mac: MAC(2) }] }, { id: 2, power: p2, pis: [{ id: 3, mac: MAC(3) }, { id: 4, mac: MAC(4) }] }], { powerCycle: policy });
+  makeRack(
+    [
+      {
+        id: 1,
+        power: p1,
+        pis: [
+          { id: 1, mac: MAC(1) },
+          { id: 2, mac: MAC(2) },
+        ],
+      },
+      {
+        id: 2,
+        power: p2,
+        pis: [
+          { id: 3, mac: MAC(3) },
+          { id: 4, mac: MAC(4) },
+        ],
+      },
+    ],
+    { powerCycle: policy },
+  );
 
 const reachable = (loop: Loop, id: number) => loop.store.node(id)?.reachable;
 let loop: Loop | undefined;
@@ -105,7 +125,9 @@ describe('Reconciler: one queue for every key', () => {
     expect(loop.events.some((e) => e.kind === 'stack-cycle' && e.target === 'stack 2' && e.result === 'ok')).toBe(true);
     expect(loop.store.cycles(loop.clock.now()).map((c) => c.stack)).toEqual([2]);
     expect(loop.saved.cycles).toBe(1);
-    expect(loop.events.filter((e) => e.kind === 'stack-cycle-held' && e.message.includes('rate limit: 1 cycles in the last hour'))).toHaveLength(1);
+    expect(
+      loop.events.filter((e) => e.kind === 'stack-cycle-held' && e.message.includes('rate limit: 1 cycles in the last hour')),
+    ).toHaveLength(1);
   });
 
   it('a new DHCP lease looks at that Pi now, not after its backoff', async () => {

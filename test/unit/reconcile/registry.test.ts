@@ -9,7 +9,10 @@ const dir = join(import.meta.dirname, '../../../controllers');
 
 describe('the controller registry', () => {
   it('lists every file of controllers/ (but the index) exactly once', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.replace(/\.ts$/, '')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
     expect(controllers.map((c) => c.name).sort()).toEqual(files);
   });
 
@@ -30,7 +33,7 @@ describe('the controller registry', () => {
     expect(new Set(types).size).toBe(types.length);
   });
 
-  it('the Pi conditions are the node controllers\' own, in registry order', () => {
+  it("the Pi conditions are the node controllers' own, in registry order", () => {
     expect(ownedConditions(registry.node).map((c) => c.type)).toEqual(['KeysInSync', 'PackagesInSync', 'FilesInSync', 'ServicesInSync']);
     expect(registry.stack.map((c) => c.name)).toEqual(['power']);
     expect(registry.rack.map((c) => c.name)).toEqual(['enlist']);

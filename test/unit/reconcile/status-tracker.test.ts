@@ -8,16 +8,25 @@ import { makeRack } from '../dhcp/rack-fixture.ts';
 import { convergedFacts } from '../../support/fixtures.ts';
 
 const T = 1_700_000_000_000;
-const rack = makeRack([{ id: 1, pis: [1, 2] }, { id: 2, pis: [3] }]);
+const rack = makeRack([
+  { id: 1, pis: [1, 2] },
+  { id: 2, pis: [3] },
+]);
 
 function tracker(operator: OperatorState = emptyOperatorState) {
   const store = new ObservedStore();
   let now = T;
-  const t = new StatusTracker(store, () => ({ rack, operator, revisions: { lastAppliedRevision: 'rev-1', revisionErrors: [] }, suspended: false }), registry, () => new Date(now));
+  const t = new StatusTracker(
+    store,
+    () => ({ rack, operator, revisions: { lastAppliedRevision: 'rev-1', revisionErrors: [] }, suspended: false }),
+    registry,
+    () => new Date(now),
+  );
   return { store, t, tick: (ms: number) => (now += ms) };
 }
 
-const cond = (report: ReturnType<StatusTracker['report']>, pi: number, type: string) => report.nodes.find((n) => n.id === pi)?.conditions.find((c) => c.type === type);
+const cond = (report: ReturnType<StatusTracker['report']>, pi: number, type: string) =>
+  report.nodes.find((n) => n.id === pi)?.conditions.find((c) => c.type === type);
 
 describe('StatusTracker', () => {
   it('builds the report from the store only: conditions, counts, stack health, last pass', () => {
@@ -55,11 +64,14 @@ describe('StatusTracker', () => {
     const { store, t } = tracker(operator);
     store.recordPoweredOff(3, 'alice');
     const r = t.report();
-    expect(r.stacks[1]).toMatchObject({ desiredPower: 'off', override: { power: 'off', by: 'alice', at: new Date(T).toISOString(), rackYamlPower: 'on' } });
+    expect(r.stacks[1]).toMatchObject({
+      desiredPower: 'off',
+      override: { power: 'off', by: 'alice', at: new Date(T).toISOString(), rackYamlPower: 'on' },
+    });
     expect(cond(r, 3, 'Reachable')).toMatchObject({ status: 'False', reason: 'PoweredOff', message: 'its stack is powered off by alice' });
   });
 
-  it('the stack and rack conditions are their controllers\'', () => {
+  it("the stack and rack conditions are their controllers'", () => {
     const { store, t } = tracker();
     store.recordStackPass(1, [{ kind: 'stack-power', stack: 1, on: true, reason: 'x' }], pirackError('PIRACK_ERR_RELAY', 'stuck'), T);
     store.recordRackPass([], undefined, T);

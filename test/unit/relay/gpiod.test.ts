@@ -41,7 +41,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function relay(version: 1 | 2, activeLow = true) {
   const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_GPIOD_DIR: dir, FAKE_GPIOD_VERSION: String(version) };
-  return createGpiodRelay({ pins: new Map([[1, 18], [2, 25]]), activeLow, chipLabel: 'pinctrl-rp1', env });
+  return createGpiodRelay({
+    pins: new Map([
+      [1, 18],
+      [2, 25],
+    ]),
+    activeLow,
+    chipLabel: 'pinctrl-rp1',
+    env,
+  });
 }
 const log = () => readFileSync(join(dir, 'log'), 'utf8').trim().split('\n');
 
@@ -88,7 +96,10 @@ describe('gpiod relay', () => {
   });
 
   it('a failing gpioset is a RELAY error with its stderr', async () => {
-    writeFileSync(join(dir, 'gpioset'), '#!/bin/sh\n[ "$1" = --version ] && { echo "gpioset (libgpiod) v2.1"; exit 0; }\necho "gpioset: unable to request lines: Device or resource busy" >&2\nexit 1\n');
+    writeFileSync(
+      join(dir, 'gpioset'),
+      '#!/bin/sh\n[ "$1" = --version ] && { echo "gpioset (libgpiod) v2.1"; exit 0; }\necho "gpioset: unable to request lines: Device or resource busy" >&2\nexit 1\n',
+    );
     const r = relay(2);
     await expect(r.set(1, 'on')).rejects.toMatchObject({ code: 'PIRACK_ERR_RELAY', message: expect.stringContaining('resource busy') });
   });

@@ -4,7 +4,10 @@ import type { RelayDriver } from '../../../src/relay/types.ts';
 import type { RelaySpec, StackSpec } from '../../../src/model/desired.ts';
 
 const spec = (driver: RelaySpec['driver']): RelaySpec => ({ driver, activeLow: true, staggerMs: 0 });
-const stacks = [{ id: 1, x: 1, y: 1, relayPin: 18, power: 'on', nodes: [] }, { id: 2, x: 1, y: 2, power: 'on', nodes: [] }] as unknown as StackSpec[];
+const stacks = [
+  { id: 1, x: 1, y: 1, relayPin: 18, power: 'on', nodes: [] },
+  { id: 2, x: 1, y: 2, power: 'on', nodes: [] },
+] as unknown as StackSpec[];
 
 describe('createRelay', () => {
   it('uses the lab driver given in deps and refuses lab without it', () => {

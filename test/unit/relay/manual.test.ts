@@ -23,7 +23,11 @@ afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 describe('manual relay', () => {
   it('asks the operator and waits for confirm(); read() then reports the confirmed state', async () => {
     const requests: ManualPowerRequest[] = [];
-    const relay = createManualRelay({ notify: (r) => requests.push(r), pollMs: 10, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))) });
+    const relay = createManualRelay({
+      notify: (r) => requests.push(r),
+      pollMs: 10,
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    });
     expect(await relay.read(2)).toBe('unknown');
     const done = relay.set(2, 'on');
     await new Promise((r) => setTimeout(r, 1));
@@ -39,7 +43,10 @@ describe('manual relay', () => {
   it('gives up with a RELAY error at the deadline, never waiting forever', async () => {
     const c = clock();
     const relay = createManualRelay({ notify: () => undefined, timeoutMs: 5000, pollMs: 1000, ...c });
-    await expect(relay.set(1, 'off')).rejects.toMatchObject({ code: 'PIRACK_ERR_RELAY', message: expect.stringContaining('nobody confirmed') });
+    await expect(relay.set(1, 'off')).rejects.toMatchObject({
+      code: 'PIRACK_ERR_RELAY',
+      message: expect.stringContaining('nobody confirmed'),
+    });
     expect(await relay.read(1)).toBe('unknown');
   });
 

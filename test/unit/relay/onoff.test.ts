@@ -12,7 +12,15 @@ let fake: FakeSysfs = undefined as unknown as FakeSysfs;
 function relay(activeLow = true) {
   fake = new FakeSysfs([{ name: 'gpiochip512', label: 'pinctrl-bcm2835', base: 512, ngpio: 58 }]);
   created = fake;
-  return createOnoffRelay({ pins: new Map([[1, 18], [2, 25]]), activeLow, sysfsRoot: fake.root, backend: fake });
+  return createOnoffRelay({
+    pins: new Map([
+      [1, 18],
+      [2, 25],
+    ]),
+    activeLow,
+    sysfsRoot: fake.root,
+    backend: fake,
+  });
 }
 
 describe('onoff relay', () => {

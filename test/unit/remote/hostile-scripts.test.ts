@@ -27,7 +27,9 @@ import { DAEMON_KEY, fileSpec, nodeSpec, policies, sha } from '../../support/fix
 const SHELLS = ['/usr/bin/dash', '/usr/bin/bash'];
 
 let box: Sandbox;
-beforeAll(() => { box = createSandbox(); });
+beforeAll(() => {
+  box = createSandbox();
+});
 afterAll(() => box?.remove());
 
 /** Hostile values; `c` is the canary path an injected command would create. */
@@ -51,13 +53,23 @@ function hostile(c: string): [string, string][] {
  * and kept under PATH_MAX (the schema's own bound on paths is 4096).
  */
 function pathWith(value: string, shell: string): string {
-  const parts = value.slice(0, 3600).replace(/\//g, '%').match(/[^]{1,200}/g) ?? ['x'];
+  const parts = value
+    .slice(0, 3600)
+    .replace(/\//g, '%')
+    .match(/[^]{1,200}/g) ?? ['x'];
   return join(box.dir, 'files', shell.replace(/\W/g, '_'), ...parts.map((p) => (p === '.' || p === '..' ? `_${p}` : p)));
 }
 
 function ctxFor(node: NodeSpec, shell: string): NodeContext {
   // Node executors use only ssh; the relay and DHCP effects are there for the rack controllers.
-  const unused = new Proxy({}, { get: () => { throw new Error('a node executor used a rack effect'); } });
+  const unused = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('a node executor used a rack effect');
+      },
+    },
+  );
   return {
     node,
     target: { node: node.id, host: 'localhost', port: 22 },
@@ -74,7 +86,10 @@ function ctxFor(node: NodeSpec, shell: string): NodeContext {
 }
 
 async function apply(controller: NodeController, action: NodeAction, node: NodeSpec, shell: string) {
-  return (controller as unknown as { apply(a: NodeAction, c: NodeContext): Promise<{ ok: boolean; error?: Error }> }).apply(action, ctxFor(node, shell));
+  return (controller as unknown as { apply(a: NodeAction, c: NodeContext): Promise<{ ok: boolean; error?: Error }> }).apply(
+    action,
+    ctxFor(node, shell),
+  );
 }
 
 function expectNoInjection(): void {
@@ -96,8 +111,17 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     expect(ok.exitCode).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(content);
     expect((statSync(path).mode & 0o777).toString(8)).toBe('640');
-    expect(box.calls().filter((c) => c[0] === 'chown').map((c) => c.slice(1))).toEqual([['root:' + value, expect.stringContaining(join(dirname(path), '.pirack.'))]]);
-    const bad = await box.run(shell, atomicWriteScript({ path, sha256: sha('other'), owner: 'root', group: 'root', mode: '0640' }), content);
+    expect(
+      box
+        .calls()
+        .filter((c) => c[0] === 'chown')
+        .map((c) => c.slice(1)),
+    ).toEqual([['root:' + value, expect.stringContaining(join(dirname(path), '.pirack.'))]]);
+    const bad = await box.run(
+      shell,
+      atomicWriteScript({ path, sha256: sha('other'), owner: 'root', group: 'root', mode: '0640' }),
+      content,
+    );
     expect(bad.exitCode).toBe(3);
     expect(bad.stderr).toBe(`pirack: content checksum mismatch, ${path} left unchanged\n`);
     expectNoInjection();
@@ -114,11 +138,21 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     expect(out.exitCode).toBe(0);
     expect(out.stdout).toBe(`file 644 root root ${sha('x\n')} ${present}\nmissing ${absent}\n`);
     box.reset();
-    const attrs = await apply(filesController as unknown as NodeController, { kind: 'file-attrs', node: 7, path: present, owner: 'root', group: 'root', mode: '0600' }, node, shell);
+    const attrs = await apply(
+      filesController as unknown as NodeController,
+      { kind: 'file-attrs', node: 7, path: present, owner: 'root', group: 'root', mode: '0600' },
+      node,
+      shell,
+    );
     expect(attrs.ok).toBe(true);
     expect((statSync(present).mode & 0o777).toString(8)).toBe('600');
     expect(box.calls().find((c) => c[0] === 'chown')).toEqual(['chown', 'root:root', present]);
-    const write = await apply(filesController as unknown as NodeController, { kind: 'file-write', node: 7, path: absent, sha256: sha('y\n'), reason: 'missing' }, node, shell);
+    const write = await apply(
+      filesController as unknown as NodeController,
+      { kind: 'file-write', node: 7, path: absent, sha256: sha('y\n'), reason: 'missing' },
+      node,
+      shell,
+    );
     expect(write.ok).toBe(true);
     expect(readFileSync(absent, 'utf8')).toBe('y\n');
     expectNoInjection();
@@ -126,10 +160,20 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
 
   it.each(names)('packages: dpkg-query and apt-get receive a name holding %s as one argument', async (name) => {
     const value = cases().find(([n]) => n === name)![1];
-    const node = nodeSpec({ packages: [{ name: value, state: 'present' }, { name: 'bc', state: 'present' }] });
+    const node = nodeSpec({
+      packages: [
+        { name: value, state: 'present' },
+        { name: 'bc', state: 'present' },
+      ],
+    });
     box.reset();
     await box.run(shell, packagesController.observe.script(node));
-    expect(box.calls().find((c) => c[0] === 'dpkg-query')?.slice(-2)).toEqual([value, 'bc']);
+    expect(
+      box
+        .calls()
+        .find((c) => c[0] === 'dpkg-query')
+        ?.slice(-2),
+    ).toEqual([value, 'bc']);
     for (const action of [
       { kind: 'pkg-install', node: 7, pkgs: [value, 'bc'], updateLists: false },
       { kind: 'pkg-remove', node: 7, pkgs: [value] },
@@ -148,7 +192,11 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     box.reset();
     const out = await box.run(shell, servicesController.observe.script(node));
     expect(out.stdout).toBe(`unit ${value} not-found unknown no\n`);
-    expect(box.calls().map((c) => c.slice(-2))).toEqual([['--', value], ['--', value], ['--', value]]);
+    expect(box.calls().map((c) => c.slice(-2))).toEqual([
+      ['--', value],
+      ['--', value],
+      ['--', value],
+    ]);
     for (const action of [
       { kind: 'service-enable', node: 7, unit: value, enable: true },
       { kind: 'service-start', node: 7, unit: value, start: true },
@@ -168,11 +216,20 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     await box.run(shell, keysController.observe.script(node));
     expect(box.calls()).toEqual([['getent', 'passwd', value]]);
     box.reset();
-    const result = await apply(keysController as unknown as NodeController, { kind: 'keys-write', node: 7, user: value, keys: [DAEMON_KEY], added: 1, removed: 0 }, node, shell);
+    const result = await apply(
+      keysController as unknown as NodeController,
+      { kind: 'keys-write', node: 7, user: value, keys: [DAEMON_KEY], added: 1, removed: 0 },
+      node,
+      shell,
+    );
     expect(result.error?.message).toBeUndefined();
     expect(readFileSync(join(box.home, '.ssh', 'authorized_keys'), 'utf8')).toBe(`${DAEMON_KEY}\n`);
     const calls = box.calls().filter((c) => c[0] !== 'sync');
-    expect(calls.slice(0, 3)).toEqual([['getent', 'passwd', value], ['id', '-gn', value], ['chown', `${value}:root`, join(box.home, '.ssh')]]);
+    expect(calls.slice(0, 3)).toEqual([
+      ['getent', 'passwd', value],
+      ['id', '-gn', value],
+      ['chown', `${value}:root`, join(box.home, '.ssh')],
+    ]);
     expect(calls[3]?.[1]).toBe(`${value}:root`);
     expectNoInjection();
   });
@@ -188,7 +245,12 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     box.reset();
     const out = await box.run(shell, buildProbeScript(node, nodeControllers));
     expect(out.stdout).toContain('@@pirack:end\n');
-    expect(box.calls().find((c) => c[0] === 'dpkg-query')?.slice(-values.length)).toEqual(values);
+    expect(
+      box
+        .calls()
+        .find((c) => c[0] === 'dpkg-query')
+        ?.slice(-values.length),
+    ).toEqual(values);
     for (const file of node.files) expect(out.stdout.includes(`\nmissing ${file.path}\n`), file.path.slice(-80)).toBe(true);
     expectNoInjection();
   });
@@ -196,7 +258,12 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
 
 describe('values a shell cannot carry', () => {
   const nul = 'bc\0; touch /tmp/pirack-nul';
-  const node = nodeSpec({ packages: [{ name: nul, state: 'present' }], services: [{ name: nul, enabled: true, running: true, restartOnChangeOf: [] }], files: [fileSpec(`/etc/${nul}`, 'x')], authorizedKeys: { user: nul, keys: [], exclusive: false } });
+  const node = nodeSpec({
+    packages: [{ name: nul, state: 'present' }],
+    services: [{ name: nul, enabled: true, running: true, restartOnChangeOf: [] }],
+    files: [fileSpec(`/etc/${nul}`, 'x')],
+    authorizedKeys: { user: nul, keys: [], exclusive: false },
+  });
 
   it('a NUL is refused by every generator, never cut short', () => {
     expect(() => atomicWriteScript({ path: `/etc/${nul}`, sha256: sha('x'), owner: 'root', group: 'root', mode: '0644' })).toThrow(/NUL/);
@@ -207,8 +274,18 @@ describe('values a shell cannot carry', () => {
   it('a NUL is refused by the executors before anything is sent', async () => {
     const runner = box.runner('/usr/bin/dash');
     const ctx = { ...ctxFor(node, '/usr/bin/dash'), ssh: runner };
-    await expect((packagesController as unknown as { apply(a: NodeAction, c: NodeContext): Promise<unknown> }).apply({ kind: 'pkg-install', node: 7, pkgs: [nul], updateLists: false }, ctx)).rejects.toThrow(/NUL/);
-    await expect((servicesController as unknown as { apply(a: NodeAction, c: NodeContext): Promise<unknown> }).apply({ kind: 'service-start', node: 7, unit: nul, start: true }, ctx)).rejects.toThrow(/NUL/);
+    await expect(
+      (packagesController as unknown as { apply(a: NodeAction, c: NodeContext): Promise<unknown> }).apply(
+        { kind: 'pkg-install', node: 7, pkgs: [nul], updateLists: false },
+        ctx,
+      ),
+    ).rejects.toThrow(/NUL/);
+    await expect(
+      (servicesController as unknown as { apply(a: NodeAction, c: NodeContext): Promise<unknown> }).apply(
+        { kind: 'service-start', node: 7, unit: nul, start: true },
+        ctx,
+      ),
+    ).rejects.toThrow(/NUL/);
     expect(runner.commands).toEqual([]);
   });
 });

@@ -6,14 +6,23 @@ import { nodeSpec } from '../../support/fixtures.ts';
 
 function ctx(answer: () => Promise<ExecResult>) {
   const seen: { command: string; signal?: AbortSignal }[] = [];
-  const ssh = { exec: async (_t: unknown, command: string, o?: { signal?: AbortSignal }) => (seen.push({ command, ...(o?.signal ? { signal: o.signal } : {}) }), answer()) } as unknown as SshRunner;
+  const ssh = {
+    exec: async (_t: unknown, command: string, o?: { signal?: AbortSignal }) => (
+      seen.push({ command, ...(o?.signal ? { signal: o.signal } : {}) }),
+      answer()
+    ),
+  } as unknown as SshRunner;
   const signal = new AbortController().signal;
   let t = 1000;
-  return { seen, signal, ctx: { ssh, signal, node: nodeSpec({ id: 7 }), target: { node: 7, host: '10.0.0.7', port: 22 }, now: () => (t += 5) } };
+  return {
+    seen,
+    signal,
+    ctx: { ssh, signal, node: nodeSpec({ id: 7 }), target: { node: 7, host: '10.0.0.7', port: 22 }, now: () => (t += 5) },
+  };
 }
 
 describe('runRemoteStep', () => {
-  it('exit 0 is a successful step with the command\'s duration, sent with the pass\'s signal', async () => {
+  it("exit 0 is a successful step with the command's duration, sent with the pass's signal", async () => {
     const c = ctx(async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 42 }));
     const r = await runRemoteStep(c.ctx, 'systemctl start x', { what: 'start x' });
     expect(r).toEqual({ ok: true, exitCode: 0, durationMs: 42 });
@@ -21,7 +30,12 @@ describe('runRemoteStep', () => {
   });
 
   it('a non-zero exit becomes the error code its stderr says, with the tail and where', async () => {
-    const c = ctx(async () => ({ exitCode: 100, stdout: '', stderr: 'Reading package lists...\nE: Could not get lock /var/lib/dpkg/lock-frontend\n', durationMs: 3 }));
+    const c = ctx(async () => ({
+      exitCode: 100,
+      stdout: '',
+      stderr: 'Reading package lists...\nE: Could not get lock /var/lib/dpkg/lock-frontend\n',
+      durationMs: 3,
+    }));
     const r = await runRemoteStep(c.ctx, 'apt-get install bc', { what: 'install bc' });
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -34,10 +48,14 @@ describe('runRemoteStep', () => {
   });
 
   it('a thrown PiRackError (the connection) is kept; anything else becomes COMMAND_FAILED', async () => {
-    const lost = ctx(async () => { throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'dropped'); });
+    const lost = ctx(async () => {
+      throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'dropped');
+    });
     const r1 = await runRemoteStep(lost.ctx, 'true', { what: 'x' });
     expect(!r1.ok && r1.error.code).toBe('PIRACK_ERR_SSH_CHANNEL');
-    const odd = ctx(async () => { throw new Error('boom'); });
+    const odd = ctx(async () => {
+      throw new Error('boom');
+    });
     const r2 = await runRemoteStep(odd.ctx, 'true', { what: 'x' });
     expect(!r2.ok && r2.error.code).toBe('PIRACK_ERR_COMMAND_FAILED');
     expect(!r2.ok && r2.error.message).toBe('x: boom');

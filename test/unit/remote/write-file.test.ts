@@ -7,7 +7,9 @@ import { sha } from '../../support/fixtures.ts';
 import { localRunner } from '../../support/local-runner.ts';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const target = { node: 1, host: 'localhost', port: 22 };
 
 function tempDir(): string {
@@ -21,7 +23,11 @@ describe('atomicWriteScript (run by a real /bin/sh)', () => {
     const dir = tempDir();
     const path = join(dir, 'sub dir', "it's.conf");
     const content = 'line 1\n$(rm -rf /) stays literal\n';
-    const result = await localRunner().exec(target, atomicWriteScript({ path, sha256: sha(content), owner: 'root', group: 'root', mode: '0640' }), { stdin: content });
+    const result = await localRunner().exec(
+      target,
+      atomicWriteScript({ path, sha256: sha(content), owner: 'root', group: 'root', mode: '0640' }),
+      { stdin: content },
+    );
     expect(result.exitCode).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(content);
     expect((statSync(path).mode & 0o777).toString(8)).toBe('640');
@@ -33,7 +39,11 @@ describe('atomicWriteScript (run by a real /bin/sh)', () => {
     const path = join(dir, 'f');
     writeFileSync(path, 'old\n');
     const full = 'new content\n';
-    const result = await localRunner().exec(target, atomicWriteScript({ path, sha256: sha(full), owner: 'root', group: 'root', mode: '0644' }), { stdin: 'new con' });
+    const result = await localRunner().exec(
+      target,
+      atomicWriteScript({ path, sha256: sha(full), owner: 'root', group: 'root', mode: '0644' }),
+      { stdin: 'new con' },
+    );
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/checksum mismatch/);
     expect(readFileSync(path, 'utf8')).toBe('old\n');

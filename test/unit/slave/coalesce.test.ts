@@ -47,4 +47,3 @@ describe('Coalescer', () => {
     expect(clock.pending()).toBe(0);
   });
 });
-

@@ -4,7 +4,11 @@ import { LineSplitter } from '../../../src/slave/lines.ts';
 function split(max: number, chunks: Array<string | Buffer>, end = false) {
   const lines: string[] = [];
   const oversized: number[] = [];
-  const s = new LineSplitter(max, (l) => lines.push(l), (n) => oversized.push(n));
+  const s = new LineSplitter(
+    max,
+    (l) => lines.push(l),
+    (n) => oversized.push(n),
+  );
   for (const c of chunks) s.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
   if (end) s.end();
   return { lines, oversized };
@@ -17,7 +21,7 @@ describe('LineSplitter', () => {
 
   it('keeps a UTF-8 character split between chunks whole', () => {
     const bytes = Buffer.from('température 47°C\n');
-    const at = bytes.indexOf(0xb0) ; // inside the two-byte °
+    const at = bytes.indexOf(0xb0); // inside the two-byte °
     expect(split(100, [bytes.subarray(0, at), bytes.subarray(at)]).lines).toEqual(['température 47°C']);
   });
 

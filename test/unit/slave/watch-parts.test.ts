@@ -11,13 +11,15 @@ import { readHealth } from '../../../src/slave/metrics.ts';
 
 describe('parseSpec', () => {
   it('takes a well-formed spec', () => {
-    expect(parseSpec({ type: 'spec', revision: 'r', files: ['/a'], packages: [], units: ['x.service'], authorizedKeysUser: 'pi' })).toEqual({
-      revision: 'r',
-      files: ['/a'],
-      packages: [],
-      units: ['x.service'],
-      authorizedKeysUser: 'pi',
-    });
+    expect(parseSpec({ type: 'spec', revision: 'r', files: ['/a'], packages: [], units: ['x.service'], authorizedKeysUser: 'pi' })).toEqual(
+      {
+        revision: 'r',
+        files: ['/a'],
+        packages: [],
+        units: ['x.service'],
+        authorizedKeysUser: 'pi',
+      },
+    );
   });
 
   it.each([
@@ -88,7 +90,17 @@ describe('readHealth', () => {
     await writeFile(join(dir, 'proc/sys/kernel/hostname'), 'pi7\n');
     await writeFile(join(dir, 'sys/class/thermal/thermal_zone0/temp'), '47500\n');
     const h = await readHealth(12.5, 0x50000, { proc: join(dir, 'proc'), sys: join(dir, 'sys'), disk: dir });
-    expect(h).toMatchObject({ hostname: 'pi7', cpuPercent: 12.5, temperatureC: 47.5, memTotalKb: 1000, memAvailableKb: 400, load1: 0.5, load15: 0.3, uptimeSeconds: 321.5, throttled: 0x50000 });
+    expect(h).toMatchObject({
+      hostname: 'pi7',
+      cpuPercent: 12.5,
+      temperatureC: 47.5,
+      memTotalKb: 1000,
+      memAvailableKb: 400,
+      load1: 0.5,
+      load15: 0.3,
+      uptimeSeconds: 321.5,
+      throttled: 0x50000,
+    });
     expect(h.diskFreeBytes).toBeGreaterThan(0);
     expect(h.diskTotalBytes).toBeGreaterThanOrEqual(h.diskFreeBytes!);
   });

@@ -6,10 +6,11 @@ export function collector() {
   const waiters: { pred: (r: DesiredRevision) => boolean; done: (r: DesiredRevision) => void }[] = [];
   const on = (r: DesiredRevision) => {
     seen.push(r);
-    for (const w of [...waiters]) if (w.pred(r)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.done(r);
-    }
+    for (const w of [...waiters])
+      if (w.pred(r)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.done(r);
+      }
   };
   /** Resolves with the first revision (already seen or to come) matching pred; rejects after ms. */
   const waitFor = (pred: (r: DesiredRevision) => boolean, ms = 1000): Promise<DesiredRevision> => {

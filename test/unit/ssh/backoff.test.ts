@@ -5,7 +5,9 @@ import { backoffDelay } from '../../../src/util/backoff.ts';
 describe('backoffDelay', () => {
   it('doubles from the base and caps (upper bound of the jitter)', () => {
     const policy = { baseMs: 500, maxMs: 30_000 };
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, policy, () => 1))).toEqual([0, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, policy, () => 1))).toEqual([
+      0, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
   });
 
   it('never overflows for a Pi dead for weeks', () => {
@@ -18,6 +20,6 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, policy, () => 0.5)).toBe(3_000);
     const draws = new Set(Array.from({ length: 50 }, () => backoffDelay(3, policy)));
     expect(draws.size).toBeGreaterThan(10);
-    for (const d of draws) expect(d).toBeGreaterThanOrEqual(2_000), expect(d).toBeLessThanOrEqual(4_000);
+    for (const d of draws) (expect(d).toBeGreaterThanOrEqual(2_000), expect(d).toBeLessThanOrEqual(4_000));
   });
 });

@@ -20,7 +20,8 @@ async function run(...args: string[]): Promise<string> {
   output = '';
   const cmd = hostkeyCommand({ out: (t) => void (output += t) });
   cmd.exitOverride();
-  for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeErr: (t) => void (output += t), writeOut: (t) => void (output += t) });
+  for (const sub of cmd.commands)
+    sub.exitOverride().configureOutput({ writeErr: (t) => void (output += t), writeOut: (t) => void (output += t) });
   await cmd.parseAsync(args, { from: 'user' });
   return output;
 }

@@ -27,11 +27,19 @@ describe('HostKeyStore', () => {
     const store = await openHostKeyStore({ stateDir: dir, now });
     const key = hostKeyBlob();
     const first = await store.check(3, '10.0.0.3', key);
-    expect(first).toEqual({ kind: 'pinned', pin: { host: '10.0.0.3', keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(key), pinnedAt: '2025-01-02T03:04:05.000Z' } });
+    expect(first).toEqual({
+      kind: 'pinned',
+      pin: { host: '10.0.0.3', keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(key), pinnedAt: '2025-01-02T03:04:05.000Z' },
+    });
     expect(await store.check(3, '10.0.0.3', key)).toEqual({ kind: 'match' });
 
     const file = JSON.parse(await readFile(join(dir, HOST_KEYS_FILE), 'utf8')) as unknown;
-    expect(file).toEqual({ version: 1, nodes: { '3': { host: '10.0.0.3', keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(key), pinnedAt: '2025-01-02T03:04:05.000Z' } } });
+    expect(file).toEqual({
+      version: 1,
+      nodes: {
+        '3': { host: '10.0.0.3', keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(key), pinnedAt: '2025-01-02T03:04:05.000Z' },
+      },
+    });
     const reopened = await openHostKeyStore({ stateDir: dir });
     expect(reopened.get(3)?.fingerprint).toBe(sha256Fingerprint(key));
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -63,7 +71,7 @@ describe('HostKeyStore', () => {
     expect((await store.check(1, 'h', replacement)).kind).toBe('pinned');
   });
 
-  it('does not undo another process\'s repin when it writes later', async () => {
+  it("does not undo another process's repin when it writes later", async () => {
     const daemon = await openHostKeyStore({ stateDir: dir, now });
     await daemon.check(1, 'a', hostKeyBlob());
     await daemon.check(1, 'a', hostKeyBlob());
@@ -103,7 +111,7 @@ describe('HostKeyStore', () => {
     const store = await openHostKeyStore({ stateDir: nested });
     expect(store.list()).toEqual([]);
     await store.check(9, 'h', hostKeyBlob());
-    expect((await readdir(nested))).toEqual([HOST_KEYS_FILE]);
+    expect(await readdir(nested)).toEqual([HOST_KEYS_FILE]);
   });
 
   it('serialises concurrent checks so no pin is lost', async () => {

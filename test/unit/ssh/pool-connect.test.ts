@@ -62,7 +62,12 @@ describe('connecting', () => {
       attempts += 1;
       return new Client().connect({ ...config, port: reachable ? s.port : deadPort });
     };
-    const pool = fx.pool({ now: () => clock, connect, reconnectBackoff: { baseMs: 500, maxMs: 1_500 }, random: () => 1 /* the jitter's upper bound: exact delays */ });
+    const pool = fx.pool({
+      now: () => clock,
+      connect,
+      reconnectBackoff: { baseMs: 500, maxMs: 1_500 },
+      random: () => 1 /* the jitter's upper bound: exact delays */,
+    });
     const t = target(s.port, 3);
 
     await expect(pool.exec(t, 'true')).rejects.toMatchObject({ code: 'PIRACK_ERR_SSH_UNREACHABLE' });

@@ -56,7 +56,10 @@ describe('exec on a live connection', () => {
   it('stops a command that runs past its timeout and keeps the connection usable', async () => {
     const pool = fx.pool();
     const started = Date.now();
-    await expect(pool.exec(target(server.port), 'sleep 5', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'PIRACK_ERR_SSH_TIMEOUT', where: 'pi 1 (127.0.0.1)' });
+    await expect(pool.exec(target(server.port), 'sleep 5', { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'PIRACK_ERR_SSH_TIMEOUT',
+      where: 'pi 1 (127.0.0.1)',
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     await waitFor(() => server.openSessions === 0);
     expect(server.signals).toContain('KILL');
@@ -83,7 +86,9 @@ describe('exec on a live connection', () => {
 
   it('does not connect at all for an already aborted signal', async () => {
     const pool = fx.pool();
-    await expect(pool.exec(target(server.port), 'true', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'PIRACK_ERR_ABORTED' });
+    await expect(pool.exec(target(server.port), 'true', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'PIRACK_ERR_ABORTED',
+    });
     expect(server.connections).toBe(0);
   });
 

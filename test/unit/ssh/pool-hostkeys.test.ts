@@ -42,7 +42,9 @@ describe('host key pinning through the pool', () => {
     await pool.exec(target(genuine.port, 5), 'true');
     const pinned = fx.hostKeys.get(5);
     expect(pinned).toMatchObject({ host: '127.0.0.1', keyType: 'ssh-ed25519', fingerprint: fingerprintOf(genuine.hostKey) });
-    const onDisk = JSON.parse(await readFile(join(fx.stateDir, 'known-hosts.json'), 'utf8')) as { nodes: Record<string, { fingerprint: string }> };
+    const onDisk = JSON.parse(await readFile(join(fx.stateDir, 'known-hosts.json'), 'utf8')) as {
+      nodes: Record<string, { fingerprint: string }>;
+    };
     expect(onDisk.nodes['5']?.fingerprint).toBe(pinned?.fingerprint);
 
     // The Pi's address now answers with another host key (reinstalled, or an impostor).

@@ -80,7 +80,9 @@ describe('openStream: the watch stream channel', () => {
   it('allows one stream per connection', async () => {
     const pool = fx.pool();
     const first = await pool.openStream(target(server.port), 'cat', collector());
-    await expect(pool.openStream(target(server.port), 'cat', collector())).rejects.toMatchObject({ message: expect.stringContaining('already open') });
+    await expect(pool.openStream(target(server.port), 'cat', collector())).rejects.toMatchObject({
+      message: expect.stringContaining('already open'),
+    });
     first.close();
     await first.ended;
     const again = await pool.openStream(target(server.port), 'cat', collector());

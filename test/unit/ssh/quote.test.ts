@@ -8,7 +8,24 @@ function shellWords(commandLine: string): string[] {
   return out.split('\0').slice(0, -1);
 }
 
-const nasty = ['plain', 'with space', "it's", "''", '"double"', 'line1\nline2', '$(touch /tmp/pirack-pwned)', '`id`', '$HOME', 'a;b|c&d', '*', '\\', '', ' leading', 'tab\there', 'ünïcödé'];
+const nasty = [
+  'plain',
+  'with space',
+  "it's",
+  "''",
+  '"double"',
+  'line1\nline2',
+  '$(touch /tmp/pirack-pwned)',
+  '`id`',
+  '$HOME',
+  'a;b|c&d',
+  '*',
+  '\\',
+  '',
+  ' leading',
+  'tab\there',
+  'ünïcödé',
+];
 
 describe('shellQuote', () => {
   it('leaves safe words alone', () => {
@@ -17,7 +34,7 @@ describe('shellQuote', () => {
     expect(shellQuote('key=value,x:y@z%1+2')).toBe('key=value,x:y@z%1+2');
   });
 
-  it('single-quotes everything else and writes a quote as \'\\\'\'', () => {
+  it("single-quotes everything else and writes a quote as '\\''", () => {
     expect(shellQuote('with space')).toBe("'with space'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
     expect(shellQuote('')).toBe("''");

@@ -4,7 +4,13 @@ import { NodeStream, type StreamTuning } from '../../../src/stream/node-stream.t
 import { memoryLogger } from '../ssh/fake-ssh-server.ts';
 import { FakeClock, FakeTransport, HEALTH, HELLO, heartbeat, RecordingSink, flush } from './fakes.ts';
 
-const SPEC: WatchSpec = { revision: 'r1', files: ['/etc/motd'], authorizedKeysUser: 'root', packages: ['bc'], units: ['pirack-slave.service'] };
+const SPEC: WatchSpec = {
+  revision: 'r1',
+  files: ['/etc/motd'],
+  authorizedKeysUser: 'root',
+  packages: ['bc'],
+  units: ['pirack-slave.service'],
+};
 const TARGET = { node: 3, host: '10.0.0.3', port: 22 };
 
 async function setup(tuning: Partial<StreamTuning> = {}) {
@@ -129,7 +135,9 @@ describe('NodeStream: garbage and oversized lines', () => {
 describe('NodeStream: change notices', () => {
   it('folds a flood (1,000 notices in a burst) into a bounded number of sink calls, keeping the count', async () => {
     const { transport, sink, clock } = await live();
-    const flood = Array.from({ length: 1_000 }, () => JSON.stringify({ type: 'change', what: 'file', detail: '/etc/motd', count: 1 })).join('\n');
+    const flood = Array.from({ length: 1_000 }, () => JSON.stringify({ type: 'change', what: 'file', detail: '/etc/motd', count: 1 })).join(
+      '\n',
+    );
     transport.last().out(`${flood}\n`);
     expect(sink.of('change')).toEqual([{ kind: 'change', node: 3, notice: { what: 'file', detail: '/etc/motd', count: 1 } }]);
     await clock.advance(250);
@@ -253,7 +261,12 @@ describe('NodeStream: reconnecting', () => {
     const { transport, stream } = await live();
     stream.update(SPEC);
     stream.update({ ...SPEC, revision: 'r2', files: ['/etc/motd', '/etc/issue'] });
-    expect(transport.last().specs().map((s) => s.revision)).toEqual(['r1', 'r2']);
+    expect(
+      transport
+        .last()
+        .specs()
+        .map((s) => s.revision),
+    ).toEqual(['r1', 'r2']);
   });
 
   it('reopens on a new address', async () => {

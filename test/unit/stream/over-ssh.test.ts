@@ -106,7 +106,10 @@ describe('the real slave over SSH', () => {
 
   it('reports an old slave without watch as unsupported', async () => {
     const old = join(dir, 'old-slave.js');
-    await writeFile(old, 'const [c = "serve"] = process.argv.slice(2);\nif (c !== "serve") { console.error(`pirack-slave: unknown command "${c}"; use serve, cpu, temperature or health`); process.exit(2); }\n');
+    await writeFile(
+      old,
+      'const [c = "serve"] = process.argv.slice(2);\nif (c !== "serve") { console.error(`pirack-slave: unknown command "${c}"; use serve, cpu, temperature or health`); process.exit(2); }\n',
+    );
     const { sink } = open(old, []);
     await until(() => sink.of('unsupported').length === 1);
     expect(sink.of('unsupported')[0]!.reason).toContain('no watch command');

@@ -8,9 +8,15 @@ const NODE_1 = nodeSpec();
 
 describe('parseSlaveLine', () => {
   it('accepts each line of the protocol', () => {
-    expect(parseSlaveLine(JSON.stringify(HELLO))).toEqual({ ok: true, line: { type: 'hello', protocol: 1, slave: 'pirack-slave', node: 'v18.19.0', units: 'dbus' } });
+    expect(parseSlaveLine(JSON.stringify(HELLO))).toEqual({
+      ok: true,
+      line: { type: 'hello', protocol: 1, slave: 'pirack-slave', node: 'v18.19.0', units: 'dbus' },
+    });
     expect(parseSlaveLine(JSON.stringify(heartbeat(4)))).toEqual({ ok: true, line: { type: 'heartbeat', seq: 4, health: HEALTH } });
-    expect(parseSlaveLine('{"type":"watching","revision":"r","problems":["x: gone"]}')).toEqual({ ok: true, line: { type: 'watching', revision: 'r', problems: ['x: gone'] } });
+    expect(parseSlaveLine('{"type":"watching","revision":"r","problems":["x: gone"]}')).toEqual({
+      ok: true,
+      line: { type: 'watching', revision: 'r', problems: ['x: gone'] },
+    });
     expect(parseSlaveLine('{"type":"change","what":"keys","detail":"/root/.ssh/authorized_keys","count":2}')).toEqual({
       ok: true,
       line: { type: 'change', what: 'keys', detail: '/root/.ssh/authorized_keys', count: 2 },
@@ -33,8 +39,14 @@ describe('parseSlaveLine', () => {
     ['{"type":"hello","protocol":1,"slave":"other"}', 'hello from something that is not pirack-slave'],
     ['{"type":"heartbeat","seq":1}', 'heartbeat: health is not an object'],
     [JSON.stringify({ type: 'heartbeat', seq: 1, health: { ...HEALTH, load1: 'high' } }), 'heartbeat: health.load1 is not a number'],
-    [JSON.stringify({ type: 'heartbeat', seq: 1, health: { ...HEALTH, temperatureC: '40' } }), 'heartbeat: health.temperatureC is neither a number nor null'],
-    [JSON.stringify({ type: 'heartbeat', seq: 1, health: { ...HEALTH, cpuPercent: -1 } }), 'heartbeat: health.cpuPercent -1 is outside 0-100'],
+    [
+      JSON.stringify({ type: 'heartbeat', seq: 1, health: { ...HEALTH, temperatureC: '40' } }),
+      'heartbeat: health.temperatureC is neither a number nor null',
+    ],
+    [
+      JSON.stringify({ type: 'heartbeat', seq: 1, health: { ...HEALTH, cpuPercent: -1 } }),
+      'heartbeat: health.cpuPercent -1 is outside 0-100',
+    ],
     ['{"type":"change","what":"kernel","detail":"x"}', 'change of unknown kind "kernel"'],
     ['{"type":"change","what":"file"}', 'change without a detail'],
     ['{"type":"watching","revision":"r","problems":[1]}', 'watching without a list of problems'],

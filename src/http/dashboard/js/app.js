@@ -13,7 +13,17 @@ import { renderRack } from './views/rack.js';
 const VIEWS = ['rack', 'plan', 'events', 'enlistment'];
 const MAX_EVENTS = 1000;
 
-const state = { status: null, events: [], actions: [], selectedPi: null, query: '', view: 'rack', plan: null, planError: null, planLoading: false };
+const state = {
+  status: null,
+  events: [],
+  actions: [],
+  selectedPi: null,
+  query: '',
+  view: 'rack',
+  plan: null,
+  planError: null,
+  planLoading: false,
+};
 let stream = null;
 let planStatusAt = '';
 
@@ -106,7 +116,8 @@ function connect() {
     // The browser gave up: a non-200 answer, most likely an expired session.
     setLive('off');
     const session = await api.get('/api/v1/session').catch(() => null);
-    if (session && !session.authenticated && session.readAccess === 'authenticated') return showLogin('Your session expired; log in again.');
+    if (session && !session.authenticated && session.readAccess === 'authenticated')
+      return showLogin('Your session expired; log in again.');
     setTimeout(connect, 3000);
   });
 }
@@ -140,7 +151,12 @@ async function boot() {
       input.value = '';
       await start();
     } catch (error) {
-      $('#login-error').textContent = error.status === 429 ? 'Too many attempts; wait a minute and try again.' : error.status === 401 ? 'That token is not right.' : error.message;
+      $('#login-error').textContent =
+        error.status === 429
+          ? 'Too many attempts; wait a minute and try again.'
+          : error.status === 401
+            ? 'That token is not right.'
+            : error.message;
     }
   });
   $('#logout').addEventListener('click', async () => {

@@ -3,18 +3,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ansibleEnv, ansiblePass, assertUniform, fatalMessages, hostName, inventoryObject, parseRecap, recapFailures, writeWorkspace } from '../../../../bench/contenders/ansible.ts';
+import {
+  ansibleEnv,
+  ansiblePass,
+  assertUniform,
+  fatalMessages,
+  hostName,
+  inventoryObject,
+  parseRecap,
+  recapFailures,
+  writeWorkspace,
+} from '../../../../bench/contenders/ansible.ts';
 import type { RunProcess } from '../../../../bench/lib/process.ts';
 import type { NodeSpec, RackSpec } from '../../../../src/model/desired.ts';
 import { nodeSpec, policies } from '../../../support/fixtures.ts';
 
 function rackOf(nodes: NodeSpec[]): RackSpec {
   return {
-    name: 'lab', grid: { rows: 1, cols: 1 },
-    network: { subnet: '10.213.0.0/24', master: '10.213.0.1', gateway: '10.213.0.1', dhcp: { dynamicRange: ['10.213.0.100', '10.213.0.199'], hostsFile: '/x', leasesFile: '/y', pidFile: '/z' } },
-    ssh: { user: 'root', port: 22, keyFile: '/lab/master_key', connectTimeoutMs: 10_000, execTimeoutMs: 600_000, keepaliveIntervalMs: 15_000, concurrency: 16, maxSessionsPerConnection: 4, bootstrap: { user: 'root', passwordFile: '/lab/bootstrap-password' } },
+    name: 'lab',
+    grid: { rows: 1, cols: 1 },
+    network: {
+      subnet: '10.213.0.0/24',
+      master: '10.213.0.1',
+      gateway: '10.213.0.1',
+      dhcp: { dynamicRange: ['10.213.0.100', '10.213.0.199'], hostsFile: '/x', leasesFile: '/y', pidFile: '/z' },
+    },
+    ssh: {
+      user: 'root',
+      port: 22,
+      keyFile: '/lab/master_key',
+      connectTimeoutMs: 10_000,
+      execTimeoutMs: 600_000,
+      keepaliveIntervalMs: 15_000,
+      concurrency: 16,
+      maxSessionsPerConnection: 4,
+      bootstrap: { user: 'root', passwordFile: '/lab/bootstrap-password' },
+    },
     relay: { driver: 'lab', activeLow: true, staggerMs: 0 },
-    policies, stacks: [], nodes, actions: [], revision: 'r1', sourcePath: '/lab/rack.yaml',
+    policies,
+    stacks: [],
+    nodes,
+    actions: [],
+    revision: 'r1',
+    sourcePath: '/lab/rack.yaml',
   };
 }
 
@@ -22,7 +53,9 @@ const nodes = [nodeSpec({ id: 1, ip: '10.213.0.11' }), nodeSpec({ id: 2, ip: '10
 
 describe('inventoryObject', () => {
   it('declares the same key, packages, files and services as the rack', () => {
-    const inv = inventoryObject({ rack: rackOf(nodes), nodes, filesDir: '/w/files', withPassword: false }) as { all: { children: { pis: { hosts: Record<string, unknown>; vars: Record<string, unknown> } } } };
+    const inv = inventoryObject({ rack: rackOf(nodes), nodes, filesDir: '/w/files', withPassword: false }) as {
+      all: { children: { pis: { hosts: Record<string, unknown>; vars: Record<string, unknown> } } };
+    };
     const pis = inv.all.children.pis;
     expect(pis.hosts).toEqual({ pi1: { ansible_host: '10.213.0.11' }, pi2: { ansible_host: '10.213.0.12' } });
     expect(pis.vars).toMatchObject({
@@ -37,7 +70,13 @@ describe('inventoryObject', () => {
     });
     expect(pis.vars.pirack_files).toEqual([
       { src: '/w/files/0-pirack-slave.js', dest: '/usr/local/lib/pirack/pirack-slave.js', owner: 'root', group: 'root', mode: '0644' },
-      { src: '/w/files/1-pirack-slave.service', dest: '/etc/systemd/system/pirack-slave.service', owner: 'root', group: 'root', mode: '0644' },
+      {
+        src: '/w/files/1-pirack-slave.service',
+        dest: '/etc/systemd/system/pirack-slave.service',
+        owner: 'root',
+        group: 'root',
+        mode: '0644',
+      },
     ]);
     expect(pis.vars).not.toHaveProperty('ansible_password');
   });
@@ -58,7 +97,9 @@ describe('inventoryObject', () => {
 
 describe('writeWorkspace', () => {
   let dir: string | undefined;
-  afterEach(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('writes the inventory and the files with the exact contents the rack resolves', async () => {
     dir = await mkdtemp(join(tmpdir(), 'bench-ansible-'));
@@ -90,7 +131,9 @@ describe('recap', () => {
 
   it('names failed, unreachable and missing hosts', () => {
     expect(recapFailures(['pi1', 'pi2', 'pi3', 'pi4'], parseRecap(RECAP), 2, '')).toEqual([
-      'pi2: 1 task(s) failed', 'pi3: unreachable', 'pi4: missing from the recap',
+      'pi2: 1 task(s) failed',
+      'pi3: unreachable',
+      'pi4: missing from the recap',
     ]);
   });
 
@@ -102,14 +145,23 @@ describe('recap', () => {
 
 describe('ansiblePass', () => {
   let dir: string | undefined;
-  afterEach(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('runs ansible-playbook with the bench config and counts changes from the recap', async () => {
     dir = await mkdtemp(join(tmpdir(), 'bench-ansible-'));
     const calls: { file: string; args: readonly string[]; env?: NodeJS.ProcessEnv }[] = [];
     const run: RunProcess = async (file, args, o) => {
       calls.push({ file, args, ...(o.env ? { env: o.env } : {}) });
-      return { code: 0, stdout: RECAP.replace(/^pi2.*\n/m, '').replace(/^pi3.*\n/m, '').replace('changed=0', 'changed=1'), stderr: '', durationMs: 1234 };
+      return {
+        code: 0,
+        stdout: RECAP.replace(/^pi2.*\n/m, '')
+          .replace(/^pi3.*\n/m, '')
+          .replace('changed=0', 'changed=1'),
+        stderr: '',
+        durationMs: 1234,
+      };
     };
     const deps = { run, workDir: dir, timeoutMs: 1000, forks: 60 };
     const outcome = await ansiblePass(deps, '/inv.yml', [nodeSpec({ id: 1 })]);
@@ -131,13 +183,16 @@ describe('fatal messages', () => {
   it('explain a failed host with the msg of its first fatal line', () => {
     const out = `TASK [Packages present] ****\nfatal: [pi2]: FAILED! => {"changed": false, "msg": "Failed to lock apt for exclusive operation: \\"x\\""}\nfatal: [pi2]: FAILED! => {"msg": "second"}\n${RECAP}`;
     expect(fatalMessages(out).get('pi2')).toBe('Failed to lock apt for exclusive operation: \\"x\\"');
-    expect(recapFailures(['pi2'], parseRecap(out), 2, out)).toEqual(['pi2: 1 task(s) failed: Failed to lock apt for exclusive operation: \\"x\\"']);
+    expect(recapFailures(['pi2'], parseRecap(out), 2, out)).toEqual([
+      'pi2: 1 task(s) failed: Failed to lock apt for exclusive operation: \\"x\\"',
+    ]);
   });
 });
 
 describe('fatal messages of loop items', () => {
   it('read the msg of a failed loop item', () => {
-    const out = 'failed: [pi1] (item=/usr/local/lib/x.js) => {"ansible_loop_var": "item", "msg": "Destination directory /usr/local/lib does not exist"}\n';
+    const out =
+      'failed: [pi1] (item=/usr/local/lib/x.js) => {"ansible_loop_var": "item", "msg": "Destination directory /usr/local/lib does not exist"}\n';
     expect(fatalMessages(out).get('pi1')).toBe('Destination directory /usr/local/lib does not exist');
   });
 });

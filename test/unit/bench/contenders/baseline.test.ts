@@ -7,7 +7,16 @@ import { nodeControllers } from '../../../../controllers/index.ts';
 import { buildProbeScript } from '../../../../src/probe/probe.ts';
 import { nodeSpec } from '../../../support/fixtures.ts';
 
-const ssh: OpenSshConfig = { user: 'root', port: 22, keyFile: '/k', controlDir: '/tmp/pb-x/cm', knownHostsFile: '/tmp/pb-x/kh', connectTimeoutS: 10, persistS: 60, passwordFile: '/lab/pw' };
+const ssh: OpenSshConfig = {
+  user: 'root',
+  port: 22,
+  keyFile: '/k',
+  controlDir: '/tmp/pb-x/cm',
+  knownHostsFile: '/tmp/pb-x/kh',
+  connectTimeoutS: 10,
+  persistS: 60,
+  passwordFile: '/lab/pw',
+};
 
 function recorder(answer: (file: string, args: readonly string[]) => Partial<ProcessResult>) {
   const calls: { file: string; args: readonly string[]; input?: string }[] = [];
@@ -22,8 +31,10 @@ describe('convergeSteps', () => {
   it('lists key, packages, files and services in dependency order, key first by password', () => {
     const steps = convergeSteps(nodeSpec(), 120);
     expect(steps.map((s) => s.what)).toEqual([
-      'write authorized_keys', 'install bc nodejs',
-      'write /usr/local/lib/pirack/pirack-slave.js', 'write /etc/systemd/system/pirack-slave.service',
+      'write authorized_keys',
+      'install bc nodejs',
+      'write /usr/local/lib/pirack/pirack-slave.js',
+      'write /etc/systemd/system/pirack-slave.service',
       'enable and start services',
     ]);
     expect(steps.map((s) => s.password === true)).toEqual([true, false, false, false, false]);
@@ -39,7 +50,7 @@ describe('convergeSteps', () => {
     expect(step.command).toContain(node.files[0]!.sha256);
   });
 
-  it('writes every declared key, the daemon\'s included', () => {
+  it("writes every declared key, the daemon's included", () => {
     const node = nodeSpec();
     const step = keysStep(node, true);
     expect(step.stdin).toBe(`${node.authorizedKeys.keys.join('\n')}\n`);
@@ -48,11 +59,18 @@ describe('convergeSteps', () => {
 });
 
 describe('Baseline', () => {
-  it('probes every Pi with PiRack\'s own probe script over its master connection', async () => {
+  it("probes every Pi with PiRack's own probe script over its master connection", async () => {
     const { calls, run } = recorder(() => ({ stdout: `x\n${PROBE_END_MARK}\n` }));
     const nodes = [nodeSpec({ id: 1, ip: '10.213.0.11' }), nodeSpec({ id: 2, ip: '10.213.0.12' })];
     let t = 0;
-    const b = new Baseline({ ssh, run, controllers: nodeControllers, dpkgLockTimeoutSeconds: 120, execTimeoutMs: 1000, clock: () => (t += 10) });
+    const b = new Baseline({
+      ssh,
+      run,
+      controllers: nodeControllers,
+      dpkgLockTimeoutSeconds: 120,
+      execTimeoutMs: 1000,
+      clock: () => (t += 10),
+    });
     const outcome = await b.probePass(nodes);
     expect(outcome).toEqual({ durationMs: 10, failures: [], changed: 0 });
     expect(calls.map((c) => c.file)).toEqual(['ssh', 'ssh']);
@@ -66,14 +84,20 @@ describe('Baseline', () => {
   });
 
   it('fails a Pi whose probe exits non-zero or stops before the end marker', async () => {
-    const { run } = recorder((_f, args) => (String(args.at(-2)).endsWith('.11') ? { code: 255, stderr: 'Connection refused\n' } : { stdout: 'half' }));
+    const { run } = recorder((_f, args) =>
+      String(args.at(-2)).endsWith('.11') ? { code: 255, stderr: 'Connection refused\n' } : { stdout: 'half' },
+    );
     const b = new Baseline({ ssh, run, controllers: nodeControllers, dpkgLockTimeoutSeconds: 120, execTimeoutMs: 1000 });
     const outcome = await b.probePass([nodeSpec({ id: 1, ip: '10.213.0.11' }), nodeSpec({ id: 2, ip: '10.213.0.12' })]);
     expect(outcome.failures).toEqual(['pi 1: probe exited 255: Connection refused', 'pi 2: probe output incomplete']);
   });
 
   it('converges a Pi step by step, the first by password, and stops a Pi at its first failure', async () => {
-    const { calls, run } = recorder((_f, args) => (String(args.at(-1)).includes('apt-get') && String(args.at(-2)).endsWith('.12') ? { code: 100, stderr: 'E: Unable to locate package bc\n' } : {}));
+    const { calls, run } = recorder((_f, args) =>
+      String(args.at(-1)).includes('apt-get') && String(args.at(-2)).endsWith('.12')
+        ? { code: 100, stderr: 'E: Unable to locate package bc\n' }
+        : {},
+    );
     const b = new Baseline({ ssh, run, controllers: nodeControllers, dpkgLockTimeoutSeconds: 120, execTimeoutMs: 1000 });
     const outcome = await b.convergePass([nodeSpec({ id: 1, ip: '10.213.0.11' }), nodeSpec({ id: 2, ip: '10.213.0.12' })]);
     expect(outcome.failures).toEqual(['pi 2: install bc nodejs exited 100: E: Unable to locate package bc']);

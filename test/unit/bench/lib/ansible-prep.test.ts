@@ -7,7 +7,9 @@ import type { LabPort } from '../../../../bench/lib/lab-port.ts';
 import type { RunProcess } from '../../../../bench/lib/process.ts';
 
 let dir: string | undefined;
-afterEach(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 function fakeLab(withPythonApt: readonly number[]) {
   const calls: { pi: number; cmd: string; input?: string }[] = [];
@@ -47,12 +49,16 @@ describe('prepareForAnsible', () => {
 
   it('downloads nothing when every Pi has python3-apt', async () => {
     const lab = fakeLab([1, 2]);
-    const run: RunProcess = async () => { throw new Error('must not download'); };
+    const run: RunProcess = async () => {
+      throw new Error('must not download');
+    };
     expect(await prepareForAnsible(lab.port, [1, 2], run, '/nonexistent')).toEqual([]);
   });
 
   it('only touches a lists directory that holds no package lists', () => {
-    expect(AGE_EMPTY_LISTS).toMatch(/^ls \/var\/lib\/apt\/lists\/\*Packages\* >\/dev\/null 2>&1 \|\| \{ touch -d '2 days ago' \/var\/lib\/apt\/lists; /);
+    expect(AGE_EMPTY_LISTS).toMatch(
+      /^ls \/var\/lib\/apt\/lists\/\*Packages\* >\/dev\/null 2>&1 \|\| \{ touch -d '2 days ago' \/var\/lib\/apt\/lists; /,
+    );
     // cdist's staleness stamp, dated back only where it exists (touch would create it otherwise).
     expect(AGE_EMPTY_LISTS).toContain("[ ! -f /var/cache/apt/pkgcache.bin ] || touch -d '2 days ago' /var/cache/apt/pkgcache.bin; }");
   });

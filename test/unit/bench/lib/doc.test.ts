@@ -4,12 +4,33 @@ import type { BenchResults } from '../../../../bench/lib/results.ts';
 import { summarize } from '../../../../bench/lib/stats.ts';
 
 const results: BenchResults = {
-  machine: { cpuModel: 'Test CPU', cores: 2, memoryMB: 24_576, kernel: '6.1.0', os: 'Debian 12', node: 'v20.1.0', ansible: 'ansible-playbook [core 2.14.18]', cdist: 'cdist 7.0.0', openssh: 'OpenSSH_9.2p1', date: '2025-01-01T00:00:00Z' },
+  machine: {
+    cpuModel: 'Test CPU',
+    cores: 2,
+    memoryMB: 24_576,
+    kernel: '6.1.0',
+    os: 'Debian 12',
+    node: 'v20.1.0',
+    ansible: 'ansible-playbook [core 2.14.18]',
+    cdist: 'cdist 7.0.0',
+    openssh: 'OpenSSH_9.2p1',
+    date: '2025-01-01T00:00:00Z',
+  },
   startedAt: '2025-01-01T00:00:00.000Z',
   finishedAt: '2025-01-01T00:30:00.000Z',
   options: { pis: 48, runs: 3, only: ['scale'] },
   lab: { reused: false, stacks: 4, perStack: 12 },
-  scenarios: [{ id: 'scale', title: '5. Scale', status: 'ok', pis: 5000, rows: [{ label: 'pass', summary: summarize([20], 'ms') }], notes: ['synthetic'], durationMs: 1 }],
+  scenarios: [
+    {
+      id: 'scale',
+      title: '5. Scale',
+      status: 'ok',
+      pis: 5000,
+      rows: [{ label: 'pass', summary: summarize([20], 'ms') }],
+      notes: ['synthetic'],
+      durationMs: 1,
+    },
+  ],
 };
 
 describe('latest section', () => {

@@ -24,7 +24,14 @@ function fakeLab(initial: LabView) {
 
 function session(port: LabPort, others: () => Promise<readonly string[]> = async () => [], maxWaitMs = 90_000) {
   const slept: number[] = [];
-  const s = new LabSession({ port, progress: () => {}, othersUsingLab: others, sleep: async (ms) => void slept.push(ms), maxWaitMs, pollMs: 30_000 });
+  const s = new LabSession({
+    port,
+    progress: () => {},
+    othersUsingLab: others,
+    sleep: async (ms) => void slept.push(ms),
+    maxWaitMs,
+    pollMs: 30_000,
+  });
   return { s, slept };
 }
 
@@ -58,7 +65,7 @@ describe('LabSession', () => {
     expect(lab.calls).toEqual(['up 1x4']);
   });
 
-  it('gives up after the bounded wait instead of killing someone else\'s lab', async () => {
+  it("gives up after the bounded wait instead of killing someone else's lab", async () => {
     const lab = fakeLab({ up: true, dir: '/lab', running: [1] });
     const { s, slept } = session(lab.port, async () => [], 60_000);
     await expect(s.acquire({ stacks: 1, perStack: 4 })).rejects.toThrow(/stayed up 60 s/);

@@ -29,7 +29,11 @@ describe('othersUsingLab', () => {
 
 describe('hand-run lab scripts', () => {
   it('count as someone working on the lab', () => {
-    expect(isLabUser('/usr/bin/node --require /work/main/node_modules/tsx/dist/preflight.cjs --import file:///x/loader.mjs /tmp/labtools/up.mts 12 4')).toBe(true);
+    expect(
+      isLabUser(
+        '/usr/bin/node --require /work/main/node_modules/tsx/dist/preflight.cjs --import file:///x/loader.mjs /tmp/labtools/up.mts 12 4',
+      ),
+    ).toBe(true);
     expect(isLabUser('node node_modules/.bin/tsx scripts/format.ts')).toBe(false);
   });
 });

@@ -19,7 +19,9 @@ describe('machine info parsing', () => {
   it('assembles everything from the injected probe', () => {
     const probe: MachineProbe = {
       readFile: (p) => (p === '/proc/cpuinfo' ? 'model name : Test CPU\n' : 'PRETTY_NAME="TestOS 1"\n'),
-      run: (file) => ({ ssh: 'OpenSSH_9.2p1 Debian\n', cdist: 'cdist 7.0.0\n' } as Record<string, string>)[file] ?? 'ansible-playbook [core 2.14.18]\n',
+      run: (file) =>
+        (({ ssh: 'OpenSSH_9.2p1 Debian\n', cdist: 'cdist 7.0.0\n' }) as Record<string, string>)[file] ??
+        'ansible-playbook [core 2.14.18]\n',
       cores: () => 2,
       totalMem: () => 2 * 1024 * 1024 * 1024,
       release: () => '6.1.0-test',
@@ -27,8 +29,16 @@ describe('machine info parsing', () => {
       now: () => new Date('2025-01-02T03:04:05Z'),
     };
     expect(machineInfo(probe)).toEqual({
-      cpuModel: 'Test CPU', cores: 2, memoryMB: 2048, kernel: '6.1.0-test', os: 'TestOS 1', node: 'v20.0.0',
-      ansible: 'ansible-playbook [core 2.14.18]', cdist: 'cdist 7.0.0', openssh: 'OpenSSH_9.2p1 Debian', date: '2025-01-02T03:04:05.000Z',
+      cpuModel: 'Test CPU',
+      cores: 2,
+      memoryMB: 2048,
+      kernel: '6.1.0-test',
+      os: 'TestOS 1',
+      node: 'v20.0.0',
+      ansible: 'ansible-playbook [core 2.14.18]',
+      cdist: 'cdist 7.0.0',
+      openssh: 'OpenSSH_9.2p1 Debian',
+      date: '2025-01-02T03:04:05.000Z',
     });
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cpuPercentBetween, parseCpuTicks, parseVmRss, windowedCpu } from '../../../../bench/lib/proc-sample.ts';
 
 // A real /proc/PID/stat line, with a command name holding a space and a parenthesis.
-const STAT = '4242 (node (pirack) x) S 1 4242 4242 0 -1 4194560 12345 0 0 0 731 269 0 0 20 0 11 0 123456 1234567890 25000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0';
+const STAT =
+  '4242 (node (pirack) x) S 1 4242 4242 0 -1 4194560 12345 0 0 0 731 269 0 0 20 0 11 0 123456 1234567890 25000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0';
 
 describe('proc parsing', () => {
   it('reads VmRSS in kB', () => {

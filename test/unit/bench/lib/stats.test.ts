@@ -20,7 +20,7 @@ describe('median and percentile', () => {
     expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
   });
 
-  it('does not reorder the caller\'s array', () => {
+  it("does not reorder the caller's array", () => {
     const values = [3, 1, 2];
     median(values);
     expect(values).toEqual([3, 1, 2]);

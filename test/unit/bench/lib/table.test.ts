@@ -39,7 +39,10 @@ describe('tableCells', () => {
   });
 
   it('marks a missed target NO', () => {
-    const missed: ScenarioResult = { ...noop, rows: [{ label: 'x', summary: summarize([5], 'x'), target: checkTarget('noopVsAnsible', 5) }] };
+    const missed: ScenarioResult = {
+      ...noop,
+      rows: [{ label: 'x', summary: summarize([5], 'x'), target: checkTarget('noopVsAnsible', 5) }],
+    };
     expect(tableCells([missed])[0]![6]).toBe('NO');
     // A single run has no range to show.
     expect(tableCells([missed])[0]![3]).toBe('');

@@ -28,13 +28,23 @@ describe('timeUntilActive', () => {
 
   it('polls until the unit is active and measures from the moment given', async () => {
     let now = 1000;
-    const took = await timeUntilActive(lab(4), 1, 1000, { clock: () => now, sleep: async (ms) => void (now += ms), timeoutMs: 60_000, pollMs: 100 });
+    const took = await timeUntilActive(lab(4), 1, 1000, {
+      clock: () => now,
+      sleep: async (ms) => void (now += ms),
+      timeoutMs: 60_000,
+      pollMs: 100,
+    });
     expect(took).toBe(300);
   });
 
   it('gives up after the timeout', async () => {
     let now = 0;
-    const took = await timeUntilActive(lab(Number.POSITIVE_INFINITY), 1, 0, { clock: () => now, sleep: async (ms) => void (now += ms), timeoutMs: 1000, pollMs: 100 });
+    const took = await timeUntilActive(lab(Number.POSITIVE_INFINITY), 1, 0, {
+      clock: () => now,
+      sleep: async (ms) => void (now += ms),
+      timeoutMs: 1000,
+      pollMs: 100,
+    });
     expect(took).toBeUndefined();
   });
 });

@@ -15,7 +15,10 @@ describe('syntheticRack', () => {
   });
 
   it('is reproducible for a seed and different for another', () => {
-    const pick = (seed: number): number[] => syntheticRack({ nodes: 200, driftRatio: 0.2, now: NOW, seed }).filter((n) => n.drift).map((n) => n.spec.id);
+    const pick = (seed: number): number[] =>
+      syntheticRack({ nodes: 200, driftRatio: 0.2, now: NOW, seed })
+        .filter((n) => n.drift)
+        .map((n) => n.spec.id);
     expect(pick(1)).toEqual(pick(1));
     expect(pick(1)).not.toEqual(pick(2));
   });
@@ -31,7 +34,9 @@ describe('syntheticRack', () => {
 
   it('maps each drift to the controller that owns it', () => {
     const rack = syntheticRack({ nodes: 6, driftRatio: 1, now: NOW });
-    const kinds = Object.fromEntries(rack.map((n) => [n.drift!, planNode(n.spec, n.facts, nodeControllers, NOW, SYNTHETIC_POLICIES).map((a) => a.kind)]));
+    const kinds = Object.fromEntries(
+      rack.map((n) => [n.drift!, planNode(n.spec, n.facts, nodeControllers, NOW, SYNTHETIC_POLICIES).map((a) => a.kind)]),
+    );
     expect(kinds).toEqual({
       'key-missing': ['keys-write'],
       'package-missing': ['pkg-install'],

@@ -22,7 +22,13 @@ describe('planPass', () => {
         return c.plan(node, facts, planned, now, policies);
       },
     }));
-    const result = await planPass(rack, { controllers: counting, policies: SYNTHETIC_POLICIES, concurrency: 8, clock: fakeClock(5), now: NOW });
+    const result = await planPass(rack, {
+      controllers: counting,
+      policies: SYNTHETIC_POLICIES,
+      concurrency: 8,
+      clock: fakeClock(5),
+      now: NOW,
+    });
     expect(seen.sort((a, b) => a - b)).toEqual(rack.map((n) => n.spec.id));
     expect(result.nodesWithActions).toBe(60);
     // file-content drift plans a write and a restart; every other kind plans one action.
@@ -54,8 +60,18 @@ describe('measureScale', () => {
   });
 
   it('refuses zero passes', async () => {
-    await expect(measureScale({
-      build: () => [], passes: 0, warmup: 0, controllers: nodeControllers, policies: SYNTHETIC_POLICIES, concurrency: 1, clock: () => 0, now: NOW, heapUsed: () => 0,
-    })).rejects.toThrow(RangeError);
+    await expect(
+      measureScale({
+        build: () => [],
+        passes: 0,
+        warmup: 0,
+        controllers: nodeControllers,
+        policies: SYNTHETIC_POLICIES,
+        concurrency: 1,
+        clock: () => 0,
+        now: NOW,
+        heapUsed: () => 0,
+      }),
+    ).rejects.toThrow(RangeError);
   });
 });

@@ -34,7 +34,11 @@ describe('ensureAdminToken', () => {
     await expect(ensureAdminToken({ stateDir: dir, env })).resolves.toEqual({ token: fromEnv, source: 'env', created: false });
     const tokenFile = join(dir, 'given');
     await writeFile(tokenFile, 'file-token-0123456789abcdef\n');
-    await expect(ensureAdminToken({ stateDir: dir, env, tokenFile })).resolves.toEqual({ token: 'file-token-0123456789abcdef', source: 'file', created: false });
+    await expect(ensureAdminToken({ stateDir: dir, env, tokenFile })).resolves.toEqual({
+      token: 'file-token-0123456789abcdef',
+      source: 'file',
+      created: false,
+    });
   });
 
   it('refuses a token too short to resist guessing, saying where it came from', async () => {

@@ -13,8 +13,20 @@ describe('legacy shapes', () => {
   it('lists Pis with exactly the original fields, reachability as ok/ko and the stack power', () => {
     const { rasps } = legacyRasps(sampleStatus());
     expect(rasps).toHaveLength(8);
-    expect(Object.keys(rasps[0] ?? {}).sort()).toEqual(['Lping', 'Rstatus', 'cpu', 'id', 'ip', 'mac', 'power', 'stack', 'temperature'].sort());
-    expect(rasps[0]).toEqual({ id: 1, mac: 'b8:27:eb:00:00:01', ip: '10.77.0.70', stack: 1, power: 'On', cpu: 4, temperature: 40.5, Lping: '2026-11-24T08:00:00.000Z', Rstatus: 'okStatus' });
+    expect(Object.keys(rasps[0] ?? {}).sort()).toEqual(
+      ['Lping', 'Rstatus', 'cpu', 'id', 'ip', 'mac', 'power', 'stack', 'temperature'].sort(),
+    );
+    expect(rasps[0]).toEqual({
+      id: 1,
+      mac: 'b8:27:eb:00:00:01',
+      ip: '10.77.0.70',
+      stack: 1,
+      power: 'On',
+      cpu: 4,
+      temperature: 40.5,
+      Lping: '2026-11-24T08:00:00.000Z',
+      Rstatus: 'okStatus',
+    });
     expect(rasps.find((r) => r.id === 5)?.Rstatus).toBe('koStatus');
     // A Pi never probed: empty MAC and nulls rather than missing fields, so old clients do not break.
     expect(rasps.find((r) => r.id === 7)).toMatchObject({ mac: '', cpu: null, temperature: null, power: 'Off' });

@@ -30,7 +30,17 @@ describe('dashboard files', () => {
 
   it('inserts no data as HTML anywhere in the dashboard scripts', async () => {
     const h = await harness();
-    for (const file of ['app.js', 'dom.js', 'views/rack.js', 'views/detail.js', 'views/header.js', 'views/events.js', 'views/plan.js', 'views/enlistment.js', 'feedback.js']) {
+    for (const file of [
+      'app.js',
+      'dom.js',
+      'views/rack.js',
+      'views/detail.js',
+      'views/header.js',
+      'views/events.js',
+      'views/plan.js',
+      'views/enlistment.js',
+      'feedback.js',
+    ]) {
       const body = (await h.app.inject({ method: 'GET', url: `/ui/js/${file}` })).body;
       expect(body.length, file).toBeGreaterThan(100);
       expect(body, file).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);

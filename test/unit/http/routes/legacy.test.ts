@@ -8,7 +8,8 @@ describe('original /api/v1.0 endpoints', () => {
     const list = (await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps' })).json();
     expect(Object.keys(list)).toEqual(['rasps']);
     expect(list.rasps).toHaveLength(8);
-    for (const r of list.rasps) expect(Object.keys(r).sort()).toEqual(['Lping', 'Rstatus', 'cpu', 'id', 'ip', 'mac', 'power', 'stack', 'temperature']);
+    for (const r of list.rasps)
+      expect(Object.keys(r).sort()).toEqual(['Lping', 'Rstatus', 'cpu', 'id', 'ip', 'mac', 'power', 'stack', 'temperature']);
     const one = (await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps/5' })).json();
     expect(one).toMatchObject({ id: 5, stack: 2, ip: '10.77.0.74', power: 'On', Rstatus: 'koStatus' });
     expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps/42' })).statusCode).toBe(404);
@@ -17,8 +18,12 @@ describe('original /api/v1.0 endpoints', () => {
 
   it('GET /rasps/options and /stacks/options list actions', async () => {
     const h = await harness();
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps/options' })).json()).toEqual({ actions: ['cpu', 'temperature', 'ping', 'reboot', 'uptime'] });
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/stacks/options' })).json()).toEqual({ actions: ['ping', 'shutdown', 'reboot', 'cpu', 'temperature', 'uptime'] });
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps/options' })).json()).toEqual({
+      actions: ['cpu', 'temperature', 'ping', 'reboot', 'uptime'],
+    });
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/stacks/options' })).json()).toEqual({
+      actions: ['ping', 'shutdown', 'reboot', 'cpu', 'temperature', 'uptime'],
+    });
     await h.app.close();
   });
 
@@ -32,7 +37,13 @@ describe('original /api/v1.0 endpoints', () => {
         { id: 3, power: 'Off', Sstatus: 'koStatus', x: 2, y: 1 },
       ],
     });
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/stacks/3' })).json()).toEqual({ id: 3, power: 'Off', Sstatus: 'koStatus', x: 2, y: 1 });
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/stacks/3' })).json()).toEqual({
+      id: 3,
+      power: 'Off',
+      Sstatus: 'koStatus',
+      x: 2,
+      y: 1,
+    });
     expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/stacks/8' })).statusCode).toBe(404);
     await h.app.close();
   });
@@ -40,7 +51,12 @@ describe('original /api/v1.0 endpoints', () => {
   it('POST /rasps/execute runs the action and answers {status, data}; reboot is the supervised reboot', async () => {
     const h = await harness();
     h.facade.result = { ok: true, code: 200, message: 'done', data: '47.2' };
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1.0/rasps/execute', headers: bearer, payload: { id: '4', action: 'Temperature' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1.0/rasps/execute',
+      headers: bearer,
+      payload: { id: '4', action: 'Temperature' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 200, data: '47.2' });
     await h.app.inject({ method: 'POST', url: '/api/v1.0/rasps/execute', headers: bearer, payload: { id: 4, action: 'Reboot' } });
@@ -53,7 +69,12 @@ describe('original /api/v1.0 endpoints', () => {
 
   it('POST /rasps/execute with an unknown action answers 404 in the original shape without calling the daemon', async () => {
     const h = await harness();
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1.0/rasps/execute', headers: bearer, payload: { id: 1, action: 'format' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1.0/rasps/execute',
+      headers: bearer,
+      payload: { id: 1, action: 'format' },
+    });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ status: 404, data: 'no action format' });
     expect(h.facade.calls).toEqual([]);

@@ -16,7 +16,12 @@ async function start(overrides = {}): Promise<string> {
 }
 
 /** Reads the stream until `done(text)` holds or the time runs out; then disconnects. */
-async function readUntil(url: string, headers: Record<string, string>, done: (text: string) => boolean, onOpen?: () => void): Promise<{ text: string; res: Response }> {
+async function readUntil(
+  url: string,
+  headers: Record<string, string>,
+  done: (text: string) => boolean,
+  onOpen?: () => void,
+): Promise<{ text: string; res: Response }> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 5000);
   const res = await fetch(url, { headers, signal: abort.signal });
@@ -47,9 +52,14 @@ describe('GET /api/v1/events/stream', () => {
   it('sends the backlog, the status, then each new event as it happens, and heartbeats', async () => {
     const base = await start();
     h!.facade.emit({ kind: 'probe', target: 'pi 1', message: 'old event', result: 'ok' });
-    const { text, res } = await readUntil(`${base}/api/v1/events/stream`, {}, (t) => t.includes('fresh event') && t.includes(': heartbeat'), () => {
-      setTimeout(() => h!.facade.emit({ kind: 'probe', target: 'pi 5', message: 'fresh event', result: 'failed' }), 50);
-    });
+    const { text, res } = await readUntil(
+      `${base}/api/v1/events/stream`,
+      {},
+      (t) => t.includes('fresh event') && t.includes(': heartbeat'),
+      () => {
+        setTimeout(() => h!.facade.emit({ kind: 'probe', target: 'pi 5', message: 'fresh event', result: 'failed' }), 50);
+      },
+    );
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(text).toContain('id: 1\nevent: rack\ndata: {"at":');
@@ -61,10 +71,18 @@ describe('GET /api/v1/events/stream', () => {
 
   it('sends a new status after a pass changes it', async () => {
     const base = await start();
-    const { text } = await readUntil(`${base}/api/v1/events/stream`, {}, (t) => t.split('event: status').length > 2, () => {
-      setTimeout(() => h!.facade.updateNode(1, (n) => ({ ...n, quarantined: true })), 50);
-    });
-    const statuses = text.split('\n\n').filter((b) => b.startsWith('event: status')).map((b) => JSON.parse(b.split('data: ')[1]!));
+    const { text } = await readUntil(
+      `${base}/api/v1/events/stream`,
+      {},
+      (t) => t.split('event: status').length > 2,
+      () => {
+        setTimeout(() => h!.facade.updateNode(1, (n) => ({ ...n, quarantined: true })), 50);
+      },
+    );
+    const statuses = text
+      .split('\n\n')
+      .filter((b) => b.startsWith('event: status'))
+      .map((b) => JSON.parse(b.split('data: ')[1]!));
     expect(statuses.length).toBeGreaterThanOrEqual(2);
     expect(statuses.at(-1).nodes[0].quarantined).toBe(true);
   });

@@ -10,15 +10,19 @@ export function menu(label, items, { align = 'right', testid } = {}) {
     else if (item.heading) list.append(h('div', { class: 'menu-heading' }, item.heading));
     else
       list.append(
-        h('button', {
-          type: 'button',
-          role: 'menuitem',
-          class: item.danger ? 'menu-item danger' : 'menu-item',
-          onclick: () => {
-            details.open = false;
-            item.onSelect();
+        h(
+          'button',
+          {
+            type: 'button',
+            role: 'menuitem',
+            class: item.danger ? 'menu-item danger' : 'menu-item',
+            onclick: () => {
+              details.open = false;
+              item.onSelect();
+            },
           },
-        }, item.label),
+          item.label,
+        ),
       );
   }
   details.append(h('summary', { class: 'btn btn-small', 'aria-haspopup': 'menu' }, label), list);

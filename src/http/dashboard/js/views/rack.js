@@ -28,15 +28,28 @@ export function renderRack(ctx, root) {
     const state = piState(node, stacks.get(node.stack));
     const match = query.trim() !== '' && matchesQuery(node, query);
     if (match) matches += 1;
-    tile.className = ['tile', `state-${state}`, node.id === ctx.state.selectedPi ? 'selected' : '', match ? 'match' : '', query.trim() !== '' && !match ? 'dim' : ''].join(' ').trim();
+    tile.className = [
+      'tile',
+      `state-${state}`,
+      node.id === ctx.state.selectedPi ? 'selected' : '',
+      match ? 'match' : '',
+      query.trim() !== '' && !match ? 'dim' : '',
+    ]
+      .join(' ')
+      .trim();
     tile.dataset.state = state;
     tile.setAttribute('aria-label', `Pi ${node.id}, ${stateLabel(state)}, ${node.observed.ip}`);
     tile.querySelector('.tile-state').textContent = stateLabel(state, { short: true });
     tile.querySelector('.tile-ip').textContent = node.observed.ip;
     tile.querySelector('.tile-facts').textContent =
-      state === 'ready' || state === 'converging' ? tileHealthText(node) : state === 'unreachable' ? `seen ${formatAgo(node.lastSeen)}` : '';
+      state === 'ready' || state === 'converging'
+        ? tileHealthText(node)
+        : state === 'unreachable'
+          ? `seen ${formatAgo(node.lastSeen)}`
+          : '';
   }
-  for (const stack of status.stacks) updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack, stackAnswering(stack, status.nodes));
+  for (const stack of status.stacks)
+    updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack, stackAnswering(stack, status.nodes));
   root.querySelector('.search-result').textContent = query.trim() === '' ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
 }
 
@@ -58,8 +71,30 @@ function buildShell(ctx, root) {
       if (first) ctx.openPi(first.id);
     },
   });
-  const legend = h('ul', { class: 'legend', 'aria-label': 'Legend' }, STATES.map((s) => h('li', { 'data-legend': s.id, title: s.hint }, h('span', { class: `swatch state-${s.id}` }), s.label, ' ', h('span', { class: 'legend-count' }, '0'))));
-  replace(root, h('div', { class: 'rack-toolbar' }, h('div', { class: 'search-wrap' }, search, h('span', { class: 'search-result muted small' })), legend), h('div', { class: 'rack-grid' }));
+  const legend = h(
+    'ul',
+    { class: 'legend', 'aria-label': 'Legend' },
+    STATES.map((s) =>
+      h(
+        'li',
+        { 'data-legend': s.id, title: s.hint },
+        h('span', { class: `swatch state-${s.id}` }),
+        s.label,
+        ' ',
+        h('span', { class: 'legend-count' }, '0'),
+      ),
+    ),
+  );
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'rack-toolbar' },
+      h('div', { class: 'search-wrap' }, search, h('span', { class: 'search-result muted small' })),
+      legend,
+    ),
+    h('div', { class: 'rack-grid' }),
+  );
 }
 
 function buildGrid(ctx, grid) {
@@ -71,15 +106,23 @@ function buildGrid(ctx, grid) {
     [...status.stacks]
       .sort((a, b) => a.x - b.x || a.y - b.y)
       .map((stack) => {
-        const card = h('section', { class: 'stack', 'data-stack': String(stack.id), 'aria-label': `Stack ${stack.id}` },
-          h('header', { class: 'stack-head' },
+        const card = h(
+          'section',
+          { class: 'stack', 'data-stack': String(stack.id), 'aria-label': `Stack ${stack.id}` },
+          h(
+            'header',
+            { class: 'stack-head' },
             h('h3', {}, `Stack ${stack.id}`),
             h('span', { class: 'stack-power badge' }),
             h('span', { class: 'stack-health badge' }),
             h('span', { class: 'spacer' }),
             stackMenu(ctx, stack),
           ),
-          h('div', { class: 'tiles' }, stack.nodes.map((id) => tile(ctx, byId.get(id) ?? { id, observed: { ip: '' } }))),
+          h(
+            'div',
+            { class: 'tiles' },
+            stack.nodes.map((id) => tile(ctx, byId.get(id) ?? { id, observed: { ip: '' } })),
+          ),
         );
         // CSSOM, not a style attribute: the CSP forbids inline styles.
         card.style.gridRow = String(stack.x);
@@ -90,7 +133,9 @@ function buildGrid(ctx, grid) {
 }
 
 function tile(ctx, node) {
-  return h('button', { type: 'button', class: 'tile', 'data-pi': String(node.id), 'data-testid': `pi-${node.id}`, onclick: () => ctx.openPi(node.id) },
+  return h(
+    'button',
+    { type: 'button', class: 'tile', 'data-pi': String(node.id), 'data-testid': `pi-${node.id}`, onclick: () => ctx.openPi(node.id) },
     h('span', { class: 'tile-id' }, String(node.id)),
     h('span', { class: 'tile-state' }),
     h('span', { class: 'tile-ip mono' }),
@@ -100,14 +145,34 @@ function tile(ctx, node) {
 
 function stackMenu(ctx, stack) {
   const label = `stack ${stack.id}`;
-  return menu('Actions', [
-    { heading: 'Power' },
-    ...powerOps(label, `/api/v1/stacks/${stack.id}/power`).map((p) => ({ label: p.label, danger: p.danger, onSelect: () => ctx.run(p.request) })),
-    { label: 'Confirm manual switch', onSelect: () => ctx.run({ title: `Confirm stack ${stack.id} was switched by hand?`, message: 'Only with the manual relay driver: tell the daemon you switched the stack as it asked.', confirmLabel: 'Confirm', url: `/api/v1/stacks/${stack.id}/power/confirm` }) },
-    'separator',
-    { heading: 'Run on every Pi of the stack' },
-    ...ctx.state.actions.map((name) => ({ label: name, onSelect: () => ctx.run(actionRequest(label, `/api/v1/stacks/${stack.id}/actions/${encodeURIComponent(name)}`, name)) })),
-  ], { testid: `stack-menu-${stack.id}` });
+  return menu(
+    'Actions',
+    [
+      { heading: 'Power' },
+      ...powerOps(label, `/api/v1/stacks/${stack.id}/power`).map((p) => ({
+        label: p.label,
+        danger: p.danger,
+        onSelect: () => ctx.run(p.request),
+      })),
+      {
+        label: 'Confirm manual switch',
+        onSelect: () =>
+          ctx.run({
+            title: `Confirm stack ${stack.id} was switched by hand?`,
+            message: 'Only with the manual relay driver: tell the daemon you switched the stack as it asked.',
+            confirmLabel: 'Confirm',
+            url: `/api/v1/stacks/${stack.id}/power/confirm`,
+          }),
+      },
+      'separator',
+      { heading: 'Run on every Pi of the stack' },
+      ...ctx.state.actions.map((name) => ({
+        label: name,
+        onSelect: () => ctx.run(actionRequest(label, `/api/v1/stacks/${stack.id}/actions/${encodeURIComponent(name)}`, name)),
+      })),
+    ],
+    { testid: `stack-menu-${stack.id}` },
+  );
 }
 
 function updateStackHeader(card, stack, answering) {
