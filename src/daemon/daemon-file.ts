@@ -7,6 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic.ts';
+import { pidAlive } from '../util/pid-alive.ts';
 
 export const DAEMON_FILE = 'daemon.json';
 
@@ -28,22 +29,12 @@ export async function removeDaemonRecord(stateDir: string, pid: number): Promise
   if (current?.pid === pid) await rm(join(stateDir, DAEMON_FILE), { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else: still a running daemon.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The running daemon of `stateDir`, or undefined when none runs (no file, a stale one). */
 export async function readDaemonRecord(stateDir: string, options: { checkAlive?: boolean } = {}): Promise<DaemonRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(join(stateDir, DAEMON_FILE), 'utf8')) as DaemonRecord;
     if (typeof record.pid !== 'number' || typeof record.url !== 'string') return undefined;
-    if (options.checkAlive !== false && !alive(record.pid)) return undefined;
+    if (options.checkAlive !== false && !pidAlive(record.pid)) return undefined;
     return record;
   } catch {
     return undefined;

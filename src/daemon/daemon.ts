@@ -197,7 +197,11 @@ export class Daemon implements DaemonFacade {
       result: 'info',
     });
     this.scheduleStatus();
-    return { ok: true, code: 200, message: 'suspended: no Pi, stack or rack changes are made until resume (a daemon restart also resumes)' };
+    return {
+      ok: true,
+      code: 200,
+      message: 'suspended: no Pi, stack or rack changes are made until resume (a daemon restart also resumes)',
+    };
   }
 
   resume(): OperationResult {

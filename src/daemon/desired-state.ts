@@ -31,19 +31,17 @@ const CRASHED = 'crashed-revisions.json';
 /** Enough to outlast any crash loop; old entries go first. */
 const CRASHED_KEPT = 20;
 
+/** A revision refused as a whole (no position inside it to point at). */
+function wholeFileVerdict(path: string, message: string, hint: string): Verdict {
+  return { ok: false, errors: [formatProblem(path, { path: '', line: 0, column: 0, message, hint })] };
+}
+
 function refusedVerdict(rev: Revision & { refused: string }): Verdict {
-  return {
-    ok: false,
-    errors: [
-      formatProblem(rev.path, {
-        path: '',
-        line: 0,
-        column: 0,
-        message: rev.refused,
-        hint: 'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).',
-      }),
-    ],
-  };
+  return wholeFileVerdict(
+    rev.path,
+    rev.refused,
+    'Point the daemon at a regular rack.yaml within the size limit (PIRACK_MAX_RACK_BYTES, default 1 MiB).',
+  );
 }
 
 function toVerdict(rev: Revision, judge: () => RackLoadResult): Verdict {
@@ -54,18 +52,11 @@ function toVerdict(rev: Revision, judge: () => RackLoadResult): Verdict {
     return { ok: false, errors: result.problems.map((p) => formatProblem(rev.path, p)) };
   } catch (err) {
     // parseRack reports problems as values; a throw is a bug, but still only this revision's problem.
-    return {
-      ok: false,
-      errors: [
-        formatProblem(rev.path, {
-          path: '',
-          line: 0,
-          column: 0,
-          message: `judging the revision failed: ${(err as Error).message}`,
-          hint: 'This is a PiRack bug; please report it with the file. The last good revision stays in force.',
-        }),
-      ],
-    };
+    return wholeFileVerdict(
+      rev.path,
+      `judging the revision failed: ${(err as Error).message}`,
+      'This is a PiRack bug; please report it with the file. The last good revision stays in force.',
+    );
   }
 }
 

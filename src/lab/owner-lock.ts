@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pirackError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
+import { pidAlive } from '../util/pid-alive.ts';
 
 export const LAB_LOCK = '/run/pirack-lab.lock';
 
@@ -17,15 +18,6 @@ function holder(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -42,7 +34,7 @@ export async function acquireLabLock(
   let told = false;
   for (;;) {
     const pid = holder(path);
-    if (pid !== undefined && pid !== process.pid && alive(pid)) {
+    if (pid !== undefined && pid !== process.pid && pidAlive(pid)) {
       if (Date.now() > deadline)
         throw pirackError('PIRACK_ERR_LAB', `another virtual rack is in use by PID ${pid} (${path}); wait for it or stop it`);
       if (!told) options.onWait?.(pid);
