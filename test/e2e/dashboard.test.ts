@@ -169,7 +169,9 @@ describe('the dashboard on the virtual rack, in Chromium', () => {
     await page.evaluate(() => ((window as unknown as { noReload: number }).noReload = 42));
     await labFault(3, 'power-loss');
     powerCut = true;
-    await waitTile(3, 'unreachable', 30_000);
+    // The lab's power-loss is silent like a real one (no FIN): until the watch stream is wired
+    // into the daemon (issue 10), the loss is seen when SSH keepalive gives up, about 45-60 s.
+    await waitTile(3, 'unreachable', 90_000);
     await expect(page.locator('[data-testid="pi-3"] .tile-state').textContent()).resolves.toMatch(/unreachable|down|lost/i);
     await expect(tileState(4)).resolves.toBe('ready');
     await shot('pi3-unreachable');
