@@ -19,7 +19,7 @@ import type { RackAction } from '../src/model/actions.ts';
 import { stepFailed, stepOk, type StepResult } from '../src/model/step.ts';
 import { pirackError, isPiRackError } from '../src/errors.ts';
 import type { Controller, EnlistAttempt, RackContext, RackDesired, RackObserved } from '../src/reconcile/controller.ts';
-import { effectiveMacs, hostEntries, unboundByStack, type Bindings } from '../src/dhcp/bindings.ts';
+import { macView, type Bindings } from '../src/dhcp/bindings.ts';
 import { sameHostEntries } from '../src/dhcp/hosts.ts';
 import { runEnlistmentSafely, type EnlistmentResult } from '../src/dhcp/enlistment.ts';
 
@@ -44,7 +44,7 @@ type EnlistView = Pick<RackObserved, 'bindings' | 'attempts'>;
 export function stacksToEnlist(
   rack: RackDesired,
   observed: EnlistView,
-  unbound: ReadonlyMap<number, readonly number[]> = unboundByStack(rack, observed.bindings),
+  unbound: ReadonlyMap<number, readonly number[]> = macView(rack, observed.bindings).unbound,
 ): number[] {
   const heldBack = (id: number) => {
     const attempt = observed.attempts[id];
@@ -75,20 +75,18 @@ export function updateRound(round: readonly number[], rack: RackDesired, observe
 }
 
 function position(stack: number, rack: RackSpec, observed: RackObserved): { index: number; count: number } {
-  const round = observed.round.includes(stack) ? observed.round : [...unboundByStack(rack, observed.bindings).keys()];
+  const round = observed.round.includes(stack) ? observed.round : [...macView(rack, observed.bindings).unbound.keys()];
   const index = round.indexOf(stack) + 1;
   return index > 0 ? { index, count: round.length } : { index: 1, count: 1 };
 }
 
 function plan(rack: RackDesired, observed: RackObserved): RackAction[] {
   const actions: RackAction[] = [];
-  // One MAC lookup for the whole plan: it runs every rack pass, over every Pi.
-  const macs = effectiveMacs(rack, observed.bindings);
-  const entries = hostEntries(rack, observed.bindings, macs);
+  // One MAC view per rack.yaml and bindings: the rack key plans every pass, over every Pi.
+  const { entries, unbound: unboundAll } = macView(rack, observed.bindings);
   const hostsDiffer = observed.hostsFile === undefined ? entries.length > 0 : !sameHostEntries(observed.hostsFile, entries);
-  if (hostsDiffer) actions.push({ kind: 'dhcp-hosts-write', entries });
+  if (hostsDiffer) actions.push({ kind: 'dhcp-hosts-write', entries: [...entries] });
   if (observed.active !== undefined) return actions;
-  const unboundAll = unboundByStack(rack, observed.bindings, macs);
   const next = stacksToEnlist(rack, observed, unboundAll)[0];
   if (next !== undefined) {
     actions.push({ kind: 'enlist-stack', stack: next, unbound: unboundAll.get(next) ?? [], position: position(next, rack, observed) });

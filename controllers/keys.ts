@@ -20,7 +20,7 @@ export { keyIdentity };
 
 /** The file content the node should have, given what it has now. */
 export function desiredKeyLines(spec: NodeSpec['authorizedKeys'], present: readonly string[]): string[] {
-  const declared = new Set(spec.keys.map(keyIdentity));
+  const declared = new Set(spec.keys.map((line) => keyIdentity(line)));
   const kept = spec.exclusive
     ? []
     : present.filter((line) => {
@@ -73,8 +73,8 @@ export const keysController: Controller<'node', KeysAction> = {
   plan(node, facts) {
     const observed = facts.authorizedKeys;
     const wanted = desiredKeyLines(node.authorizedKeys, observed.lines);
-    const wantedIds = wanted.map(keyIdentity);
-    const presentIds = observed.lines.map(keyIdentity);
+    const wantedIds = wanted.map((line) => keyIdentity(line));
+    const presentIds = observed.lines.map((line) => keyIdentity(line));
     const sameKeys = wantedIds.length === presentIds.length && wantedIds.every((id, i) => id === presentIds[i]);
     const user = node.authorizedKeys.user;
     const attrsOk = observed.dirMode === '700' && observed.fileMode === '600' && observed.owner === user;

@@ -66,7 +66,7 @@ export const servicesController: Controller<'node', ServicesAction> = {
   plan(node, facts, planned) {
     const written = new Set(planned.filter((a) => a.kind === 'file-write').map((a) => (a as { path: string }).path));
     const actions: ServicesAction[] = [];
-    const unitFileChanges = [...written].some(isUnitFile);
+    const unitFileChanges = written.size > 0 && [...written].some(isUnitFile);
     const staleUnits = node.services.some((s) => ownValue(facts.services, s.name)?.needsReload);
     if (unitFileChanges || staleUnits) actions.push({ kind: 'systemd-reload', node: node.id });
 
@@ -77,7 +77,8 @@ export const servicesController: Controller<'node', ServicesAction> = {
         actions.push({ kind: 'service-enable', node: node.id, unit: service.name, enable: service.enabled });
       }
       const isActive = seen.active === 'active' || seen.active === 'activating' || seen.active === 'reloading';
-      const changed = dependencies(service).filter((path) => written.has(path));
+      // Most passes write no file, and then nothing can need a restart.
+      const changed = written.size === 0 ? [] : dependencies(service).filter((path) => written.has(path));
       if (service.running && isActive && changed.length > 0) {
         actions.push({ kind: 'service-restart', node: node.id, unit: service.name, because: changed });
       } else if (service.running !== isActive) {

@@ -24,6 +24,8 @@ import type { SyntheticNode } from './model.ts';
 
 export interface PassResult {
   readonly durationMs: number;
+  /** CPU time the process spent in the pass (user + system), when a CPU clock was given: steadier than wall time on a busy machine. */
+  readonly cpuMs?: number;
   /** Pis that planned at least one action. */
   readonly nodesWithActions: number;
   readonly actions: number;
@@ -40,6 +42,8 @@ export interface PassOptions {
   readonly concurrency: number;
   /** Monotonic clock in ms (performance.now). */
   readonly clock: () => number;
+  /** The process's CPU time in ms (process.cpuUsage), optional. */
+  readonly cpuClock?: () => number;
   /** Wall clock the planner sees (apt list ages). */
   readonly now: number;
 }
@@ -107,6 +111,7 @@ export async function planPass(rack: readonly SyntheticNode[], options: PassOpti
   let actions = 0;
   let rackKeys = 0;
   const started = options.clock();
+  const cpuStarted = options.cpuClock?.();
   const queue = new WorkQueue<WorkKey>({
     concurrency: options.concurrency,
     backoffBaseMs: 0,
@@ -137,7 +142,9 @@ export async function planPass(rack: readonly SyntheticNode[], options: PassOpti
   queue.add(RACK_KEY);
   for (const node of rack) queue.add(piKey(node.spec.id));
   await queue.whenIdle();
-  return { durationMs: options.clock() - started, nodesWithActions, actions, rackKeys };
+  const durationMs = options.clock() - started;
+  const cpu = cpuStarted === undefined ? {} : { cpuMs: options.cpuClock!() - cpuStarted };
+  return { durationMs, ...cpu, nodesWithActions, actions, rackKeys };
 }
 
 export interface ScaleMeasurement {

@@ -131,3 +131,28 @@ export function hostEntries(
     return mac === undefined ? [] : [{ mac, ip: n.ip, node: n.id }];
   });
 }
+
+/** What enlistment derives from rack.yaml and the bindings: each Pi's MAC, the hosts-file entries and the unbound Pis. */
+export interface MacView {
+  readonly macs: ReadonlyMap<number, string>;
+  readonly entries: readonly (HostEntry & { readonly node: number })[];
+  readonly unbound: ReadonlyMap<number, readonly number[]>;
+}
+
+// The desired state is frozen and a bindings object is replaced, never changed, so the view is a
+// pure function of the two objects: the rack key plans every pass, and at 5,000 Pis working it
+// out again each time was most of the pass.
+const macViews = new WeakMap<RackSpec, WeakMap<Bindings, MacView>>();
+
+/** The MAC view for this rack.yaml and these bindings, worked out once per pair. */
+export function macView(rack: RackSpec, bindings: Bindings): MacView {
+  let byBindings = macViews.get(rack);
+  if (!byBindings) macViews.set(rack, (byBindings = new WeakMap()));
+  let view = byBindings.get(bindings);
+  if (!view) {
+    const macs = effectiveMacs(rack, bindings);
+    view = { macs, entries: hostEntries(rack, bindings, macs), unbound: unboundByStack(rack, bindings, macs) };
+    byBindings.set(bindings, view);
+  }
+  return view;
+}

@@ -11,8 +11,10 @@ export const piKey = (id: number): WorkKey => `pi:${id}`;
 export const stackKey = (id: number): WorkKey => `stack:${id}`;
 export const RACK_KEY: WorkKey = 'rack';
 
+const RACK: ParsedKey = Object.freeze({ scope: 'rack' });
+
 export function parseKey(key: WorkKey): ParsedKey {
-  if (key === 'rack') return { scope: 'rack' };
-  const [kind, id] = key.split(':') as [string, string];
-  return kind === 'pi' ? { scope: 'node', id: Number(id) } : { scope: 'stack', id: Number(id) };
+  if (key === 'rack') return RACK;
+  // Sliced rather than split: the loop parses every key of every pass (5,000 Pis in the bench).
+  return key.startsWith('pi:') ? { scope: 'node', id: Number(key.slice(3)) } : { scope: 'stack', id: Number(key.slice(6)) };
 }

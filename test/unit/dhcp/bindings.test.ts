@@ -66,3 +66,21 @@ describe('MAC bindings', () => {
     expect(hostEntries(rack, bindings).map((e) => e.node)).toEqual([1, 3]);
   });
 });
+
+describe('macView', () => {
+  it('is worked out once per rack.yaml and bindings, and again for new bindings', async () => {
+    const { macView } = await import('../../../src/dhcp/bindings.ts');
+    const rack = makeRack([{ id: 1, pis: [1, { id: 2, mac: 'b8:27:eb:00:00:02' }] }]);
+    const none = {};
+    const first = macView(rack, none);
+    expect(macView(rack, none)).toBe(first);
+    expect(first.entries).toEqual(hostEntries(rack, none));
+    expect([...first.unbound]).toEqual([[1, [1]]]);
+    const bound = { 1: { mac: 'b8:27:eb:00:00:99', stack: 1, boundAt: at } };
+    const second = macView(rack, bound);
+    expect(second).not.toBe(first);
+    expect(second.macs.get(1)).toBe('b8:27:eb:00:00:99');
+    expect(second.unbound.size).toBe(0);
+    expect(second.entries).toEqual(hostEntries(rack, bound));
+  });
+});

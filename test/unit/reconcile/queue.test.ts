@@ -285,3 +285,28 @@ describe('WorkQueue', () => {
     expect(String((reason as Error).message)).toMatch(/took longer than 5000 ms/);
   });
 });
+
+describe('WorkQueue at rack scale', () => {
+  it('works 5,000 keys once each, in the order asked, also while keys arrive during the passes', async () => {
+    const order: number[] = [];
+    const queue = new WorkQueue<number>({
+      concurrency: 16,
+      backoffBaseMs: 0,
+      backoffMaxMs: 0,
+      timers: systemClock,
+      worker: async (key) => {
+        order.push(key);
+        // Keys asked for while the front is being taken: the ready list is compacted under them.
+        if (key < 100) queue.add(10_000 + key);
+        return 'done';
+      },
+    });
+    for (let i = 0; i < 5000; i++) queue.add(i);
+    expect(queue.size.running).toBe(16);
+    await queue.whenIdle();
+    const expected = [...Array(5000).keys(), ...Array.from({ length: 100 }, (_, i) => 10_000 + i)];
+    expect(order.sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+    expect(order.length).toBe(new Set(order).size);
+    expect(queue.size).toEqual({ ready: 0, running: 0, delayed: 0 });
+  });
+});

@@ -15,8 +15,8 @@ describe('checkTarget', () => {
     expect(checkTarget('restRss', 120).met).toBe(false);
     expect(checkTarget('restCpu', 1.99).met).toBe(true);
     expect(checkTarget('restCpu', 2).met).toBe(false);
-    expect(checkTarget('scalePass', 999).met).toBe(true);
-    expect(checkTarget('scalePass', 1000).met).toBe(false);
+    expect(checkTarget('scalePass', 49.9).met).toBe(true);
+    expect(checkTarget('scalePass', 50).met).toBe(false);
   });
 
   it('never calls a NaN measurement met', () => {
