@@ -31,6 +31,16 @@ export const ERRORS = {
     transient: true,
     hint: 'Check the bootstrap password file or that the daemon key is in authorized_keys.',
   },
+  PIRACK_ERR_SUDO_AUTH: {
+    status: 502,
+    transient: false,
+    hint: "Put the login user's password in the file ssh.sudo.passwordFile names (or give the user NOPASSWD sudo); nothing was run as root.",
+  },
+  PIRACK_ERR_SUDO_DENIED: {
+    status: 502,
+    transient: false,
+    hint: 'Give the login user sudo on the Pi (`usermod -aG sudo USER`, or a file in /etc/sudoers.d) or log in as root; nothing was run as root.',
+  },
   PIRACK_ERR_SSH_HOSTKEY_CHANGED: {
     status: 502,
     transient: false,

@@ -46,7 +46,8 @@ export const realLab: LabPort = {
     };
   },
   async up(stacks, perStack, progress) {
-    const r = await labUp({ stacks, perStack, progress });
+    // The root-login lab: the contenders (Ansible, plain OpenSSH, cdist) log in as root, like the original's racks.
+    const r = await labUp({ stacks, perStack, rootLogin: true, progress });
     return { dir: r.dir, rackYaml: r.rackYaml };
   },
   async down(progress) {

@@ -85,6 +85,7 @@ export interface RawRack {
     concurrency?: number;
     maxSessionsPerConnection?: number;
     bootstrap?: { user?: string; passwordFile: string };
+    sudo?: { passwordFile?: string };
   };
   relay: { driver: 'onoff' | 'gpiod' | 'lab' | 'manual'; activeLow?: boolean; chipLabel?: string; stagger?: RawDuration };
   policies?: {

@@ -15,6 +15,7 @@ import type {
   PackageSpec,
   RackSpec,
   ServiceSpec,
+  SshSpec,
   StackSpec,
 } from '../model/desired.ts';
 import type { RawAuthorizedKeys, RawFile, RawPackage, RawRack, RawService } from './raw.ts';
@@ -66,7 +67,23 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
   const abs = (p: string) => (isAbsolute(p) ? p : resolvePath(options.baseDir, p));
 
   const sshRaw = raw.ssh ?? {};
+  const loginUser = sshRaw.user ?? DEFAULTS.ssh.user;
+  // The Imager's user logs in first with its password and then with the key: one user, by default.
+  const bootstrapUser = sshRaw.bootstrap?.user ?? loginUser;
+  const sudoSpec = (): NonNullable<SshSpec['sudo']> => {
+    if (sshRaw.sudo?.passwordFile !== undefined) return { passwordFile: abs(sshRaw.sudo.passwordFile), fromBootstrap: false };
+    // Stock Raspberry Pi OS: the password the Imager set is the login and the sudo password alike.
+    if (sshRaw.bootstrap && bootstrapUser === loginUser) return { passwordFile: abs(sshRaw.bootstrap.passwordFile), fromBootstrap: true };
+    return { fromBootstrap: false };
+  };
   const keyFile = abs(sshRaw.keyFile ?? DEFAULTS.ssh.keyFile);
+  if (sshRaw.sudo !== undefined && loginUser === 'root') {
+    warnings.push({
+      segments: ['ssh', 'sudo'],
+      message: 'ssh.sudo is set but ssh.user is root: commands run as root without sudo, and the setting is ignored',
+      hint: 'Remove ssh.sudo, or set ssh.user to the sudo user (stock Raspberry Pi OS has no root login).',
+    });
+  }
   const daemonKey = readDaemonKey(
     keyFile,
     sshRaw.keyFile !== undefined ? ['ssh', 'keyFile'] : raw.ssh ? ['ssh'] : [],
@@ -181,7 +198,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
       },
     },
     ssh: {
-      user: sshRaw.user ?? DEFAULTS.ssh.user,
+      user: loginUser,
       port: sshRaw.port ?? DEFAULTS.ssh.port,
       keyFile,
       connectTimeoutMs: durationMs(sshRaw.connectTimeout ?? DEFAULTS.ssh.connectTimeout),
@@ -190,9 +207,8 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
       concurrency: sshRaw.concurrency ?? DEFAULTS.ssh.concurrency,
       maxSessionsPerConnection: sshRaw.maxSessionsPerConnection ?? DEFAULTS.ssh.maxSessionsPerConnection,
       // The password file stays a path: secrets never enter the model.
-      ...(sshRaw.bootstrap
-        ? { bootstrap: { user: sshRaw.bootstrap.user ?? DEFAULTS.ssh.user, passwordFile: abs(sshRaw.bootstrap.passwordFile) } }
-        : {}),
+      ...(sshRaw.bootstrap ? { bootstrap: { user: bootstrapUser, passwordFile: abs(sshRaw.bootstrap.passwordFile) } } : {}),
+      ...(loginUser === 'root' ? {} : { sudo: sudoSpec() }),
     },
     relay: {
       driver: raw.relay.driver,

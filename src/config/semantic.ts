@@ -364,6 +364,27 @@ export const restartTargetsManaged: Rule = (rack) => {
   return out;
 };
 
+/**
+ * The daemon's own key goes into the authorized_keys of `authorizedKeys.user`; if that is not
+ * the user it logs in as, it never logs in by key and lives on the bootstrap password (or is shut
+ * out once that changes). One user for both, whatever the login user is.
+ */
+export const keysOfLoginUser: Rule = (rack) => {
+  const login = typeof rack?.ssh?.user === 'string' ? rack.ssh.user : 'root';
+  return nodeLists(rack).flatMap(({ segments, lists }): UnplacedProblem[] => {
+    const user = lists.authorizedKeys?.user;
+    if (typeof user !== 'string' || user === login) return [];
+    const at = [...segments, 'authorizedKeys', 'user'];
+    return [
+      {
+        segments: at,
+        message: `${humanPath(at)} "${user}" is not the login user ssh.user "${login}": the daemon's own key would go to ${user}'s authorized_keys and it could not log in by key`,
+        hint: `Set it to "${login}" or leave it out (it defaults to ssh.user).`,
+      },
+    ];
+  });
+};
+
 /** In the order a person reads the file. */
 export const RULES: readonly Rule[] = [
   networkAddresses,
@@ -378,6 +399,7 @@ export const RULES: readonly Rule[] = [
   duplicateListEntries,
   absoluteFilePaths,
   restartTargetsManaged,
+  keysOfLoginUser,
   durationBounds,
 ];
 

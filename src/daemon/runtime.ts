@@ -67,12 +67,14 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
     );
   });
   const bootstrap = rack.ssh.bootstrap ? await readBootstrap(rack.ssh.bootstrap, log) : undefined;
+  const sudoPassword = rack.ssh.sudo ? await readSudoPassword(rack.ssh.sudo, log) : undefined;
   const hostKeys = await openHostKeyStore({ stateDir });
   const ssh = createSshPool({
     user: rack.ssh.user,
     port: rack.ssh.port,
     privateKey,
     ...(bootstrap ? { bootstrap } : {}),
+    ...(sudoPassword ? { sudoPassword } : {}),
     connectTimeoutMs: rack.ssh.connectTimeoutMs,
     execTimeoutMs: rack.ssh.execTimeoutMs,
     keepaliveIntervalMs: rack.ssh.keepaliveIntervalMs,
@@ -141,6 +143,26 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
       await ssh.close();
     },
   };
+}
+
+/**
+ * The login user's sudo password. A file named by ssh.sudo.passwordFile must be readable (a wrong
+ * setting stops here, before any Pi is touched); the bootstrap password file doubling as it may
+ * be gone once the Pis have the key: then sudo must not ask (NOPASSWD), and a Pi whose sudo does
+ * ask says so with SUDO_AUTH.
+ */
+async function readSudoPassword(spec: NonNullable<RackSpec['ssh']['sudo']>, log: Logger): Promise<Secret | undefined> {
+  if (spec.passwordFile === undefined) return undefined;
+  if (!spec.fromBootstrap) return readSecretFile(spec.passwordFile, 'sudo password');
+  try {
+    return await readSecretFile(spec.passwordFile);
+  } catch (err) {
+    log.warn(
+      { file: spec.passwordFile, reason: (err as Error).message },
+      'no sudo password: sudo on the Pis must not ask for one (NOPASSWD)',
+    );
+    return undefined;
+  }
 }
 
 /** A missing password file only means fresh Pis cannot be reached yet: warn, don't stop. */

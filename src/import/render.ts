@@ -2,6 +2,7 @@
 import type { BuiltRack } from './build.ts';
 import { KNOWN_ACTIONS } from './actions.ts';
 import { ORIGINAL_NETWORK } from './build.ts';
+import { KNOWN_CHIP_LABELS } from '../relay/chip.ts';
 
 /** JSON strings are valid YAML double-quoted scalars: safe for any command text. */
 const q = (s: string) => JSON.stringify(s);
@@ -72,7 +73,11 @@ export function renderRack(rack: BuiltRack, sources: readonly string[]): string 
     'relay:',
     `  driver: ${rack.relayDriver}`,
     ...(rack.relayDriver === 'onoff'
-      ? ["  activeLow: true            # the original's board: LOW = stack ON", '  chipLabel: pinctrl-bcm2835']
+      ? [
+          "  activeLow: true            # the original's board: LOW = stack ON",
+          // No chipLabel: the relay finds the SoC's chip itself (src/relay/chip.ts), so a Pi 4 or Pi 5 master works too.
+          `  # chipLabel: detected (${KNOWN_CHIP_LABELS.join(', ')}); set it only for another GPIO chip`,
+        ]
       : []),
     '',
     DEFAULTS_BLOCK,

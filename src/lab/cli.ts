@@ -41,16 +41,18 @@ export function labCommand(): Command {
     .option('--per-stack <m>', 'Pis per stack (Pi ids 1..n*m, stack s holds (s-1)*m+1..s*m)', positiveInt, 2)
     .option('--blank-inventory', 'no fixed DHCP addresses and no MACs in rack.yaml: the Pis must be enlisted')
     .option('--off <stacks>', 'comma-separated stacks to leave powered off', idList)
+    .option('--root-login', "let root log in by password, like the original's racks (default: stock Raspberry Pi OS, sudo user pi)")
     .addHelpText(
       'after',
       '\nWrites <labdir>/rack.yaml (relay driver "lab") for the daemon. The lab dir is /var/lib/pirack-lab (PIRACK_LAB_DIR).',
     )
-    .action(async (opts: { stacks: number; perStack: number; blankInventory?: boolean; off?: number[] }) => {
+    .action(async (opts: { stacks: number; perStack: number; blankInventory?: boolean; off?: number[]; rootLogin?: boolean }) => {
       const poweredStacks = Array.from({ length: opts.stacks }, (_, k) => k + 1).filter((s) => !(opts.off ?? []).includes(s));
       const result = await labUp({
         stacks: opts.stacks,
         perStack: opts.perStack,
         blankInventory: opts.blankInventory === true,
+        rootLogin: opts.rootLogin === true,
         poweredStacks,
         progress: say,
       });

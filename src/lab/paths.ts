@@ -15,7 +15,14 @@ export const REPO_PORT = 8079;
 export const DYNAMIC_RANGE: readonly [string, string] = ['10.213.0.100', '10.213.0.199'];
 /** Fixed addresses are 10.213.0.(10+id); the dynamic range starts at .100, so at most 89 Pis. */
 export const MAX_PIS = 89;
+/** The password of every lab account (root for the root-login lab, the sudo user, the user without sudo). */
 export const BOOTSTRAP_PASSWORD = 'raspberry';
+/** The user Raspberry Pi Imager would have created: in group sudo, sudo asks for its password. */
+export const LAB_SUDO_USER = 'pi';
+/** A second account without sudo rights, for the "user without sudo" tests. */
+export const LAB_NO_SUDO_USER = 'guest';
+/** sshd drop-in the root-login lab writes on each Pi's card (the original's racks: root by password). */
+export const ROOT_LOGIN_DROPIN = 'etc/ssh/sshd_config.d/10-pirack-lab-root-login.conf';
 
 /** Where the lab keeps its state and per-Pi disks; PIRACK_LAB_DIR overrides it (tests). */
 export function labDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,7 +3,7 @@
  * and the e2e tests point the daemon at it.
  */
 import { stringify } from 'yaml';
-import { DYNAMIC_RANGE, LAB_SUBNET, MASTER_IP, labFiles, labIp, labMac, stackPis } from './paths.ts';
+import { DYNAMIC_RANGE, LAB_SUBNET, LAB_SUDO_USER, MASTER_IP, labFiles, labIp, labMac, stackPis } from './paths.ts';
 
 /** The pirack-slave unit the lab's rack.yaml installs; one constant so the lead can adjust it. */
 export const SLAVE_UNIT = `[Unit]
@@ -28,6 +28,8 @@ export interface LabRackOptions {
   readonly blankInventory: boolean;
   /** Stacks whose desired power is on (default all). */
   readonly poweredStacks?: readonly number[];
+  /** Log in as root (the root-login lab); otherwise as the sudo user, whose password is also its sudo password. */
+  readonly rootLogin?: boolean;
 }
 
 /** Columns of the grid the stacks stand in: near-square, at most 8 wide. */
@@ -39,6 +41,7 @@ export function gridFor(stacks: number): { rows: number; cols: number } {
 export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
   const f = labFiles(opts.dir);
   const grid = gridFor(opts.stacks);
+  const user = opts.rootLogin ? 'root' : LAB_SUDO_USER;
   const stacks = Array.from({ length: opts.stacks }, (_, k) => {
     const id = k + 1;
     return {
@@ -60,7 +63,7 @@ export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
       dhcp: { dynamicRange: [...DYNAMIC_RANGE], hostsFile: f.dhcpHosts, leasesFile: f.leases, pidFile: f.dnsmasqPid },
     },
     ssh: {
-      user: 'root',
+      user,
       port: 22,
       keyFile: f.masterKey,
       connectTimeout: '10s',
@@ -68,7 +71,7 @@ export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
       keepaliveInterval: '15s',
       concurrency: 16,
       maxSessionsPerConnection: 4,
-      bootstrap: { user: 'root', passwordFile: f.bootstrapPassword },
+      bootstrap: { user, passwordFile: f.bootstrapPassword },
     },
     relay: { driver: 'lab', stagger: '0s' },
     policies: {
@@ -80,7 +83,7 @@ export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
       enlistWindow: '40s',
     },
     defaults: {
-      authorizedKeys: { user: 'root', keys: [], exclusive: false },
+      authorizedKeys: { user, keys: [], exclusive: false },
       packages: [{ name: 'bc' }, { name: 'nodejs' }],
       files: [
         { path: '/usr/local/lib/pirack/pirack-slave.js', source: 'builtin:pirack-slave', owner: 'root', group: 'root', mode: '0644' },

@@ -4,7 +4,7 @@
  * does.
  */
 import { createHash } from 'node:crypto';
-import { MASTER_IP, REPO_PORT, BOOTSTRAP_PASSWORD } from './paths.ts';
+import { MASTER_IP, REPO_PORT, BOOTSTRAP_PASSWORD, LAB_NO_SUDO_USER, LAB_SUDO_USER } from './paths.ts';
 import { VCGENCMD_SCRIPT } from './sensors.ts';
 
 /** A Raspberry Pi OS Lite stand-in: what a freshly flashed Pi has, and no bc, no Node.js. */
@@ -13,6 +13,8 @@ export const IMAGE_PACKAGES: readonly string[] = [
   'systemd-sysv',
   'dbus',
   'openssh-server',
+  // Raspberry Pi OS's first user works through sudo (root has no password there).
+  'sudo',
   'python3',
   'iproute2',
   'procps',
@@ -52,11 +54,17 @@ mkdir -p "$REPO"
 cp "$R"/var/cache/apt/archives/*.deb "$REPO"/
 rm -f "$R"/var/cache/apt/archives/*.deb
 
+# Stock Raspberry Pi OS: the Imager's user with a password and sudo (sudo asks for that
+# password), and Debian's sshd defaults: password login, root only by key. The root password
+# serves the root-login lab (\`lab up --root-login\` adds a drop-in allowing root by password to
+# each Pi's card); the user without sudo is there for the error tests.
 echo 'root:${BOOTSTRAP_PASSWORD}' | chroot "$R" chpasswd
+chroot "$R" useradd --create-home --shell /bin/bash --groups sudo ${LAB_SUDO_USER}
+chroot "$R" useradd --create-home --shell /bin/bash ${LAB_NO_SUDO_USER}
+printf '%s\\n' '${LAB_SUDO_USER}:${BOOTSTRAP_PASSWORD}' '${LAB_NO_SUDO_USER}:${BOOTSTRAP_PASSWORD}' | chroot "$R" chpasswd
 echo raspberrypi > "$R/etc/hostname"
 printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\traspberrypi\\n' > "$R/etc/hosts"
 mkdir -p "$R/etc/ssh/sshd_config.d"
-printf 'PermitRootLogin yes\\nPasswordAuthentication yes\\n' > "$R/etc/ssh/sshd_config.d/10-pirack-lab.conf"
 rm -f "$R"/etc/ssh/ssh_host_* "$R/root/.ssh/authorized_keys"
 
 # Each Pi makes its own host keys at first boot, as Raspberry Pi OS does; ssh-keygen -A only

@@ -46,6 +46,8 @@ export interface LabState {
   readonly stacks: number;
   readonly perStack: number;
   readonly blankInventory: boolean;
+  /** Root may log in by password (the original's racks); otherwise the Pis look like stock Raspberry Pi OS. */
+  readonly rootLogin?: boolean;
   readonly imageHash: string;
   readonly imageDir: string;
   readonly repoDir: string;

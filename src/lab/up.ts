@@ -4,7 +4,8 @@
  * process is recorded in the state file as soon as it starts, so `lab down` can always clean up,
  * also after a failure half way (which is what the error's hint says to do).
  */
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { pirackError, isPiRackError } from '../errors.ts';
 import { startRepoServer } from './apt-repo.ts';
 import { startDnsmasq, writeHostsFile } from './dnsmasq.ts';
@@ -17,6 +18,7 @@ import {
   MASTER_IP,
   MAX_PIS,
   REPO_PORT,
+  ROOT_LOGIN_DROPIN,
   labDir,
   labFiles,
   labIp,
@@ -39,6 +41,12 @@ export interface LabUpOptions {
   readonly blankInventory?: boolean;
   /** Stacks powered at start (default all). */
   readonly poweredStacks?: readonly number[];
+  /**
+   * Let root log in by password, like the original's racks (`lab up --root-login`). Default false:
+   * the Pis look like stock Raspberry Pi OS, with the sudo user `pi` (password in the lab dir's
+   * bootstrap-password file) and root only by key.
+   */
+  readonly rootLogin?: boolean;
   readonly dir?: string;
   readonly cacheDir?: string;
   readonly exec?: Exec;
@@ -115,6 +123,13 @@ async function ensureMasterKey(exec: Exec, keyFile: string): Promise<void> {
   if (!present) await mustExec(exec, 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pirack-lab-master', '-f', keyFile]);
 }
 
+/** On the Pi's card (the overlay's upper layer), so it holds across power cycles of this lab. */
+async function setRootLogin(root: string, allowed: boolean): Promise<void> {
+  const dropin = path.join(root, ROOT_LOGIN_DROPIN);
+  if (allowed) await writeFile(dropin, 'PermitRootLogin yes\nPasswordAuthentication yes\n', { mode: 0o644 });
+  else await rm(dropin, { force: true });
+}
+
 /** Runs `fn` over `items` with at most `limit` at once. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -135,6 +150,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   const stacks = options.stacks ?? 2;
   const perStack = options.perStack ?? 2;
   const blank = options.blankInventory === true;
+  const rootLogin = options.rootLogin === true;
   const total = stacks * perStack;
   if (!Number.isInteger(stacks) || !Number.isInteger(perStack) || stacks < 1 || perStack < 1 || total > MAX_PIS) {
     throw pirackError(
@@ -179,13 +195,14 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
       stacks,
       perStack,
       blankInventory: blank,
+      rootLogin,
       imageHash: image.hash,
       imageDir: image.imageDir,
       repoDir: image.repoDir,
       pis,
     };
     await withStateLock(dir, () => writeState(dir, initial));
-    await writeFile(files.rackYaml, labRackYaml({ dir, stacks, perStack, blankInventory: blank, poweredStacks: powered }));
+    await writeFile(files.rackYaml, labRackYaml({ dir, stacks, perStack, blankInventory: blank, poweredStacks: powered, rootLogin }));
 
     const raised = await raiseSysctls();
     if (raised.length > 0) say(`kernel limits raised: ${raised.join(', ')}`);
@@ -206,7 +223,8 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     // Namespaces, cards and mounts for every Pi (also powered-off ones, so power-on is quick).
     await pool(pis, 4, async (pi) => {
       await createPiNet(exec, pi.id);
-      await preparePiRoot(exec, dir, pi.id, image.imageDir);
+      const root = await preparePiRoot(exec, dir, pi.id, image.imageDir);
+      await setRootLogin(root, rootLogin);
     });
     await pool(toBoot, 8, async (pi) => {
       const pids = await bootPi(dir, pi);

@@ -42,6 +42,15 @@ export interface SshSpec {
     /** File holding the password (not committed). The password itself never enters the model. */
     readonly passwordFile: string;
   };
+  /**
+   * Present when `user` is not root: every command runs through sudo. `passwordFile` holds the
+   * user's sudo password (ssh.sudo.passwordFile, or the bootstrap password file of the same user,
+   * `fromBootstrap`); absent, sudo must not ask (NOPASSWD).
+   */
+  readonly sudo?: {
+    readonly passwordFile?: string;
+    readonly fromBootstrap: boolean;
+  };
 }
 
 export type RelayDriverName = 'onoff' | 'gpiod' | 'lab' | 'manual';

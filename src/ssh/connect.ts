@@ -33,6 +33,8 @@ export interface OpenedConnection {
   readonly client: Client;
   /** The login that succeeded was the bootstrap password. */
   readonly usedBootstrap: boolean;
+  /** Who is logged in: a user other than root works through sudo. */
+  readonly user: string;
 }
 
 /**
@@ -116,7 +118,7 @@ export function openConnection(req: ConnectRequest): Promise<OpenedConnection> {
     client.once('ready', () => {
       if (settled) return;
       settled = true;
-      resolve({ client, usedBootstrap: current?.type === 'password' });
+      resolve({ client, usedBootstrap: current?.type === 'password', user: current?.username ?? config.username ?? 'root' });
     });
     client.on('error', (err: Error) => fail(client, err));
     client.once('close', () => fail(client, undefined));

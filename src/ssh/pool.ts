@@ -18,6 +18,7 @@ import { whereOf } from './map-error.ts';
 import { runOnChannel } from './run-channel.ts';
 import type { Secret } from './secret.ts';
 import { Semaphore } from './semaphore.ts';
+import { sudoCommand, sudoResult, sudoStdin } from './sudo.ts';
 import { openStreamChannel } from './stream-channel.ts';
 import type { ExecOptions, ExecResult, ExecStream, SshRunner, SshStreamer, SshTarget, StreamOptions } from './types.ts';
 
@@ -35,6 +36,11 @@ export interface SshPoolOptions {
   /** The private key's file content, read by the caller. */
   readonly privateKey: Buffer;
   readonly bootstrap?: BootstrapCredentials;
+  /**
+   * The sudo password of `user` when it is not root (stock Raspberry Pi OS). Absent: sudo must
+   * not ask (NOPASSWD). A bootstrap login as another user uses that user's bootstrap password.
+   */
+  readonly sudoPassword?: Secret;
   /** Bound on TCP connect + handshake + login (ssh2 readyTimeout). */
   readonly connectTimeoutMs: number;
   /** Default bound on one exec, from channel request to exit; ExecOptions.timeoutMs overrides it. */
@@ -80,6 +86,8 @@ interface Live {
   closed: boolean;
   /** A long-lived stream holds one seat of `sessions` (at most one per connection). */
   streaming: boolean;
+  /** Set when the login user is not root: every command goes through sudo. */
+  readonly sudo?: { readonly user: string; readonly password?: Secret };
 }
 
 interface NodeState {
@@ -132,10 +140,12 @@ class Pool implements SshPool {
       release();
       throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the command waited for a session', { where: whereOf(t) });
     }
-    return runOnChannel(live.client, {
+    const sudo = live.sudo;
+    const stdin = sudo?.password ? sudoStdin(sudo.password.reveal(), options.stdin) : options.stdin;
+    const result = runOnChannel(live.client, {
       target: t,
-      command,
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      command: sudo ? sudoCommand(command, sudo.password !== undefined) : command,
+      ...(stdin === undefined ? {} : { stdin }),
       timeoutMs: options.timeoutMs ?? this.#o.execTimeoutMs,
       ...(signal ? { signal } : {}),
       maxOutputBytes: this.#o.maxOutputBytes ?? 16 * 1024 * 1024,
@@ -146,6 +156,8 @@ class Pool implements SshPool {
         this.#drop(t.node, live);
       },
     });
+    if (!sudo) return result;
+    return sudoResult(await result, { where: whereOf(t), user: sudo.user, withPassword: sudo.password !== undefined });
   }
 
   /**
@@ -185,9 +197,10 @@ class Pool implements SshPool {
       free();
       throw pirackError('PIRACK_ERR_SSH_CHANNEL', 'the connection closed while the stream waited for a session', { where });
     }
-    return openStreamChannel(live.client, {
+    const sudo = live.sudo;
+    const stream = await openStreamChannel(live.client, {
       target: t,
-      command,
+      command: sudo ? sudoCommand(command, sudo.password !== undefined) : command,
       onStdout: options.onStdout,
       ...(options.signal ? { signal: options.signal } : {}),
       onChannelGone: free,
@@ -197,6 +210,9 @@ class Pool implements SshPool {
         this.#drop(t.node, live);
       },
     });
+    // The password line goes first, before any line of the caller's; a refusal ends the stream with sudo's message.
+    if (sudo?.password) stream.write(`${sudo.password.reveal()}\n`);
+    return stream;
   }
 
   usedBootstrap(node: number): boolean {
@@ -302,6 +318,7 @@ class Pool implements SshPool {
         port: target.port,
         closed: false,
         streaming: false,
+        ...(opened.user === 'root' ? {} : { sudo: this.#sudoFor(opened.user) }),
       };
       state.failures = 0;
       state.nextAttemptAt = 0;
@@ -314,7 +331,10 @@ class Pool implements SshPool {
         return live;
       }
       state.live = live;
-      log.info({ auth: opened.usedBootstrap ? 'bootstrap-password' : 'key' }, 'connected');
+      log.info(
+        { auth: opened.usedBootstrap ? 'bootstrap-password' : 'key', user: opened.user, sudo: live.sudo !== undefined },
+        'connected',
+      );
       return live;
     } catch (err) {
       const error = isPiRackError(err) ? err : pirackError('PIRACK_ERR_SSH_UNREACHABLE', String(err), { cause: err, where });
@@ -331,7 +351,14 @@ class Pool implements SshPool {
     }
   }
 
-  async #login(target: SshTarget, log: Logger): Promise<{ client: SshClient; usedBootstrap: boolean }> {
+  /** The login user's sudo password: the configured one, or a bootstrap user's own password. */
+  #sudoFor(user: string): { user: string; password?: Secret } {
+    const boot = this.#o.bootstrap;
+    const password = user === this.#o.user ? this.#o.sudoPassword : boot && boot.user === user ? boot.password : undefined;
+    return { user, ...(password ? { password } : {}) };
+  }
+
+  async #login(target: SshTarget, log: Logger): Promise<{ client: SshClient; usedBootstrap: boolean; user: string }> {
     const key: LoginMethod = { type: 'publickey', username: this.#o.user, key: this.#key };
     const boot = this.#o.bootstrap;
     const password: LoginMethod | undefined = boot ? { type: 'password', username: boot.user, password: boot.password } : undefined;

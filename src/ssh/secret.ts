@@ -33,21 +33,19 @@ export class Secret {
 }
 
 /**
- * Reads the bootstrap password file named in rack.yaml (`ssh.bootstrap.passwordFile`): its
+ * Reads a password file named in rack.yaml (`ssh.bootstrap.passwordFile`, `ssh.sudo.passwordFile`): its
  * first line, without the newline editors add. Throws CONFIG_READ naming the file, never its content.
  */
-export async function readSecretFile(path: string): Promise<Secret> {
+export async function readSecretFile(path: string, what = 'bootstrap password'): Promise<Secret> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw pirackError(
-      'PIRACK_ERR_CONFIG_READ',
-      `cannot read the bootstrap password file: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`,
-      { where: path },
-    );
+    throw pirackError('PIRACK_ERR_CONFIG_READ', `cannot read the ${what} file: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, {
+      where: path,
+    });
   }
   const value = text.split(/\r?\n/, 1)[0] ?? '';
-  if (value === '') throw pirackError('PIRACK_ERR_CONFIG_READ', 'the bootstrap password file is empty', { where: path });
+  if (value === '') throw pirackError('PIRACK_ERR_CONFIG_READ', `the ${what} file is empty`, { where: path });
   return new Secret(value);
 }

@@ -10,7 +10,9 @@ import { labExec, labIp } from '../../src/lab/index.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 const SLAVE_JS = '/usr/local/lib/pirack/pirack-slave.js';
 
 const args = (...rest: string[]) => [...rest, '--rack', lab().rackYaml, '--state-dir', lab().stateDir];

@@ -17,7 +17,9 @@ import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil, freePort } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 const PIS = [1, 2, 3, 4];
 const BIN = fileURLToPath(new URL('../../src/cli/pirack.mjs', import.meta.url));
 const TOKEN = 'e2e-daemon-admin-token-0123456789abcdef';

@@ -18,7 +18,9 @@ import { launchChromium } from '../ui/browser.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 const BIN = fileURLToPath(new URL('../../src/cli/pirack.mjs', import.meta.url));
 const TOKEN = 'e2e-dashboard-admin-token-0123456789abcdef';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));

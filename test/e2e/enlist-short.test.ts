@@ -14,7 +14,9 @@ import { labIp, readState } from '../../src/lab/index.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 1, perStack: 2, blankInventory: true, poweredStacks: [] });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 1, perStack: 2, blankInventory: true, poweredStacks: [], rootLogin: true });
 
 let daemon: Daemon | undefined;
 let rackPath = '';

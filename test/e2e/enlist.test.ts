@@ -18,7 +18,9 @@ import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2, blankInventory: true, poweredStacks: [] });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, blankInventory: true, poweredStacks: [], rootLogin: true });
 const PIS = [1, 2, 3, 4];
 
 let rackPath = '';

@@ -14,7 +14,9 @@ import { labExec, labFault } from '../../src/lab/index.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 const PIS = [1, 2, 3, 4];
 const FROZEN = '/run/pirack-e2e-frozen';
 const WATCHER = '/run/pirack-e2e-watch.py';

@@ -17,7 +17,9 @@ import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 const PIS = [1, 2, 3, 4];
 const SLAVE = 'pirack-slave.service';
 const MARKER_DIR = '/etc/pirack-faults';

@@ -104,7 +104,8 @@ beforeAll(async () => {
   // One lab per machine at a time: the bridge and namespace names are global.
   lock = await acquireLabLock({ onWait: (pid) => log(`waiting for the virtual rack held by PID ${pid}`) });
   await labDown({ progress: log });
-  const result = await labUp({ dir, stacks: 2, perStack: 2, progress: log });
+  // The root-login lab: these checks log in as root (test/e2e/stock-os.test.ts covers the stock-OS default).
+  const result = await labUp({ dir, stacks: 2, perStack: 2, rootLogin: true, progress: log });
   log(`image ${result.imageSeconds.toFixed(1)}s, boot ${result.bootSeconds.toFixed(1)}s, total ${result.totalSeconds.toFixed(1)}s`);
   await rememberPids();
 });

@@ -20,7 +20,9 @@ import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 
 let running: RunningDaemon | undefined;
 let rackPath = '';

@@ -16,7 +16,9 @@ import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 2, perStack: 2, poweredStacks: [1] });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 2, perStack: 2, poweredStacks: [1], rootLogin: true });
 
 let daemon: Daemon | undefined;
 let logText = '';

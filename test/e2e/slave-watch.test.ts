@@ -24,7 +24,9 @@ import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
-const lab = useLab({ stacks: 1, perStack: 2 });
+// The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
+// test/e2e/stock-os.test.ts covers the sudo user.
+const lab = useLab({ stacks: 1, perStack: 2, rootLogin: true });
 const SLAVE_JS = '/usr/local/lib/pirack/pirack-slave.js';
 const PROBE_UNIT = 'pirack-watch-probe.service';
 const PROBE_FILE = '/etc/pirack-watch/probe.conf';

@@ -31,6 +31,18 @@ describe('lab rack.yaml', () => {
     expect(SLAVE_UNIT).toContain('ExecStart=/usr/bin/node /usr/local/lib/pirack/pirack-slave.js');
   });
 
+  it('logs in as the sudo user pi by default, as root with rootLogin; bootstrap and keys follow the login user', () => {
+    const stock = labRackObject({ dir: '/lab', stacks: 1, perStack: 1, blankInventory: false }) as any;
+    expect(stock.ssh.user).toBe('pi');
+    expect(stock.ssh.bootstrap).toEqual({ user: 'pi', passwordFile: '/lab/bootstrap-password' });
+    expect(stock.defaults.authorizedKeys.user).toBe('pi');
+    const root = labRackObject({ dir: '/lab', stacks: 1, perStack: 1, blankInventory: false, rootLogin: true }) as any;
+    expect(root.ssh.user).toBe('root');
+    expect(root.ssh.bootstrap.user).toBe('root');
+    expect(root.defaults.authorizedKeys.user).toBe('root');
+    expect(checkSchema(parse(labRackYaml({ dir: '/lab', stacks: 1, perStack: 1, blankInventory: false, rootLogin: true })))).toEqual([]);
+  });
+
   it('leaves MACs out with a blank inventory', () => {
     const doc = labRackObject({ dir: '/lab', stacks: 1, perStack: 2, blankInventory: true }) as any;
     expect(doc.stacks[0].pis).toEqual([

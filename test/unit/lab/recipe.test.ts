@@ -21,7 +21,13 @@ describe('image recipe', () => {
   it('customizes like a freshly flashed Pi', () => {
     const s = customizeScript(REPO_PACKAGES);
     expect(s).toContain('echo \'root:raspberry\' | chroot "$R" chpasswd');
-    expect(s).toContain('PermitRootLogin yes');
+    // Stock Raspberry Pi OS: a sudo user with a password, a user without sudo, and no root-login drop-in
+    // in the image (the root-login lab writes one onto each Pi's card).
+    expect(s).toContain('useradd --create-home --shell /bin/bash --groups sudo pi');
+    expect(s).toContain('useradd --create-home --shell /bin/bash guest\n');
+    expect(s).toContain("'pi:raspberry' 'guest:raspberry' | chroot \"$R\" chpasswd");
+    expect(s).not.toContain('PermitRootLogin');
+    expect(IMAGE_PACKAGES).toContain('sudo');
     expect(s).toContain('rm -f "$R"/etc/ssh/ssh_host_*');
     expect(s).toContain('ExecStart=/usr/bin/ssh-keygen -A');
     expect(s).toMatch(/mask apt-daily\.timer apt-daily-upgrade\.timer/);

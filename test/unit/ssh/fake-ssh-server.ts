@@ -41,6 +41,8 @@ export interface FakeServerOptions {
   readonly password?: string;
   /** Port to listen on; random when absent. */
   readonly port?: number;
+  /** Environment of the commands it runs (a PATH with a stand-in sudo, say); the test's own when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface AuthCall {
@@ -123,7 +125,10 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         session.on('exec', (acceptExec, _reject, info) => {
           state.commands.push(info.command);
           const stream = acceptExec();
-          const proc = spawn('/bin/sh', ['-c', info.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+          const proc = spawn('/bin/sh', ['-c', info.command], {
+            stdio: ['pipe', 'pipe', 'pipe'],
+            ...(options.env ? { env: options.env } : {}),
+          });
           child = proc;
           children.add(proc);
           stream.pipe(proc.stdin);
