@@ -143,6 +143,21 @@ export class Daemon implements DaemonFacade {
     });
   }
 
+  /**
+   * Turns the watch stream on or off while the daemon runs (the e2e tests' stream-off variants,
+   * the benchmark's polling-only row). Off, drift and dead Pis are seen at the resync only.
+   */
+  setWatchStream(on: boolean): void {
+    if (!on) {
+      this.live?.stop();
+      delete this.live;
+      return;
+    }
+    if (this.live || !this.runtime) return;
+    this.live = this.openLive(this.runtime);
+    this.live.sync(this.runtime.reconciler.desired);
+  }
+
   /** How many Pis stream now (0 with the stream off). */
   get liveStreams(): number {
     return this.live?.liveCount() ?? 0;

@@ -79,7 +79,10 @@ export function liveSink(deps: Omit<LiveWiringDeps, 'tuning' | 'log'>): LiveSink
       store.recordLost(node, clock.now(), pirackError('PIRACK_ERR_STREAM_LOST', `watch stream lost: ${reason}`, { where: `pi ${node}` }));
     },
     unsupported(node, reason) {
+      const before = store.node(node);
       store.recordStreamUnsupported(node, reason);
+      // The exec ran, so sshd answers: a Pi marked lost by an earlier stream is looked at now.
+      if (before?.reachable === false && !before.poweredOff) enqueue(piKey(node));
     },
   };
 }
