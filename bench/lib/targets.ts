@@ -15,6 +15,7 @@ export type TargetId =
   | 'backReadyP50'
   | 'restRss'
   | 'restCpu'
+  | 'slaveCpu'
   | 'scalePass'
   | 'cliStart';
 
@@ -36,6 +37,7 @@ export const TARGETS: Readonly<Record<TargetId, TargetDef>> = {
   backReadyP50: { scenario: 'drift', goal: 'p50 ≤ 10 s', met: (ms) => ms <= 10_000 },
   restRss: { scenario: 'rest', goal: '< 120 MB', met: (mb) => mb < 120 },
   restCpu: { scenario: 'rest', goal: '< 2 % of a core', met: (pct) => pct < 2 },
+  slaveCpu: { scenario: 'rest', goal: '≤ 1 % of a core', met: (pct) => pct <= 1 },
   scalePass: { scenario: 'scale', goal: '< 1 s per pass', met: (ms) => ms < 1000 },
   cliStart: { scenario: 'startup', goal: '≤ 0.4 s', met: (ms) => ms <= 400 },
 };
