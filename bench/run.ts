@@ -172,6 +172,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             trials: options.driftTrials,
             resyncIntervalMs: options.driftResyncMs,
             ansibleRuns: Math.min(3, options.runs),
+            live: { trials: Math.max(5, Math.ceil(options.driftTrials / 2)), deadTrials: 5 },
             sleep,
             clock: () => performance.now(),
           }),

@@ -26,6 +26,11 @@ export const ERRORS = {
     transient: true,
     hint: 'Check that the Pi is powered and on the network; it is retried with backoff.',
   },
+  PIRACK_ERR_STREAM_LOST: {
+    status: 502,
+    transient: true,
+    hint: 'The Pi stopped sending heartbeats or its watch stream closed: check its power and network; it is reopened within seconds.',
+  },
   PIRACK_ERR_SSH_AUTH: {
     status: 502,
     transient: true,

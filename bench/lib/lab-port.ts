@@ -3,7 +3,7 @@
  * a Pi. An interface so the harness's lab handling (reuse, wait, clean up) is tested without
  * booting anything.
  */
-import { labDown, labExec, labStatus, labUp, readState } from '../../src/lab/index.ts';
+import { labDown, labExec, labFault, labStatus, labUp, readState } from '../../src/lab/index.ts';
 
 export interface LabCommandResult {
   readonly code: number;
@@ -30,6 +30,8 @@ export interface LabPort {
   exec(pi: number, cmd: string, options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<LabCommandResult>;
   /** Where a lab that is up keeps its rack.yaml. */
   rackYamlOf(dir: string): string;
+  /** Injects (or, with undo, lifts) a lab fault on a Pi; absent in fakes that have no faults. */
+  fault?(pi: number, kind: 'power-loss', undo: boolean): Promise<void>;
 }
 
 export const realLab: LabPort = {
@@ -61,5 +63,8 @@ export const realLab: LabPort = {
   },
   rackYamlOf(dir) {
     return `${dir}/rack.yaml`;
+  },
+  async fault(pi, kind, undo) {
+    await labFault(pi, kind, { undo });
   },
 };

@@ -5,7 +5,19 @@
 import type { ScenarioId } from './results.ts';
 
 export type TargetId =
-  'noopVsAnsible' | 'noopVsBaseline' | 'convergeVsBaseline' | 'driftP50' | 'restRss' | 'restCpu' | 'scalePass' | 'cliStart';
+  | 'noopVsAnsible'
+  | 'noopVsBaseline'
+  | 'convergeVsBaseline'
+  | 'driftP50'
+  | 'streamDriftP50'
+  | 'streamDriftP95'
+  | 'deadPiP50'
+  | 'backReadyP50'
+  | 'restRss'
+  | 'restCpu'
+  | 'slaveCpu'
+  | 'scalePass'
+  | 'cliStart';
 
 interface TargetDef {
   readonly scenario: ScenarioId;
@@ -19,8 +31,13 @@ export const TARGETS: Readonly<Record<TargetId, TargetDef>> = {
   noopVsBaseline: { scenario: 'noop', goal: 'PiRack/baseline ≤ 2×', met: (v) => v <= 2 },
   convergeVsBaseline: { scenario: 'converge', goal: 'PiRack/baseline ≤ 1.5×', met: (v) => v <= 1.5 },
   driftP50: { scenario: 'drift', goal: 'p50 < 3 s', met: (ms) => ms < 3000 },
+  streamDriftP50: { scenario: 'drift', goal: 'p50 ≤ 1 s', met: (ms) => ms <= 1000 },
+  streamDriftP95: { scenario: 'drift', goal: 'p95 ≤ 3 s', met: (ms) => ms <= 3000 },
+  deadPiP50: { scenario: 'drift', goal: 'p50 ≤ 5 s', met: (ms) => ms <= 5000 },
+  backReadyP50: { scenario: 'drift', goal: 'p50 ≤ 10 s', met: (ms) => ms <= 10_000 },
   restRss: { scenario: 'rest', goal: '< 120 MB', met: (mb) => mb < 120 },
   restCpu: { scenario: 'rest', goal: '< 2 % of a core', met: (pct) => pct < 2 },
+  slaveCpu: { scenario: 'rest', goal: '≤ 1 % of a core', met: (pct) => pct <= 1 },
   scalePass: { scenario: 'scale', goal: '< 50 ms per pass', met: (ms) => ms < 50 },
   cliStart: { scenario: 'startup', goal: '≤ 0.4 s', met: (ms) => ms <= 400 },
 };

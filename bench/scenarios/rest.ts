@@ -87,6 +87,7 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
     env.progress(`rest: daemon converged ${counts.nodes} Pis; sampling for ${options.sampleSeconds} s`);
     // A few seconds for the status write and the last pass's garbage to settle.
     await options.sleep(5000);
+    const slaveStart = await slaveTicks(env, options.clock);
     const samples: ProcSample[] = [];
     for (let i = 0; i <= options.sampleSeconds; i++) {
       checkAborted(env.signal);
@@ -94,6 +95,11 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
       samples.push(await sampleProcess(pid, options.clock));
       if (i < options.sampleSeconds) await options.sleep(1000);
     }
+    const slaveEnd = await slaveTicks(env, options.clock);
+    const slaveCpu = slaveStart.flatMap((a) => {
+      const b = slaveEnd.find((x) => x.pi === a.pi);
+      return b && a.watching && b.watching ? [((b.ticks - a.ticks) / options.ticksPerSecond / ((b.at - a.at) / 1000)) * 100] : [];
+    });
     const rss = summarize(
       samples.map((s) => s.rssKb / 1024),
       'MB',
@@ -122,9 +128,20 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
           note: `${cpu.runs.length} windows`,
         },
         { label: 'daemon CPU over the whole window', summary: summarize([overall], '%') },
+        ...(slaveCpu.length > 0
+          ? [
+              {
+                label: "a Pi's slave (watch + serve) CPU over the whole window, per Pi",
+                summary: summarize(slaveCpu, '%'),
+                target: checkTarget('slaveCpu', Math.max(...slaveCpu)),
+                note: `${slaveCpu.length}/${slaveStart.length} Pis streaming`,
+              },
+            ]
+          : [{ label: "a Pi's slave CPU", note: 'n/a: no Pi had a watch stream' }]),
       ],
       notes: [
         `\`pirack daemon --rack <lab>/rack.yaml --no-http\` as a child process, watching all ${counts.nodes} Pis of the lab with the rack's resync interval (${env.rack.policies.resyncIntervalMs / 1000} s) and keepalive (${env.rack.ssh.keepaliveIntervalMs / 1000} s).`,
+        `The daemon holds one watch stream per Pi (the default): the figures include ${slaveCpu.length} live streams, each beating once a second. The slave's CPU is read inside each Pi from /proc/PID/stat of every pirack-slave process at the start and end of the window; its target is judged on the busiest Pi.`,
         `Sampled once a second for ${options.sampleSeconds} s after every Pi was Ready: VmRSS from /proc/PID/status, utime+stime from /proc/PID/stat (${options.ticksPerSecond} ticks/s). The CPU target is judged on the whole window.`,
       ],
       durationMs: elapsed(),
@@ -132,4 +149,27 @@ export async function restScenario(env: ScenarioEnv, options: RestOptions): Prom
   } finally {
     await stopChild(child, options.sleep);
   }
+}
+
+/** CPU ticks of every pirack-slave process inside each Pi (the watch stream's and the service's). */
+async function slaveTicks(env: ScenarioEnv, clock: () => number): Promise<{ pi: number; ticks: number; at: number; watching: boolean }[]> {
+  return Promise.all(
+    env.nodes.map(async (n) => {
+      const r = await env.lab.exec(
+        n.id,
+        "for p in $(pgrep -f '[p]irack-slave.js'); do echo \"$(cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null) $(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)\"; done",
+        { timeoutMs: 10_000 },
+      );
+      const at = clock();
+      let ticks = 0;
+      let watching = false;
+      for (const line of r.stdout.split('\n')) {
+        const [u, s, ...cmd] = line.trim().split(/\s+/);
+        if (!u || !s) continue;
+        ticks += Number(u) + Number(s);
+        if (cmd.includes('watch')) watching = true;
+      }
+      return { pi: n.id, ticks, at, watching };
+    }),
+  );
 }

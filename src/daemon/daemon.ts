@@ -13,16 +13,26 @@ import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, runActionOn } from './actions.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
+import { openLiveWiring, type LiveWiring } from './live-wiring.ts';
+import type { StreamTuning } from '../stream/index.ts';
 
 export interface DaemonOptions {
   readonly stateDir: string;
   readonly log: Logger;
   /** Debounce of status.json writes after passes. */
   readonly statusDebounceMs?: number;
+  /**
+   * One watch stream per Pi (docs/architecture.md, "The watch stream"). Default on; off
+   * (`pirack daemon --no-watch-stream`) leaves only the resync, as before issue 10.
+   */
+  readonly watchStream?: boolean;
+  /** Stream timings (tests and benchmarks only; the defaults are the product's). */
+  readonly streamTuning?: Partial<StreamTuning>;
 }
 
 export class Daemon implements DaemonFacade {
   private runtime?: Runtime;
+  private live?: LiveWiring;
   private current?: Revision;
   private statusTimer?: NodeJS.Timeout;
   private readonly passDurations: number[] = [];
@@ -94,9 +104,11 @@ export class Daemon implements DaemonFacade {
       });
       this.wire(this.runtime);
       this.runtime.reconciler.start();
+      if (this.options.watchStream !== false) this.live = this.openLive(this.runtime);
     } else {
       this.runtime.reconciler.setDesired(rack);
     }
+    this.live?.sync(rack);
     this.revisions = { lastAppliedRevision: rev.revision, lastAttemptedRevision: rev.revision, revisionErrors: [] };
     if (this.rejectedBeforeStart) {
       this.revisions = {
@@ -117,6 +129,38 @@ export class Daemon implements DaemonFacade {
       const counts = (this.actionCounts[event.kind] ??= { ok: 0, failed: 0 });
       counts[event.result === 'ok' ? 'ok' : 'failed']++;
     });
+  }
+
+  private openLive(runtime: Runtime): LiveWiring {
+    const reconciler = runtime.reconciler;
+    return openLiveWiring({
+      ssh: runtime.ssh,
+      store: runtime.store,
+      enqueue: (key) => reconciler.enqueue(key),
+      clock: { now: () => Date.now() },
+      log: this.options.log.child({ component: 'stream' }),
+      ...(this.options.streamTuning ? { tuning: this.options.streamTuning } : {}),
+    });
+  }
+
+  /**
+   * Turns the watch stream on or off while the daemon runs (the e2e tests' stream-off variants,
+   * the benchmark's polling-only row). Off, drift and dead Pis are seen at the resync only.
+   */
+  setWatchStream(on: boolean): void {
+    if (!on) {
+      this.live?.stop();
+      delete this.live;
+      return;
+    }
+    if (this.live || !this.runtime) return;
+    this.live = this.openLive(this.runtime);
+    this.live.sync(this.runtime.reconciler.desired);
+  }
+
+  /** How many Pis stream now (0 with the stream off). */
+  get liveStreams(): number {
+    return this.live?.liveCount() ?? 0;
   }
 
   /** Pi passes feed the pass metrics (what `pass_duration` has always meant); every key's pass may change the status. */
@@ -289,6 +333,7 @@ export class Daemon implements DaemonFacade {
 
   async close(): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.live?.stop();
     if (this.runtime) {
       await this.runtime.writeStatus().catch(() => undefined);
       await this.runtime.close();

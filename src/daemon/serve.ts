@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly source: DesiredSource;
   readonly stateDir: string;
   readonly log: Logger;
+  /** The watch stream (default on); `--no-watch-stream` turns it off. */
+  readonly watchStream?: boolean;
   readonly http?: {
     readonly host: string;
     readonly port: number;
@@ -36,7 +38,7 @@ export interface RunningDaemon {
 
 export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon> {
   const { log, stateDir, source } = options;
-  const daemon = new Daemon({ stateDir, log });
+  const daemon = new Daemon({ stateDir, log, ...(options.watchStream === false ? { watchStream: false } : {}) });
   await daemon.resumeLastGood();
   await source.start((rev) => void daemon.offer(rev));
   let server: FastifyInstance | undefined;

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DaemonFacade } from '../daemon/facade.ts';
-import type { ConditionStatus } from '../model/status.ts';
+import type { ConditionStatus, NodeStatus } from '../model/status.ts';
 
 const CONDITION_STATUSES: readonly ConditionStatus[] = ['True', 'False', 'Unknown'];
 const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -126,6 +126,45 @@ export function createRackMetrics(facade: DaemonFacade): RackMetrics {
       this.set(facade.status().rack.revisionErrors.length > 0 ? 1 : 0);
     },
   });
+
+  // Per-Pi health (the watch stream's heartbeat, else the last probe): one gauge per figure, a
+  // Pi without the figure is left out rather than written as 0.
+  const perPi: readonly [string, string, (n: NodeStatus) => number | undefined][] = [
+    ['pirack_pi_cpu_percent', 'CPU busy per Pi, 0-100 (over the last second while it streams).', (n) => n.observed.cpuPercent],
+    ['pirack_pi_temperature_celsius', 'SoC temperature per Pi.', (n) => n.observed.temperatureC],
+    ['pirack_pi_memory_used_percent', 'Memory in use per Pi, 0-100.', (n) => n.observed.memUsedPercent],
+    ['pirack_pi_load1', 'One-minute load average per Pi.', (n) => n.observed.load1],
+    ['pirack_pi_disk_free_bytes', 'Free bytes on the root filesystem per Pi (from the stream).', (n) => n.health?.diskFreeBytes],
+    ['pirack_pi_throttled', 'vcgencmd get_throttled bits per Pi, where it has vcgencmd.', (n) => n.health?.throttled],
+    [
+      'pirack_pi_last_heartbeat_timestamp_seconds',
+      "When each Pi's watch stream last beat (the original's Lping), Unix seconds.",
+      (n) => (n.health ? Date.parse(n.health.at) / 1000 : undefined),
+    ],
+    [
+      'pirack_pi_streaming',
+      '1 while the Pi streams, 0 when the stream is lost or the Pi is polled instead.',
+      (n) => {
+        const c = n.conditions.find((x) => x.type === 'Streaming');
+        return c ? (c.status === 'True' ? 1 : 0) : undefined;
+      },
+    ],
+  ];
+  for (const [name, help, read] of perPi) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['pi'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const node of facade.status().nodes) {
+          const value = read(node);
+          if (value !== undefined && Number.isFinite(value)) this.set({ pi: String(node.id) }, value);
+        }
+      },
+    });
+  }
 
   return { registry, render: () => registry.metrics() };
 }

@@ -3,9 +3,12 @@
  * rendered by the dashboard. Never holds a secret.
  */
 
-/** Per Pi: Reachable, one per node controller, Ready. Per stack: PowerInSync. Per rack: Enlisted. */
+/**
+ * Per Pi: Reachable, one per node controller, Ready, then Streaming (the watch stream; not part of
+ * Ready, absent when the daemon runs without it). Per stack: PowerInSync. Per rack: Enlisted.
+ */
 export type ConditionType =
-  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
+  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'Streaming' | 'PowerInSync' | 'Enlisted';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -37,9 +40,29 @@ export interface NodeStatus {
   /** Describe-lines of what the last plan for this Pi wanted to do. */
   readonly pendingActions: readonly string[];
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
-  /** ISO time of the last probe that answered. */
+  /** ISO time of the last sign of life: a probe that answered or a heartbeat. */
   readonly lastSeen?: string;
   readonly quarantined: boolean;
+  /** The watch stream's last heartbeat (live health; `at` = when it was heard), while the stream lives. */
+  readonly health?: NodeHealth;
+}
+
+/** Live health from the watch stream's heartbeat; a figure the Pi cannot tell is absent. */
+export interface NodeHealth {
+  readonly at: string;
+  readonly cpuPercent?: number;
+  readonly temperatureC?: number;
+  readonly memUsedPercent?: number;
+  readonly memTotalKb?: number;
+  readonly memAvailableKb?: number;
+  readonly load1?: number;
+  readonly load5?: number;
+  readonly load15?: number;
+  readonly uptimeSeconds?: number;
+  readonly diskFreeBytes?: number;
+  readonly diskTotalBytes?: number;
+  /** `vcgencmd get_throttled` bits, where the Pi has vcgencmd. */
+  readonly throttled?: number;
 }
 
 export type StackHealth = 'ok' | 'warning' | 'ko';

@@ -115,3 +115,16 @@ export function computeConditions(
   );
   return conditions;
 }
+
+/** The watch stream's condition (not part of Ready: a Pi that is polled is still managed). */
+export function streamingCondition(
+  stream: 'open' | 'lost' | 'unsupported',
+  note: string | undefined,
+  previous: readonly Condition[],
+  now: string,
+): Condition {
+  const make = conditionMaker(previous, now);
+  if (stream === 'open') return make('Streaming', 'True', 'Live', 'heartbeats and change notices arrive over the watch stream');
+  if (stream === 'lost') return make('Streaming', 'False', 'StreamLost', 'the watch stream went silent or closed; reopening');
+  return make('Streaming', 'False', 'PollingFallback', `cannot stream (${note ?? 'unknown reason'}): polled at the resync instead`);
+}

@@ -26,8 +26,13 @@ export interface LiveHealth {
   readonly cpuPercent?: number;
   readonly temperatureC?: number;
   readonly memUsedPercent?: number;
+  readonly memTotalKb?: number;
+  readonly memAvailableKb?: number;
   readonly load1?: number;
+  readonly load5?: number;
+  readonly load15?: number;
   readonly diskFreeBytes?: number;
+  readonly diskTotalBytes?: number;
   readonly uptimeSeconds?: number;
   /** `vcgencmd get_throttled` bits, where the Pi has it. */
   readonly throttled?: number;
@@ -56,6 +61,10 @@ export interface NodeObservation {
   readonly health?: LiveHealth;
   readonly changeNoticeAt?: number;
   readonly stream?: 'open' | 'lost' | 'unsupported';
+  /** Why the Pi cannot stream (it is polled instead), while `stream` is 'unsupported'. */
+  readonly streamNote?: string;
+  /** What the slave said it cannot watch (the resync covers those). */
+  readonly watchProblems?: readonly string[];
 }
 
 export interface StackObservation {
@@ -182,7 +191,7 @@ export class ObservedStore {
   /** A heartbeat, with live health when it carries some: the Pi answers. */
   recordHeartbeat(id: number, at: number, health?: LiveHealth): void {
     const before = this.nodes.get(id) ?? emptyNode;
-    const { unreachableSince: _u, ...rest } = before;
+    const { unreachableSince: _u, streamNote: _n, ...rest } = before;
     this.nodes.set(id, {
       ...rest,
       reachable: before.poweredOff ? before.reachable : true,
@@ -194,6 +203,11 @@ export class ObservedStore {
     this.emit({ scope: 'node', id, what: 'heartbeat' });
   }
 
+  /** The slave took the watch spec; what it cannot watch is kept for the status report. */
+  recordWatchProblems(id: number, problems: readonly string[]): void {
+    this.nodes.set(id, { ...(this.nodes.get(id) ?? emptyNode), watchProblems: [...problems] });
+  }
+
   /** The Pi says something a controller manages may have changed: the loop looks again. */
   recordChangeNotice(id: number, at: number): void {
     this.nodes.set(id, { ...(this.nodes.get(id) ?? emptyNode), changeNoticeAt: at });
@@ -202,7 +216,8 @@ export class ObservedStore {
 
   /** Missing heartbeats or a closed stream: the Pi counts as unreachable from now. */
   recordLost(id: number, at: number, error: PiRackError): void {
-    const before = this.nodes.get(id) ?? emptyNode;
+    // Health from a Pi that is gone is not its health now.
+    const { health: _h, ...before } = this.nodes.get(id) ?? emptyNode;
     this.nodes.set(id, {
       ...before,
       reachable: false,
@@ -215,8 +230,9 @@ export class ObservedStore {
   }
 
   /** The stream cannot run on this Pi (an old slave): the loop falls back to polling. */
-  recordStreamUnsupported(id: number): void {
-    this.nodes.set(id, { ...(this.nodes.get(id) ?? emptyNode), stream: 'unsupported' });
+  recordStreamUnsupported(id: number, reason?: string): void {
+    const { health: _h, ...before } = this.nodes.get(id) ?? emptyNode;
+    this.nodes.set(id, { ...before, stream: 'unsupported', ...(reason ? { streamNote: reason } : {}) });
     this.emit({ scope: 'node', id, what: 'lost' });
   }
 

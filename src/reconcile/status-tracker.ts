@@ -6,7 +6,7 @@
 import type { RackSpec } from '../model/desired.ts';
 import type { Condition, NodeStatus, StackHealth, StackStatus, StatusReport } from '../model/status.ts';
 import type { ControllerSet } from '../../controllers/index.ts';
-import { computeConditions, controllerCondition } from './conditions.ts';
+import { computeConditions, controllerCondition, streamingCondition } from './conditions.ts';
 import type { ObservedStore, StoreChange } from './observed-store.ts';
 import type { OperatorState } from './operator-layer.ts';
 
@@ -95,22 +95,21 @@ export class StatusTracker {
     const before = this.nodeConditions.get(id) ?? [];
     const reinst = seen.facts?.packages.reinstRequired;
     const reachable = seen.reachable && !seen.poweredOff;
-    this.nodeConditions.set(
-      id,
-      computeConditions(
-        {
-          reachable,
-          quarantined: seen.quarantined,
-          ...(seen.poweredOff ? { poweredOff: seen.poweredOff } : {}),
-          remaining: reachable ? seen.remaining : [],
-          ...(seen.error ? { error: seen.error } : {}),
-          ...(reinst && reachable ? { reinstRequired: reinst } : {}),
-        },
-        before,
-        at,
-        this.controllers.node,
-      ),
+    const conditions = computeConditions(
+      {
+        reachable,
+        quarantined: seen.quarantined,
+        ...(seen.poweredOff ? { poweredOff: seen.poweredOff } : {}),
+        remaining: reachable ? seen.remaining : [],
+        ...(seen.error ? { error: seen.error } : {}),
+        ...(reinst && reachable ? { reinstRequired: reinst } : {}),
+      },
+      before,
+      at,
+      this.controllers.node,
     );
+    if (seen.stream) conditions.push(streamingCondition(seen.stream, seen.streamNote, before, at));
+    this.nodeConditions.set(id, conditions);
     const shown = JSON.stringify([
       this.nodeConditions.get(id)!.map((c) => [c.type, c.status, c.reason, c.message]),
       seen.remaining.map(describe),
@@ -163,6 +162,9 @@ export class StatusTracker {
           : {}),
         ...(seen?.lastSeen !== undefined ? { lastSeen: iso(seen.lastSeen) } : {}),
         quarantined: seen?.quarantined ?? false,
+        ...(seen?.stream === 'open' && health && seen.heartbeatAt !== undefined
+          ? { health: { ...health, at: iso(seen.heartbeatAt) } }
+          : {}),
       };
     });
     const stacks: StackStatus[] = rack.stacks.map((stack) => {

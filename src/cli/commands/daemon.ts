@@ -27,6 +27,7 @@ interface DaemonCliOptions extends RackOptions {
   adminTokenFile?: string;
   secureCookie: boolean;
   trustProxy: string[];
+  watchStream: boolean;
 }
 
 export function daemonCommand(): Command {
@@ -42,6 +43,7 @@ export function daemonCommand(): Command {
     .option('--fetch-interval <duration>', 'with --remote: how often to fetch', '60s')
     .option('--listen <host:port>', 'HTTP API and dashboard address', '127.0.0.1:8080')
     .option('--no-http', 'do not serve the API and dashboard')
+    .option('--no-watch-stream', 'do not open the watch stream to each Pi: drift and dead Pis are seen at the resync only')
     .addOption(new Option('--read-access <who>', 'who may read status over HTTP').choices(['public', 'authenticated']).default('public'))
     .option(
       '--admin-token-file <file>',
@@ -64,6 +66,7 @@ export function daemonCommand(): Command {
         source,
         stateDir: opts.stateDir,
         log,
+        ...(opts.watchStream ? {} : { watchStream: false }),
         ...(opts.http ? { http: httpOptions(opts) } : {}),
       });
       if (running.token?.created) {

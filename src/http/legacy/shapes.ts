@@ -16,7 +16,7 @@ export interface LegacyRasp {
   readonly cpu: number | null;
   /** Degrees Celsius, or null when the Pi has no thermal zone or was never probed. */
   readonly temperature: number | null;
-  /** ISO time of the last probe that answered (the original's "last good ping"), or null. */
+  /** ISO time of the last heartbeat (the original's "last good ping"; the last answered probe without a stream), or null. */
   readonly Lping: string | null;
   readonly Rstatus: 'okStatus' | 'koStatus';
 }
@@ -62,7 +62,7 @@ export function toLegacyRasp(node: NodeStatus, stack: StackStatus | undefined): 
     power: legacyPower(stack?.power),
     cpu: node.observed.cpuPercent ?? null,
     temperature: node.observed.temperatureC ?? null,
-    Lping: node.lastSeen ?? null,
+    Lping: node.health?.at ?? node.lastSeen ?? null,
     Rstatus: reachable ? 'okStatus' : 'koStatus',
   };
 }
