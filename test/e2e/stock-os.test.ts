@@ -147,4 +147,19 @@ describe('stock Raspberry Pi OS: a sudo user, no root login', () => {
     expect(await onPi(2, 'command -v bc')).toBe('/usr/bin/bc');
     expect(await onPi(2, 'stat -c "%a %U:%G" /home/pi/.ssh/authorized_keys')).toBe('600 pi:pi');
   });
+
+  it('NOPASSWD sudo needs no password at all; without one, a sudo that asks is SUDO_AUTH naming ssh.sudo', async () => {
+    const keyOnly = variant('no-password', (doc) => {
+      delete doc.ssh.bootstrap;
+    });
+    await onPi(1, "echo 'pi ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/010_pi-nopasswd && chmod 440 /etc/sudoers.d/010_pi-nopasswd");
+    const { code, json } = await applyJson(keyOnly);
+    expect(code).toBe(1);
+    expect(json.pis.map((p) => [p.pi, p.error?.code])).toEqual([
+      [1, undefined],
+      [2, 'PIRACK_ERR_SUDO_AUTH'],
+    ]);
+    expect(json.pis[1]?.error?.message).toContain('ssh.sudo.passwordFile');
+    expect(json.applied).toBe(0);
+  });
 });

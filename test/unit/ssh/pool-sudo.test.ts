@@ -141,6 +141,20 @@ describe('a login user other than root', () => {
     expect(server.commands[0]).toContain('sudo -A');
   });
 
+  it('opens the watch stream through sudo too: the password line first, then the caller’s lines', async () => {
+    const pool = fx.pool({ user: 'pi', sudoPassword: new Secret(PASSWORD) });
+    const chunks: Buffer[] = [];
+    const stream = await pool.openStream(target(server.port), 'echo "uid $(id -u)"; cat', { onStdout: (c) => chunks.push(c) });
+    stream.write('spec line\n');
+    const text = (): string => Buffer.concat(chunks).toString('utf8');
+    const deadline = Date.now() + 5_000;
+    while (!text().includes('spec line') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(text()).toBe(`uid ${process.getuid?.()}\nspec line\n`);
+    expect(server.commands[0]).toContain('sudo -A');
+    stream.close();
+    await stream.ended;
+  });
+
   it('root runs commands as they are, without sudo', async () => {
     const pool = fx.pool({ user: 'root', sudoPassword: new Secret(PASSWORD) });
     const res = await pool.exec(target(server.port), 'echo plain');
