@@ -98,6 +98,12 @@ export function openLiveWiring(deps: LiveWiringDeps): LiveWiring {
   // that are not answering now (the reconciler queues their passes itself).
   let rack: RackSpec | undefined;
   const unsubscribe = deps.store.subscribe((change) => {
+    // A pass on a Pi that could not stream may just have installed its slave (a fresh Pi, an
+    // upgrade): ask again now rather than at the minute's retry.
+    if (change.scope === 'node' && change.what === 'pass' && deps.store.node(change.id)?.stream === 'unsupported') {
+      streams.poke(change.id);
+      return;
+    }
     if (change.scope !== 'rack' || change.what !== 'leases' || !rack) return;
     for (const node of rack.nodes) if (deps.store.node(node.id)?.reachable === false) poke(node.id);
   });
