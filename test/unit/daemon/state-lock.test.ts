@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockStateDir, stateLockHolder, STATE_LOCK_FILE } from '../../../src/daemon/state-lock.ts';
+import { isPiRackError } from '../../../src/errors.ts';
+import { runCli } from '../../support/cli.ts';
+import { waitUntil } from '../../support/wait.ts';
+
+const BIN = fileURLToPath(new URL('../../../src/cli/pirack.mjs', import.meta.url));
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'pirack-statelock-'));
+  dirs.push(d);
+  return d;
+};
+
+describe('the state dir lock: one daemon per rack', () => {
+  it('a second lock on the same state dir is refused, naming the PID that holds it', () => {
+    const dir = tmp();
+    const first = lockStateDir(dir, 4242);
+    expect(readFileSync(join(dir, STATE_LOCK_FILE), 'utf8')).toBe('4242\n');
+    expect(stateLockHolder(dir)).toBe(4242);
+    let refused: unknown;
+    try {
+      lockStateDir(dir, 4343);
+    } catch (err) {
+      refused = err;
+    }
+    expect(isPiRackError(refused) && refused.code).toBe('PIRACK_ERR_DAEMON_RUNNING');
+    expect((refused as Error).message).toContain('pid 4242');
+    // The refused attempt did not overwrite the holder's PID.
+    expect(stateLockHolder(dir)).toBe(4242);
+    first.release();
+    expect(stateLockHolder(dir)).toBeUndefined();
+    const again = lockStateDir(dir, 4343);
+    expect(stateLockHolder(dir)).toBe(4343);
+    again.release();
+  });
+
+  it('a PID left in the lock file by a dead holder is not believed', () => {
+    const dir = tmp();
+    // What a crash leaves: the file with a PID, but no lock (the kernel dropped it).
+    writeFileSync(join(dir, STATE_LOCK_FILE), `${process.pid}\n`);
+    expect(stateLockHolder(dir)).toBeUndefined();
+    const lock = lockStateDir(dir);
+    lock.release();
+  });
+
+  it('no state dir yet: nobody holds it', () => {
+    expect(stateLockHolder(join(tmp(), 'absent'))).toBeUndefined();
+  });
+
+  it('two real daemons: the second refuses and names the first; a SIGKILLed first leaves no stale lock', { timeout: 90_000 }, async () => {
+    const stateDir = tmp();
+    // A rack.yaml that is rejected: the daemon runs idle, reaches no Pi and opens no port.
+    const rack = join(stateDir, '..', `${stateDir.split('/').pop()}-rack.yaml`);
+    writeFileSync(rack, 'version: 1\nnot: [a, rack\n');
+    dirs.push(rack);
+    const env = { ...process.env, PIRACK_LOG_LEVEL: 'warn' };
+    const start = (): ChildProcess => {
+      const child = spawn(process.execPath, [BIN, 'daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], {
+        env,
+        stdio: 'ignore',
+      });
+      children.push(child);
+      return child;
+    };
+    const first = start();
+    await waitUntil('the first daemon to hold the lock', 60_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
+      every: 100,
+    });
+
+    const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { env, timeoutMs: 60_000 });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    expect(second.stderr).toContain('PIRACK_ERR_DAEMON_RUNNING');
+    expect(stateLockHolder(stateDir)).toBe(first.pid);
+
+    const exited = new Promise((done) => first.once('exit', done));
+    first.kill('SIGKILL');
+    await exited;
+    expect(stateLockHolder(stateDir)).toBeUndefined();
+
+    const third = start();
+    await waitUntil(
+      'a new daemon to take the lock after a kill -9',
+      60_000,
+      () => (stateLockHolder(stateDir) === third.pid ? true : undefined),
+      {
+        every: 100,
+      },
+    );
+    const stopped = new Promise<number | null>((done) => third.once('exit', (code) => done(code)));
+    third.kill('SIGTERM');
+    expect(await stopped).toBe(0);
+    expect(stateLockHolder(stateDir)).toBeUndefined();
+  });
+});
