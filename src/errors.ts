@@ -74,7 +74,7 @@ export const ERRORS = {
   PIRACK_ERR_DAEMON_UNREACHABLE: {
     status: 503,
     transient: true,
-    hint: 'Check that the daemon is running and listening (its log says why not); a daemon.json whose PID is gone is ignored.',
+    hint: 'Check that the daemon is running and listening (its log says why not); a daemon.json whose PID does not hold the state dir lock is ignored.',
   },
   PIRACK_ERR_DAEMON_RUNNING: {
     status: 409,

@@ -9,7 +9,7 @@ import { MANAGED_MARK, masterLayout } from '../../../src/master/layout.ts';
 import { runProgram, type Runner } from '../../../src/master/run.ts';
 import { resolveBuiltin } from '../../../src/slave/bundle.ts';
 import { runCli } from '../../support/cli.ts';
-import { fakeRoot, removeRoot, snapshot, type FakeRootOptions } from './fake-root.ts';
+import { fakeRoot, removeRoot, snapshot, type FakeRootOptions } from '../../support/master-root.ts';
 
 const roots: string[] = [];
 afterEach(() => {

@@ -12,7 +12,7 @@ import { servicesController } from '../../../controllers/services.ts';
 import { parseRack } from '../../../src/config/load.ts';
 import type { RackSpec } from '../../../src/model/desired.ts';
 import { convergedFacts, NOW, policies, sha } from '../../support/fixtures.ts';
-import { RACK_YAML } from './fake-root.ts';
+import { RACK_YAML } from '../../support/master-root.ts';
 
 const SLAVE = '/usr/local/lib/pirack/pirack-slave.js';
 

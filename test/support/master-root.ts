@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const RACK_YAML = fileURLToPath(new URL('../../../rack.yaml', import.meta.url));
+export const RACK_YAML = fileURLToPath(new URL('../../rack.yaml', import.meta.url));
 
 export interface FakeRootOptions {
   readonly model?: string | undefined;
