@@ -58,7 +58,7 @@ describe('the state dir lock: one daemon per rack', () => {
     expect(stateLockHolder(join(tmp(), 'absent'))).toBeUndefined();
   });
 
-  it('two real daemons: the second refuses and names the first; a SIGKILLed first leaves no stale lock', { timeout: 90_000 }, async () => {
+  it('two real daemons: the second refuses and names the first; a SIGKILLed first leaves no stale lock', { timeout: 240_000 }, async () => {
     const stateDir = tmp();
     // A rack.yaml that is rejected: the daemon runs idle, reaches no Pi and opens no port.
     const rack = join(stateDir, '..', `${stateDir.split('/').pop()}-rack.yaml`);
@@ -74,11 +74,11 @@ describe('the state dir lock: one daemon per rack', () => {
       return child;
     };
     const first = start();
-    await waitUntil('the first daemon to hold the lock', 60_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
+    await waitUntil('the first daemon to hold the lock', 90_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
       every: 100,
     });
 
-    const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { env, timeoutMs: 60_000 });
+    const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { env, timeoutMs: 120_000 });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`pid ${first.pid}`);
     expect(second.stderr).toContain('PIRACK_ERR_DAEMON_RUNNING');
@@ -102,5 +102,23 @@ describe('the state dir lock: one daemon per rack', () => {
     third.kill('SIGTERM');
     expect(await stopped).toBe(0);
     expect(stateLockHolder(stateDir)).toBeUndefined();
+  });
+});
+
+describe('a CLI command that changes the rack while a daemon runs', () => {
+  it('goes through the daemon when it serves an API, and is refused when it holds the state dir without one', async () => {
+    const { findDaemon } = await import('../../../src/cli/daemon-client.ts');
+    const dir = tmp();
+    expect(await findDaemon(dir)).toBeUndefined();
+    const lock = lockStateDir(dir, 777);
+    try {
+      let refused: unknown;
+      await findDaemon(dir).catch((err: unknown) => (refused = err));
+      expect(isPiRackError(refused) && refused.code).toBe('PIRACK_ERR_DAEMON_RUNNING');
+      expect((refused as Error).message).toContain('pid 777');
+    } finally {
+      lock.release();
+    }
+    expect(await findDaemon(dir)).toBeUndefined();
   });
 });
