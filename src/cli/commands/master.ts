@@ -4,6 +4,7 @@
  * their packages are there), undo it, and carry the state dir to a new master.
  */
 import { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pirackError } from '../../errors.ts';
@@ -30,6 +31,15 @@ interface InstallCliOptions {
   force: boolean;
   start: boolean;
   node: string;
+}
+
+/** `--root`: an existing directory, so that a missing value (`--root --force`) is never taken for one. */
+function rootDir(value: string): string {
+  const root = resolve(value);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw pirackError('PIRACK_ERR_USAGE', `--root ${value}: not an existing directory`);
+  }
+  return root;
 }
 
 /** The interface that holds the master's address on the rack's subnet. */
@@ -59,7 +69,7 @@ function installCommand(): Command {
     .option('--no-start', 'enable the unit without starting it now')
     .option('--root <dir>', 'install into this directory instead of / (tests; systemctl only enables)', '/')
     .action(async (opts: InstallCliOptions) => {
-      const root = resolve(opts.root);
+      const root = rootDir(opts.root);
       const layout = masterLayout(root);
       parseListen(opts.listen);
       const rackFile = opts.git ? `${opts.git}/rack.yaml` : opts.rack;
@@ -119,7 +129,7 @@ function uninstallCommand(): Command {
     .option('--root <dir>', 'uninstall from this directory instead of / (tests)', '/')
     .action(async (opts: { stateDir: string; purge: boolean; root: string }) => {
       const report = await uninstallMaster({
-        layout: masterLayout(resolve(opts.root)),
+        layout: masterLayout(rootDir(opts.root)),
         stateDir: opts.stateDir,
         purge: opts.purge,
         run: runProgram,
