@@ -9,7 +9,7 @@ import { isPiRackError } from '../../../src/errors.ts';
 import { runCli } from '../../support/cli.ts';
 import { waitUntil } from '../../support/wait.ts';
 
-const BIN = fileURLToPath(new URL('../../../src/cli/pirack.mjs', import.meta.url));
+const STATE_LOCK_TS = fileURLToPath(new URL('../../../src/daemon/state-lock.ts', import.meta.url));
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -58,50 +58,46 @@ describe('the state dir lock: one daemon per rack', () => {
     expect(stateLockHolder(join(tmp(), 'absent'))).toBeUndefined();
   });
 
-  it('two real daemons: the second refuses and names the first; a SIGKILLed first leaves no stale lock', { timeout: 240_000 }, async () => {
-    const stateDir = tmp();
-    // A rack.yaml that is rejected: the daemon runs idle, reaches no Pi and opens no port.
-    const rack = join(stateDir, '..', `${stateDir.split('/').pop()}-rack.yaml`);
-    writeFileSync(rack, 'version: 1\nnot: [a, rack\n');
-    dirs.push(rack);
-    const env = { ...process.env, PIRACK_LOG_LEVEL: 'warn' };
-    const start = (): ChildProcess => {
-      const child = spawn(process.execPath, [BIN, 'daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], {
-        env,
-        stdio: 'ignore',
-      });
-      children.push(child);
-      return child;
-    };
-    const first = start();
-    await waitUntil('the first daemon to hold the lock', 90_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
-      every: 100,
-    });
+  /** A second real process that takes the lock with the daemon's own code, and holds it until killed. */
+  function holder(stateDir: string): ChildProcess {
+    const code = `const { lockStateDir } = await import(${JSON.stringify(STATE_LOCK_TS)}); lockStateDir(${JSON.stringify(stateDir)}); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'ignore' });
+    children.push(child);
+    return child;
+  }
 
-    const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { env, timeoutMs: 120_000 });
+  it(
+    'two real processes: the second refuses and names the first; a SIGKILLed holder leaves no stale lock',
+    { timeout: 120_000 },
+    async () => {
+      const stateDir = tmp();
+      const first = holder(stateDir);
+      await waitUntil('the first process to hold the lock', 90_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
+        every: 50,
+      });
+      expect(() => lockStateDir(stateDir)).toThrow(`(pid ${first.pid}) holds the lock`);
+      const exited = new Promise((done) => first.once('exit', done));
+      first.kill('SIGKILL');
+      await exited;
+      expect(stateLockHolder(stateDir)).toBeUndefined();
+      lockStateDir(stateDir).release();
+    },
+  );
+
+  it('`pirack daemon` on a state dir another process holds refuses to start, naming its PID', { timeout: 240_000 }, async () => {
+    const stateDir = tmp();
+    // A rack.yaml that would be rejected anyway: were the daemon to start, it would reach no Pi.
+    const rack = join(stateDir, 'rack.yaml');
+    writeFileSync(rack, 'version: 1\nnot: [a, rack\n');
+    const first = holder(stateDir);
+    await waitUntil('the first process to hold the lock', 90_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined), {
+      every: 50,
+    });
+    const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { timeoutMs: 200_000 });
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`pid ${first.pid}`);
+    expect(second.stderr).toContain(`(pid ${first.pid}) holds the lock`);
     expect(second.stderr).toContain('PIRACK_ERR_DAEMON_RUNNING');
     expect(stateLockHolder(stateDir)).toBe(first.pid);
-
-    const exited = new Promise((done) => first.once('exit', done));
-    first.kill('SIGKILL');
-    await exited;
-    expect(stateLockHolder(stateDir)).toBeUndefined();
-
-    const third = start();
-    await waitUntil(
-      'a new daemon to take the lock after a kill -9',
-      60_000,
-      () => (stateLockHolder(stateDir) === third.pid ? true : undefined),
-      {
-        every: 100,
-      },
-    );
-    const stopped = new Promise<number | null>((done) => third.once('exit', (code) => done(code)));
-    third.kill('SIGTERM');
-    expect(await stopped).toBe(0);
-    expect(stateLockHolder(stateDir)).toBeUndefined();
   });
 });
 
