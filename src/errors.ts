@@ -89,7 +89,32 @@ export const ERRORS = {
   PIRACK_ERR_DAEMON_UNREACHABLE: {
     status: 503,
     transient: true,
-    hint: 'Check that the daemon is running and listening (its log says why not); a daemon.json whose PID is gone is ignored.',
+    hint: 'Check that the daemon is running and listening (its log says why not); a daemon.json whose PID does not hold the state dir lock is ignored.',
+  },
+  PIRACK_ERR_DAEMON_RUNNING: {
+    status: 409,
+    transient: false,
+    hint: 'Stop that daemon first (`systemctl stop pirack` when the unit runs it), or give this one another --state-dir.',
+  },
+  PIRACK_ERR_MASTER_PREREQUISITE: {
+    status: 424,
+    transient: false,
+    hint: 'Install what the message names (apt-get install …) and run `pirack master install` again; nothing was changed.',
+  },
+  PIRACK_ERR_NOT_A_PI: {
+    status: 412,
+    transient: false,
+    hint: 'Run it on the master Pi, or pass --force on a lab or test machine; nothing was changed.',
+  },
+  PIRACK_ERR_MASTER_CONFLICT: {
+    status: 409,
+    transient: false,
+    hint: 'A file PiRack would write is not its own: move it aside or remove it, then run the command again; nothing was changed.',
+  },
+  PIRACK_ERR_BACKUP: {
+    status: 422,
+    transient: false,
+    hint: 'Check the backup file (made by `pirack master backup`) and the state dir; nothing was changed.',
   },
   // The API's own refusals. `reason` is the stable CamelCase word of the JSON error body.
   PIRACK_ERR_HTTP_BAD_REQUEST: {

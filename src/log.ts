@@ -4,6 +4,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import { journalDestination } from './log-journal.ts';
 
 export const REDACT_PATHS = [
   'password',
@@ -31,8 +32,10 @@ export function createLogger(options: LogOptions = {}): Logger {
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
   const destination =
     options.destination ??
-    (usePretty
-      ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
-      : pino.destination({ dest: 2, sync: true }));
+    (process.env.PIRACK_LOG_FORMAT === 'journal'
+      ? journalDestination()
+      : usePretty
+        ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })
+        : pino.destination({ dest: 2, sync: true }));
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'pirack' } }, destination);
 }

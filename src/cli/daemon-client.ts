@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pirackError } from '../errors.ts';
 import { ADMIN_TOKEN_ENV, ADMIN_TOKEN_FILE } from '../http/auth/admin-token.ts';
 import { readDaemonRecord, type DaemonRecord } from '../daemon/daemon-file.ts';
+import { stateLockHolder } from '../daemon/state-lock.ts';
 
 export interface DaemonClient {
   readonly record: DaemonRecord;
@@ -21,10 +22,22 @@ async function tokenFor(stateDir: string, record: DaemonRecord): Promise<string>
   return (await readFile(join(stateDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
 }
 
-/** The daemon running on `stateDir`, or undefined when none does. */
+/**
+ * The daemon running on `stateDir`, or undefined when none does. A daemon that holds the state
+ * dir but serves no API (`--no-http`, or one still starting) cannot be asked: refused, since
+ * working around it would make two reconcilers of one rack.
+ */
 export async function findDaemon(stateDir: string): Promise<DaemonClient | undefined> {
   const record = await readDaemonRecord(stateDir);
-  if (!record) return undefined;
+  if (!record) {
+    const holder = stateLockHolder(stateDir);
+    if (holder === undefined) return undefined;
+    throw pirackError(
+      'PIRACK_ERR_DAEMON_RUNNING',
+      `a daemon (pid ${holder}) runs on this state dir without an API to ask (--no-http, or still starting); this command would work around it`,
+      { where: stateDir },
+    );
+  }
   const token = await tokenFor(stateDir, record).catch((cause: unknown) => {
     throw pirackError(
       'PIRACK_ERR_USAGE',

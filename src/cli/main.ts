@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   hostkey: async () => (await import('./commands/hostkey.ts')).hostkeyCommand(),
   power: async () => (await import('./commands/power.ts')).powerCommand(),
   enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
+  master: async () => (await import('./commands/master.ts')).masterCommand(),
   lab: async () => (await import('../lab/cli.ts')).labCommand(),
   demo: async () => (await import('./commands/demo.ts')).demoCommand(),
   bench: async () => (await import('./commands/bench.ts')).benchCommand(),

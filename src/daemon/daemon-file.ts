@@ -1,13 +1,14 @@
 /**
  * How a CLI finds the daemon that owns a state dir: `<stateDir>/daemon.json` holds its pid and
  * where its API listens; the admin token is in the same state dir (src/http/auth/admin-token.ts).
- * Written when the API listens, removed on a clean stop; a file whose pid is gone is stale and
- * ignored (a crashed daemon), so the CLI then works on its own again.
+ * Written when the API listens, removed on a clean stop. The record is believed only while its
+ * pid holds the state dir's lock (state-lock.ts): a crashed daemon's file, even one whose pid was
+ * reused by another process, is stale and ignored, so the CLI then works on its own again.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic.ts';
-import { pidAlive } from '../util/pid-alive.ts';
+import { stateLockHolder } from './state-lock.ts';
 
 export const DAEMON_FILE = 'daemon.json';
 
@@ -34,7 +35,7 @@ export async function readDaemonRecord(stateDir: string, options: { checkAlive?:
   try {
     const record = JSON.parse(await readFile(join(stateDir, DAEMON_FILE), 'utf8')) as DaemonRecord;
     if (typeof record.pid !== 'number' || typeof record.url !== 'string') return undefined;
-    if (options.checkAlive !== false && !pidAlive(record.pid)) return undefined;
+    if (options.checkAlive !== false && stateLockHolder(stateDir) !== record.pid) return undefined;
     return record;
   } catch {
     return undefined;

@@ -9,6 +9,7 @@ import { createHttpServer } from '../http/server.ts';
 import type { DesiredSource } from '../source/types.ts';
 import { Daemon } from './daemon.ts';
 import { removeDaemonRecord, writeDaemonRecord } from './daemon-file.ts';
+import { lockStateDir } from './state-lock.ts';
 
 export interface ServeOptions {
   readonly source: DesiredSource;
@@ -37,6 +38,18 @@ export interface RunningDaemon {
 }
 
 export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon> {
+  const { stateDir } = options;
+  // Before anything reads or writes the state dir: two daemons on one rack fight over its relays.
+  const lock = lockStateDir(stateDir);
+  try {
+    return await startLocked(options, () => lock.release());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: ServeOptions, unlock: () => void): Promise<RunningDaemon> {
   const { log, stateDir, source } = options;
   const daemon = new Daemon({ stateDir, log, ...(options.watchStream === false ? { watchStream: false } : {}) });
   await daemon.resumeLastGood();
@@ -77,6 +90,7 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
       await server?.close();
       if (server) await removeDaemonRecord(stateDir, process.pid).catch(() => undefined);
       await daemon.close();
+      unlock();
     },
   };
 }

@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fakeRoot, removeRoot } from '../support/master-root.ts';
+import { stateLockHolder } from '../../src/daemon/state-lock.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE_BIN = join(ROOT, 'src/cli/pirack.mjs');
@@ -53,7 +57,7 @@ beforeAll(async () => {
   const prefix = join(tmp, 'prefix');
   install = await run('npm', ['install', '-g', tarball, '--prefix', prefix, '--offline', '--no-audit', '--no-fund']);
   installed = join(prefix, 'bin/pirack');
-}, 240_000);
+}, 480_000); // pack and a native build (epoll, fs-ext, cpu-features) take minutes on a loaded 2-core machine
 
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -137,5 +141,31 @@ describe('the packed and installed pirack', () => {
     const validate = await importsOf(['validate', '--rack', RACK]);
     expect(validate.some((u) => u.endsWith('/dist/src/config/rack-validator.js'))).toBe(true);
     expect(validate.filter((u) => heavy.test(u) || /\/node_modules\/(esbuild|tsx)\/|\/ajv\/dist\/(core|ajv)\.js/.test(u))).toEqual([]);
+  });
+
+  it('master install runs from the package (the unit names the installed bin), and its daemon holds the state dir lock', async () => {
+    const root = fakeRoot({ model: undefined });
+    try {
+      const r = await run(installed, ['master', 'install', '--root', root, '--interface', 'eth0', '--force']);
+      expect(r.code, r.stderr).toBe(0);
+      const unit = await readFile(join(root, 'etc/systemd/system/pirack.service'), 'utf8');
+      expect(unit).toContain(`ExecStart="${process.execPath}" "${join(tmp, 'prefix/lib/node_modules/pirack/bin/pirack.mjs')}" "daemon"`);
+
+      // fs-ext's flock, built by the install: a second daemon of the package refuses the first's state dir.
+      const stateDir = join(root, 'var/lib/pirack');
+      const rack = join(root, 'not-a-rack.yaml');
+      await writeFile(rack, 'not: [a rack\n');
+      const first = spawn(installed, ['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { stdio: 'ignore' });
+      try {
+        await waitUntil('the packaged daemon to hold the lock', 30_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined));
+        const second = await run(installed, ['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir]);
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain(`(pid ${first.pid}) holds the lock`);
+      } finally {
+        first.kill('SIGTERM');
+      }
+    } finally {
+      removeRoot(root);
+    }
   });
 });

@@ -69,7 +69,10 @@ export function daemonCommand(): Command {
         ...(opts.watchStream ? {} : { watchStream: false }),
         ...(opts.http ? { http: httpOptions(opts) } : {}),
       });
-      if (running.token?.created) {
+      if (running.token?.created && process.env.PIRACK_LOG_FORMAT === 'journal') {
+        // Under systemd stderr is the journal, which every adm-group user may read.
+        log.warn(`created the admin token in ${opts.stateDir}/admin-token; it is not shown in the journal (read the file as root)`);
+      } else if (running.token?.created) {
         process.stderr.write(`\nAdmin token (shown once; kept 0600 in ${opts.stateDir}/admin-token):\n  ${running.token.token}\n\n`);
       }
       if (running.url) log.info(`dashboard and API on ${running.url}`);
