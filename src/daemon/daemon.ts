@@ -254,7 +254,12 @@ export class Daemon implements DaemonFacade {
   }
 
   /** An override over rack.yaml (on, off), a one-off cycle, or `clear`; carried out by the loop's stack keys. */
-  async power(target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp, by = 'the API'): Promise<OperationResult> {
+  async power(
+    target: { scope: 'stack'; id: number } | { scope: 'rack' },
+    op: PowerOp,
+    options: { readonly hard?: boolean } = {},
+    by = 'the API',
+  ): Promise<OperationResult> {
     const rack = this.rack;
     if (!rack || !this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
     if (target.scope === 'stack' && !rack.stacks.some((s) => s.id === target.id))
@@ -262,7 +267,7 @@ export class Daemon implements DaemonFacade {
     const stacks = target.scope === 'rack' ? rack.stacks.map((s) => s.id) : [target.id];
     const held = stacks.map((id) => this.runtime!.reconciler.heldBy(stackKey(id))).find((h) => h !== undefined);
     if (held) return { ok: false, code: 409, message: `${describeHold(held)}; resume first (nothing was switched)` };
-    const outcome = await this.runtime.reconciler.power(stacks, op, by);
+    const outcome = await this.runtime.reconciler.power(stacks, op, by, options);
     this.runtime.tracker.touch();
     this.scheduleStatus();
     return { ok: outcome.ok, code: outcome.ok ? 200 : 500, message: outcome.message };

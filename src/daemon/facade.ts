@@ -42,7 +42,12 @@ export interface DaemonFacade {
   /** Lifts the hold on exactly this target (default the rack). */
   resume(target?: HoldTarget): OperationResult;
   rebootPi(id: number): Promise<OperationResult>;
-  power(target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' }, op: PowerOp): Promise<OperationResult>;
+  /** `hard`: cut without shutting the Pis down first. */
+  power(
+    target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' },
+    op: PowerOp,
+    options?: { readonly hard?: boolean },
+  ): Promise<OperationResult>;
   /** Asks the loop to enlist again stacks that came up short (202: progress in the status). */
   enlist(): OperationResult;
   /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */

@@ -292,15 +292,22 @@ export class Reconciler {
    * dir, lifted by the next revision or `clear`); `cycle` a one-off request; `clear` lifts the
    * override. The stack keys then run through the normal loop; resolves when they have.
    */
-  async power(stacks: readonly number[], op: 'on' | 'off' | 'cycle' | 'clear', by: string): Promise<OperationOutcome> {
+  async power(
+    stacks: readonly number[],
+    op: 'on' | 'off' | 'cycle' | 'clear',
+    by: string,
+    options: { readonly hard?: boolean } = {},
+  ): Promise<OperationOutcome> {
     const held = stacks.map((id) => this.heldBy(stackKey(id))).find((h) => h !== undefined);
     if (held) return { ok: false, message: `${describeHold(held)}; resume first (nothing was switched)`, reports: [] };
     const at = this.deps.clock.now();
+    // `hard`: cut without shutting the Pis down first (controllers/power.ts gracefulCut).
+    const hard = options.hard && (op === 'off' || op === 'cycle') ? { hard: true } : {};
     let state = this.operator;
     for (const stack of stacks) {
-      if (op === 'cycle') state = requestCycle(state, stack, { by, at });
+      if (op === 'cycle') state = requestCycle(state, stack, { by, at, ...hard });
       else if (op === 'clear') state = clearPowerOverrides(state, [stack]);
-      else state = setPowerOverride(state, { stack, power: op, by, at, revision: this.rack.revision });
+      else state = setPowerOverride(state, { stack, power: op, by, at, revision: this.rack.revision, ...hard });
     }
     this.setOperator(state);
     const reports = await this.runOnce(stacks.map(stackKey));

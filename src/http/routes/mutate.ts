@@ -46,14 +46,14 @@ export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacad
     return reply(r, result);
   });
   app.post('/api/v1/stacks/:id/power', { ...mutate, schema: { params: ID_PARAM, body: POWER_BODY } }, async (req, r) => {
-    const { op } = req.body as { op: PowerOp };
-    const result = await facade.power({ scope: 'stack', id: idOf(req.params) }, op);
+    const { op, hard } = req.body as { op: PowerOp; hard?: boolean };
+    const result = await facade.power({ scope: 'stack', id: idOf(req.params) }, op, { hard: hard === true });
     audit(`power ${op} stack ${idOf(req.params)}`, result);
     return reply(r, result);
   });
   app.post('/api/v1/rack/power', { ...mutate, schema: { body: POWER_BODY } }, async (req, r) => {
-    const { op } = req.body as { op: PowerOp };
-    const result = await facade.power({ scope: 'rack' }, op);
+    const { op, hard } = req.body as { op: PowerOp; hard?: boolean };
+    const result = await facade.power({ scope: 'rack' }, op, { hard: hard === true });
     audit(`power ${op} rack`, result);
     return reply(r, result);
   });

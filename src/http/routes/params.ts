@@ -23,7 +23,7 @@ export const POWER_BODY = {
   type: 'object',
   required: ['op'],
   additionalProperties: false,
-  properties: { op: { type: 'string', enum: ['on', 'off', 'cycle', 'clear'] } },
+  properties: { op: { type: 'string', enum: ['on', 'off', 'cycle', 'clear'] }, hard: { type: 'boolean' } },
 } as const;
 
 export const AFTER_QUERY = {
