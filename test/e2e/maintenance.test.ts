@@ -4,7 +4,8 @@
  *   apply, 2 for a broken candidate or `--stack 99` (nothing probed), 3 with a Pi powered off by a
  *   fault;
  * - `pirack suspend --stack 2` survives a daemon restart and holds the power-cycle the policy
- *   would otherwise do; `pirack resume` lets it happen.
+ *   would otherwise do; `pirack resume` lets it happen;
+ * - `power off` shuts a stack's Pis down before the cut, `--hard` does not.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,6 +198,28 @@ describe('maintenance mode', () => {
     await waitFor('every Pi Ready after the cycle', 120_000, async () => (ready(await status(), [1, 2, 3, 4]) ? true : undefined));
     expect((await status()).rack.holds).toBeUndefined();
     expect((await initPids())[3]).not.toBe(pids[3]);
+  }, 400_000);
+
+  it('`power off` shuts the Pis down cleanly before the cut (their journals say so); `--hard` does not', async () => {
+    const lastBoot = async (pi: number) => (await labExec(pi, 'journalctl -b -1 -q --no-pager -o cat 2>&1 | tail -n 40 || true')).stdout;
+    const seq = Math.max(0, ...(await events()).map((e) => e.seq));
+    const off = await withRack('power', 'off', '1');
+    expect(off.code, `${off.stdout}\n${off.stderr}`).toBe(0);
+    const shutdown = (await events(seq)).find((e) => e.kind === 'stack-shutdown' && e.target === 'stack 1');
+    expect(shutdown).toMatchObject({ result: 'ok', message: 'shut down pi 1, 2' });
+    const cut = (await events(seq)).find((e) => e.kind === 'stack-power' && e.target === 'stack 1');
+    expect(cut!.seq).toBeGreaterThan(shutdown!.seq);
+    expect((await withRack('power', 'on', '1')).code).toBe(0);
+    await waitFor('pis 1 and 2 Ready again', 120_000, async () => (ready(await status(), [1, 2]) ? true : undefined));
+    for (const pi of [1, 2]) expect(await lastBoot(pi)).toMatch(/System Power Off|Power-Off|Journal stopped/);
+
+    const seq2 = Math.max(0, ...(await events()).map((e) => e.seq));
+    const hard = await withRack('power', 'off', '1', '--hard');
+    expect(hard.code, `${hard.stdout}\n${hard.stderr}`).toBe(0);
+    expect((await events(seq2)).filter((e) => e.kind === 'stack-shutdown')).toEqual([]);
+    expect((await withRack('power', 'clear', '1')).code).toBe(0);
+    await waitFor('pis 1 and 2 Ready after the hard cut', 120_000, async () => (ready(await status(), [1, 2]) ? true : undefined));
+    for (const pi of [1, 2]) expect(await lastBoot(pi)).not.toMatch(/System Power Off|Power-Off/);
   }, 400_000);
 
   it('refuses a resume of what is not suspended, and reconcile of an unknown Pi, changing nothing', async () => {
