@@ -27,6 +27,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   suspend: async () => (await import('./commands/maintenance.ts')).suspendCommand(),
   resume: async () => (await import('./commands/maintenance.ts')).resumeCommand(),
   reconcile: async () => (await import('./commands/maintenance.ts')).reconcileCommand(),
+  get: async () => (await import('./commands/get.ts')).getCommand(),
+  describe: async () => (await import('./commands/get.ts')).describeCommand(),
   lab: async () => (await import('../lab/cli.ts')).labCommand(),
   demo: async () => (await import('./commands/demo.ts')).demoCommand(),
   bench: async () => (await import('./commands/bench.ts')).benchCommand(),
