@@ -22,6 +22,7 @@ import type { Controller, EnlistAttempt, RackContext, RackDesired, RackObserved 
 import { macView, type Bindings } from '../src/dhcp/bindings.ts';
 import { sameHostEntries } from '../src/dhcp/hosts.ts';
 import { runEnlistmentSafely, type EnlistmentResult } from '../src/dhcp/enlistment.ts';
+import { gracefulCut } from './power.ts';
 
 /** The attempts with one more finished enlistment (the loop records what `apply` reported). */
 export function recordAttempt(
@@ -131,6 +132,7 @@ async function apply(action: RackAction, ctx: RackContext): Promise<StepResult> 
     writeBindings: (b) => ctx.dhcp.writeBindings(b),
     writeHosts: (e) => ctx.dhcp.writeHosts(e),
     isReachable: ctx.isReachable,
+    beforeCut: (stack) => gracefulCut(stack, ctx, false),
     now: ctx.now,
     sleep: ctx.sleep,
     signal: ctx.signal,

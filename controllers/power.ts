@@ -26,6 +26,7 @@ import type { StackAction } from '../src/model/actions.ts';
 import { stepFailed, stepOk, type StepResult } from '../src/model/step.ts';
 import { isPiRackError, pirackError } from '../src/errors.ts';
 import type { Controller, RackContext, StackDesired, StackObserved } from '../src/reconcile/controller.ts';
+import { DEFAULT_SHUTDOWN, describeShutdown, shutdownPis } from '../src/remote/shutdown.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -69,7 +70,15 @@ function plan(
   policies: { readonly powerCycle: PowerCyclePolicy },
 ): StackAction[] {
   if (observed.enlisting) return [];
-  if (stack.cycleRequest) return [{ kind: 'stack-cycle', stack: stack.id, reason: `asked for by ${stack.cycleRequest.by}` }];
+  if (stack.cycleRequest)
+    return [
+      {
+        kind: 'stack-cycle',
+        stack: stack.id,
+        reason: `asked for by ${stack.cycleRequest.by}`,
+        ...(stack.cycleRequest.hard ? { hard: true } : {}),
+      },
+    ];
   const read = observed.relay;
   if (read === 'unknown') {
     return stack.power === 'on'
@@ -83,6 +92,7 @@ function plan(
         stack: stack.id,
         on: stack.power === 'on',
         reason: `${stack.override ? `${stack.override.by} wants` : 'rack.yaml wants'} ${stack.power}, relay reads ${read}`,
+        ...(stack.override?.hard && stack.power === 'off' ? { hard: true } : {}),
       },
     ];
   }
@@ -96,8 +106,29 @@ function asError(stack: number, cause: unknown) {
     : pirackError('PIRACK_ERR_RELAY', `stack ${stack}: ${(cause as Error).message}`, { cause, where: `stack ${stack}` });
 }
 
-async function switchStack(stack: number, on: boolean, ctx: RackContext, signal?: AbortSignal): Promise<void> {
+/**
+ * Before any cut (an off, the off half of a cycle): the reachable Pis of the stack shut down
+ * cleanly first, unless the action is `hard` (src/remote/shutdown.ts). Enlistment's cuts come here
+ * too, through `gracefulCut`.
+ */
+export async function gracefulCut(stack: number, ctx: RackContext, hard: boolean | undefined): Promise<void> {
+  if (hard) return;
+  const nodes = ctx.rack.stacks.find((s) => s.id === stack)?.nodes ?? [];
+  if (nodes.length === 0 || (await ctx.relay.read(stack).catch(() => 'unknown')) === 'off') return;
+  const outcome = await shutdownPis(nodes, ctx);
+  // Said when a Pi took the command; nothing to say when none could (a dead stack being cycled).
+  if (outcome.down.length + outcome.timedOut.length > 0)
+    ctx.emit({
+      kind: 'stack-shutdown',
+      target: `stack ${stack}`,
+      message: describeShutdown(outcome, DEFAULT_SHUTDOWN.timeoutMs),
+      result: outcome.timedOut.length > 0 ? 'failed' : 'ok',
+    });
+}
+
+async function switchStack(stack: number, on: boolean, ctx: RackContext, signal?: AbortSignal, hard?: boolean): Promise<void> {
   if (on) await ctx.stagger.beforeOn(signal);
+  else await gracefulCut(stack, ctx, hard);
   await ctx.relay.set(stack, on ? 'on' : 'off', signal);
 }
 
@@ -112,7 +143,7 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
   const log = ctx.log.child({ controller: 'power', stack: action.stack });
   if (action.kind === 'stack-power') {
     try {
-      await switchStack(action.stack, action.on, ctx, ctx.signal);
+      await switchStack(action.stack, action.on, ctx, ctx.signal, action.hard);
       const durationMs = ctx.now() - started;
       ctx.emit({
         kind: 'stack-power',
@@ -139,6 +170,7 @@ async function apply(action: StackAction, ctx: RackContext): Promise<StepResult>
   }
   log.warn({ reason: action.reason }, 'power-cycling stack');
   try {
+    await gracefulCut(action.stack, ctx, action.hard);
     await ctx.relay.set(action.stack, 'off', ctx.signal);
   } catch (cause) {
     const error = asError(action.stack, cause);

@@ -13,6 +13,8 @@ import { stateLockHolder } from '../daemon/state-lock.ts';
 export interface DaemonClient {
   readonly record: DaemonRecord;
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A long-lived GET (the Server-Sent Events stream), authenticated like `request`. */
+  open(path: string, signal?: AbortSignal): Promise<Response>;
 }
 
 async function tokenFor(stateDir: string, record: DaemonRecord): Promise<string> {
@@ -47,6 +49,18 @@ export async function findDaemon(stateDir: string): Promise<DaemonClient | undef
   });
   return {
     record,
+    open: (path, signal) =>
+      fetch(new URL(path, record.url), { headers: { authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}) }).catch(
+        (cause: unknown) => {
+          throw pirackError(
+            'PIRACK_ERR_DAEMON_UNREACHABLE',
+            `the daemon (pid ${record.pid}) does not answer at ${record.url}: ${(cause as Error).message}`,
+            {
+              cause,
+            },
+          );
+        },
+      ),
     async request<T>(method: 'GET' | 'POST', path: string, body?: unknown) {
       const response = await fetch(new URL(path, record.url), {
         method,

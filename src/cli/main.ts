@@ -11,6 +11,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPiRackError } from '../errors.ts';
+import { EXIT } from './exit-codes.ts';
 
 /** Every command, in the order of the help, and how to load it. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -24,6 +25,11 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   power: async () => (await import('./commands/power.ts')).powerCommand(),
   enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
   master: async () => (await import('./commands/master.ts')).masterCommand(),
+  suspend: async () => (await import('./commands/maintenance.ts')).suspendCommand(),
+  resume: async () => (await import('./commands/maintenance.ts')).resumeCommand(),
+  reconcile: async () => (await import('./commands/maintenance.ts')).reconcileCommand(),
+  get: async () => (await import('./commands/get.ts')).getCommand(),
+  describe: async () => (await import('./commands/get.ts')).describeCommand(),
   lab: async () => (await import('../lab/cli.ts')).labCommand(),
   demo: async () => (await import('./commands/demo.ts')).demoCommand(),
   bench: async () => (await import('./commands/bench.ts')).benchCommand(),
@@ -104,17 +110,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     const named = commandNamed(argv);
     const program = await buildProgram(named === undefined ? [] : [named]);
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has already printed the message (or the help / version text).
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
     }
     if (isPiRackError(err)) {
       process.stderr.write(`pirack: ${err.describe()}\n`);
-      return err.code === 'PIRACK_ERR_USAGE' ? 2 : 1;
+      return EXIT.ERROR;
     }
     process.stderr.write(`pirack: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    return EXIT.ERROR;
   }
 }

@@ -5,10 +5,11 @@
  * the lab or a person; operator power is an override layer the loop itself honours.
  */
 import type { Logger } from 'pino';
-import type { DaemonFacade, DaemonMetrics, OperationResult, PlanEntry, PowerOp, ActionTarget } from './facade.ts';
+import type { DaemonFacade, DaemonMetrics, HoldTarget, OperationResult, PlanEntry, PowerOp, ActionTarget } from './facade.ts';
 import type { RackSpec } from '../model/desired.ts';
 import type { RackEvent, StatusReport } from '../model/status.ts';
-import { parseKey, type WorkKey } from '../reconcile/keys.ts';
+import { parseKey, piKey, RACK_KEY, stackKey, type WorkKey } from '../reconcile/keys.ts';
+import { describeHold, holdTargetLabel } from '../reconcile/maintenance.ts';
 import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, runActionOn } from './actions.ts';
@@ -223,38 +224,73 @@ export class Daemon implements DaemonFacade {
     return this.rack ? actionNames(this.rack) : [];
   }
 
-  reconcileNow(): OperationResult {
-    if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
-    this.runtime.reconciler.enqueueAll();
-    return { ok: true, code: 202, message: 'every Pi queued for a pass' };
+  reconcileNow(pis?: readonly number[]): OperationResult {
+    const rack = this.rack;
+    if (!this.runtime || !rack) return { ok: false, code: 409, message: 'no valid desired state yet' };
+    const reconciler = this.runtime.reconciler;
+    if (reconciler.suspended) return { ok: false, code: 409, message: `${describeHold(reconciler.heldBy(RACK_KEY)!)}; resume first` };
+    if (!pis) {
+      reconciler.enqueueAll();
+      return { ok: true, code: 202, message: 'every Pi, stack and the rack queued for a pass' };
+    }
+    const unknown = pis.filter((id) => !rack.nodes.some((n) => n.id === id));
+    if (unknown.length > 0) return { ok: false, code: 404, message: `no pi ${unknown.join(', ')} in rack.yaml; nothing was queued` };
+    const held = pis.map((id) => reconciler.heldBy(piKey(id))).find((h) => h !== undefined);
+    if (held) return { ok: false, code: 409, message: `${describeHold(held)}; resume it first (nothing was queued)` };
+    for (const id of pis) reconciler.enqueue(piKey(id));
+    return { ok: true, code: 202, message: `pi ${pis.join(', ')} queued for a pass` };
   }
 
-  suspend(): OperationResult {
+  suspend(target: HoldTarget = { scope: 'rack' }, mark = { by: 'the API', reason: '' }): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    this.runtime.reconciler.suspend();
+    const missing = this.missingTarget(target);
+    if (missing) return missing;
+    const hold = this.runtime.reconciler.suspend(target, mark);
     this.runtime.tracker.touch();
-    this.runtime.events.add({
-      kind: 'suspended',
-      target: 'rack',
-      message: 'reconciling suspended: every Pi, stack and the rack are held',
-      result: 'info',
-    });
+    this.runtime.events.add({ kind: 'suspended', target: holdTargetLabel(target), message: describeHold(hold), result: 'info' });
     this.scheduleStatus();
+    const reach =
+      target.scope === 'rack'
+        ? 'no Pi, stack or rack change is made'
+        : target.scope === 'stack'
+          ? `no pass of its Pis, no relay change or power-cycle of stack ${target.id} and no enlistment of it`
+          : `no pass of pi ${target.id}, and no relay change, power-cycle or enlistment of its stack`;
     return {
       ok: true,
       code: 200,
-      message: 'suspended: no Pi, stack or rack changes are made until resume (a daemon restart also resumes)',
+      message: `${holdTargetLabel(target)} suspended: ${reach} until \`pirack resume\` (kept across daemon restarts)`,
     };
   }
 
-  resume(): OperationResult {
+  resume(target: HoldTarget = { scope: 'rack' }): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    this.runtime.reconciler.resume();
+    const missing = this.missingTarget(target);
+    if (missing) return missing;
+    const removed = this.runtime.reconciler.resume(target);
+    if (!removed) {
+      const other = this.runtime.reconciler.holds.holds.map(describeHold);
+      return {
+        ok: false,
+        code: 409,
+        message: `${holdTargetLabel(target)} is not suspended${other.length > 0 ? ` (holds in force: ${other.join('; ')})` : ''}`,
+      };
+    }
     this.runtime.tracker.touch();
-    this.runtime.events.add({ kind: 'resumed', target: 'rack', message: 'reconciling resumed', result: 'info' });
+    this.runtime.events.add({
+      kind: 'resumed',
+      target: holdTargetLabel(target),
+      message: `resumed (was: ${describeHold(removed)})`,
+      result: 'info',
+    });
     this.scheduleStatus();
-    return { ok: true, code: 200, message: 'resumed' };
+    return { ok: true, code: 200, message: `${holdTargetLabel(target)} resumed` };
+  }
+
+  private missingTarget(target: HoldTarget): OperationResult | undefined {
+    const rack = this.rack;
+    if (!rack || target.scope === 'rack') return undefined;
+    const known = target.scope === 'stack' ? rack.stacks.some((s) => s.id === target.id) : rack.nodes.some((n) => n.id === target.id);
+    return known ? undefined : { ok: false, code: 404, message: `no ${target.scope} ${target.id} in rack.yaml; nothing was changed` };
   }
 
   async rebootPi(id: number): Promise<OperationResult> {
@@ -262,14 +298,20 @@ export class Daemon implements DaemonFacade {
   }
 
   /** An override over rack.yaml (on, off), a one-off cycle, or `clear`; carried out by the loop's stack keys. */
-  async power(target: { scope: 'stack'; id: number } | { scope: 'rack' }, op: PowerOp, by = 'the API'): Promise<OperationResult> {
+  async power(
+    target: { scope: 'stack'; id: number } | { scope: 'rack' },
+    op: PowerOp,
+    options: { readonly hard?: boolean } = {},
+    by = 'the API',
+  ): Promise<OperationResult> {
     const rack = this.rack;
     if (!rack || !this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
     if (target.scope === 'stack' && !rack.stacks.some((s) => s.id === target.id))
       return { ok: false, code: 404, message: `no stack ${target.id}` };
-    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
     const stacks = target.scope === 'rack' ? rack.stacks.map((s) => s.id) : [target.id];
-    const outcome = await this.runtime.reconciler.power(stacks, op, by);
+    const held = stacks.map((id) => this.runtime!.reconciler.heldBy(stackKey(id))).find((h) => h !== undefined);
+    if (held) return { ok: false, code: 409, message: `${describeHold(held)}; resume first (nothing was switched)` };
+    const outcome = await this.runtime.reconciler.power(stacks, op, by, options);
     this.runtime.tracker.touch();
     this.scheduleStatus();
     return { ok: outcome.ok, code: outcome.ok ? 200 : 500, message: outcome.message };
@@ -278,7 +320,8 @@ export class Daemon implements DaemonFacade {
   /** `pirack enlist` through the daemon: accepted at once, progress in the status report. */
   enlist(by = 'the API'): OperationResult {
     if (!this.runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
-    if (this.runtime.reconciler.suspended) return { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
+    if (this.runtime.reconciler.suspended)
+      return { ok: false, code: 409, message: `${describeHold(this.runtime.reconciler.heldBy(RACK_KEY)!)}; resume first` };
     const log = this.options.log;
     void this.runtime.reconciler.enlist(by).catch((err: unknown) => log.error({ err }, 'enlistment failed'));
     return { ok: true, code: 202, message: 'enlistment requested: stacks that came up short are tried again; follow it in the status' };

@@ -3,6 +3,9 @@
  * tests use a plain object. Every mutation resolves to an OperationResult instead of throwing.
  */
 import type { RackEvent, StatusReport } from '../model/status.ts';
+import type { HoldTarget } from '../reconcile/maintenance.ts';
+
+export type { HoldTarget };
 
 export type { PlanEntry } from '../reconcile/plan-view.ts';
 import type { PlanEntry } from '../reconcile/plan-view.ts';
@@ -32,11 +35,19 @@ export interface DaemonFacade {
   plan(options?: { readonly fresh?: boolean }): Promise<readonly PlanEntry[]>;
   /** Declared action names (rack.yaml `actions`) plus the built-in ones (reboot, ping, cpu, temperature). */
   actionNames(): readonly string[];
-  reconcileNow(): OperationResult;
-  suspend(): OperationResult;
-  resume(): OperationResult;
+  /** Queues a pass of these Pis now (every key when absent); refused for held keys. */
+  reconcileNow(pis?: readonly number[]): OperationResult;
+  /** Holds the rack (default), a stack or a Pi, with who and why; kept across restarts. */
+  suspend(target?: HoldTarget, mark?: { readonly by: string; readonly reason: string }): OperationResult;
+  /** Lifts the hold on exactly this target (default the rack). */
+  resume(target?: HoldTarget): OperationResult;
   rebootPi(id: number): Promise<OperationResult>;
-  power(target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' }, op: PowerOp): Promise<OperationResult>;
+  /** `hard`: cut without shutting the Pis down first. */
+  power(
+    target: { readonly scope: 'stack'; readonly id: number } | { readonly scope: 'rack' },
+    op: PowerOp,
+    options?: { readonly hard?: boolean },
+  ): Promise<OperationResult>;
   /** Asks the loop to enlist again stacks that came up short (202: progress in the status). */
   enlist(): OperationResult;
   /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */

@@ -21,6 +21,7 @@ import { createSshPool, type SshPool } from '../ssh/pool.ts';
 import { readSecretFile, type Secret } from '../ssh/secret.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { EventLog } from '../state/event-log.ts';
+import { loadMaintenance, saveMaintenance } from '../state/maintenance-file.ts';
 import { loadEnlistAttempts, loadOperatorState, saveEnlistAttempts, saveOperatorState } from '../state/rack-memory.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { loadCycleHistory, saveCycleHistory } from './cycle-history.ts';
@@ -95,6 +96,8 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
       options.notifyManual ??
       ((request) => events.add({ kind: 'manual-power', target: `stack ${request.stack}`, message: request.message, result: 'info' })),
   });
+  const maintenance = await loadMaintenance(stateDir);
+  if (maintenance.problem) log.warn({ problem: maintenance.problem }, 'maintenance holds not restored');
   const reconciler = new Reconciler(rack, {
     controllers: registry,
     clock,
@@ -105,10 +108,12 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
     emit: (event) => events.add(event),
     mode: options.mode ?? 'apply',
     operator: await loadOperatorState(stateDir),
+    maintenance: maintenance.state,
     memory: {
       saveCycles: (cycles) => saveCycleHistory(stateDir, cycles),
       saveAttempts: (a) => saveEnlistAttempts(stateDir, a),
       saveOperator: (state) => saveOperatorState(stateDir, state),
+      saveMaintenance: (state) => saveMaintenance(stateDir, state),
     },
     watchLeases: (r, onChange) =>
       watchLeases(r.network.dhcp.leasesFile, (parsed) => onChange(parsed.leases), {
@@ -119,7 +124,13 @@ export async function openRuntime(rack: RackSpec, options: RuntimeOptions): Prom
   let revisions: RevisionInfo = { revisionErrors: [] };
   const tracker = new StatusTracker(
     store,
-    () => ({ rack: reconciler.desired, operator: reconciler.operatorState, revisions, suspended: reconciler.suspended }),
+    () => ({
+      rack: reconciler.desired,
+      operator: reconciler.operatorState,
+      revisions,
+      suspended: reconciler.suspended,
+      holds: reconciler.holds.holds,
+    }),
     registry,
     () => new Date(clock.now()),
   );

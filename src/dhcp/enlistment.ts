@@ -54,6 +54,12 @@ export interface EnlistmentOptions {
   readonly log?: Logger;
   readonly emit?: (event: Omit<RackEvent, 'seq' | 'at'>) => void;
   readonly onProgress?: (progress: EnlistmentProgress) => void;
+  /**
+   * Before a running stack is switched off in step 1: shuts its reachable Pis down cleanly
+   * (controllers/power.ts gracefulCut). Step 5's cycle has none: its Pis booted seconds ago on
+   * dynamic addresses and answer at no fixed one yet.
+   */
+  readonly beforeCut?: (stack: number) => Promise<void>;
 }
 
 export interface EnlistmentResult {
@@ -129,6 +135,7 @@ export async function runEnlistment(o: EnlistmentOptions): Promise<EnlistmentRes
   for (const stack of waiting) {
     if (o.signal.aborted) throw aborted(o.stack);
     if ((await o.relay.read(stack)) !== 'off') {
+      await o.beforeCut?.(stack);
       await o.relay.set(stack, 'off', o.signal);
       switchedOff = true;
     }

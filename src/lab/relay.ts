@@ -57,6 +57,10 @@ export function createLabRelay(opts: LabRelayOptions = {}): RelayDriver {
         });
       }
     },
+    async halted(node: number): Promise<boolean> {
+      const pi = (await readState(dir))?.pis.find((p) => p.id === node);
+      return pi === undefined || !(await isPiRunning(pi));
+    },
     async close(): Promise<void> {},
   };
 }

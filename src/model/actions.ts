@@ -37,8 +37,9 @@ export type NodeAction =
   | { readonly kind: 'service-restart'; readonly node: number; readonly unit: string; readonly because: readonly string[] };
 
 export type StackAction =
-  | { readonly kind: 'stack-power'; readonly stack: number; readonly on: boolean; readonly reason: string }
-  | { readonly kind: 'stack-cycle'; readonly stack: number; readonly reason: string };
+  /** `hard`: cut without shutting the Pis down first (`--hard`). */
+  | { readonly kind: 'stack-power'; readonly stack: number; readonly on: boolean; readonly reason: string; readonly hard?: boolean }
+  | { readonly kind: 'stack-cycle'; readonly stack: number; readonly reason: string; readonly hard?: boolean };
 
 export type RackAction =
   | { readonly kind: 'dhcp-hosts-write'; readonly entries: readonly { readonly mac: string; readonly ip: string; readonly node: number }[] }

@@ -32,6 +32,15 @@ export interface NodeObserved {
   readonly memUsedPercent?: number;
 }
 
+/** An operator's maintenance hold as the report shows it: what, who, why, since when. */
+export interface HoldStatus {
+  /** `rack`, `stack 2`, `pi 7`: the target of the hold (a Pi's own or the stack or rack over it). */
+  readonly target: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
 export interface NodeStatus {
   readonly id: number;
   readonly stack: number;
@@ -45,6 +54,8 @@ export interface NodeStatus {
   readonly quarantined: boolean;
   /** The watch stream's last heartbeat (live health; `at` = when it was heard), while the stream lives. */
   readonly health?: NodeHealth;
+  /** The hold that stops this Pi's passes, when one does. */
+  readonly suspended?: HoldStatus;
 }
 
 /** Live health from the watch stream's heartbeat; a figure the Pi cannot tell is absent. */
@@ -80,6 +91,8 @@ export interface StackStatus {
   readonly override?: { readonly power: 'on' | 'off'; readonly by: string; readonly at: string; readonly rackYamlPower: 'on' | 'off' };
   /** PowerInSync (the power controller's). */
   readonly conditions?: readonly Condition[];
+  /** The hold that stops this stack's relay and enlistment, when one does (its own, one of its Pis', or the rack's). */
+  readonly suspended?: HoldStatus;
 }
 
 export interface EnlistmentProgress {
@@ -97,7 +110,10 @@ export interface EnlistmentProgress {
 export interface RackStatus {
   readonly name: string;
   readonly ready: boolean;
+  /** The whole rack is held (`holds` has a `rack` entry). */
   readonly suspended: boolean;
+  /** Every maintenance hold in force, oldest first. */
+  readonly holds?: readonly HoldStatus[];
   readonly counts: { readonly nodes: number; readonly ready: number; readonly unreachable: number; readonly quarantined: number };
   readonly lastAppliedRevision?: string;
   readonly lastAttemptedRevision?: string;

@@ -79,6 +79,8 @@ export interface RackContext extends Effects {
 export interface OperatorMark {
   readonly by: string;
   readonly at: number;
+  /** A power cut asked for with `--hard`: no graceful shutdown of the Pis first. */
+  readonly hard?: boolean;
 }
 
 /** A stack as it is desired: rack.yaml's, with an operator's power override already applied. */

@@ -67,8 +67,10 @@ export function stackDesired(rack: RackSpec, state: OperatorState, stack: number
   const cycle = state.cycleRequests.find((c) => c.stack === stack);
   return {
     ...spec,
-    ...(override ? { power: override.power, override: { by: override.by, at: override.at } } : {}),
-    ...(cycle ? { cycleRequest: { by: cycle.by, at: cycle.at } } : {}),
+    ...(override
+      ? { power: override.power, override: { by: override.by, at: override.at, ...(override.hard ? { hard: true } : {}) } }
+      : {}),
+    ...(cycle ? { cycleRequest: { by: cycle.by, at: cycle.at, ...(cycle.hard ? { hard: true } : {}) } } : {}),
   };
 }
 

@@ -23,9 +23,22 @@ import type { RelayDriver } from '../relay/types.ts';
 import type { Stagger } from '../relay/stagger.ts';
 import type { SshRunner } from '../ssh/types.ts';
 import type { Lease } from '../dhcp/leases.ts';
+import { unboundByStack } from '../dhcp/bindings.ts';
 import type { Clock } from '../util/clock.ts';
 import type { DhcpContext, EnlistAttempt, CycleRecord, RackContext, RackEventInput, StackObserved } from './controller.ts';
 import { parseKey, piKey, RACK_KEY, stackKey, type WorkKey } from './keys.ts';
+import {
+  addHold,
+  emptyMaintenance,
+  holdOnKey,
+  holdOnStack,
+  keysOfTarget,
+  removeHold,
+  describeHold,
+  type Hold,
+  type HoldTarget,
+  type MaintenanceState,
+} from './maintenance.ts';
 import { reconcileNode, type NodePassResult } from './node-pass.ts';
 import type { ObservedStore } from './observed-store.ts';
 import {
@@ -60,6 +73,7 @@ export interface LoopMemory {
   saveCycles(cycles: readonly CycleRecord[]): Promise<void>;
   saveAttempts(attempts: Readonly<Record<number, EnlistAttempt>>): Promise<void>;
   saveOperator(state: OperatorState): Promise<void>;
+  saveMaintenance?(state: MaintenanceState): Promise<void>;
 }
 
 export interface ReconcilerDeps {
@@ -73,6 +87,8 @@ export interface ReconcilerDeps {
   readonly mode?: 'apply' | 'observe';
   readonly memory?: LoopMemory;
   readonly operator?: OperatorState;
+  /** The operator's holds as the state dir kept them (src/reconcile/maintenance.ts). */
+  readonly maintenance?: MaintenanceState;
   /** Jitter source of the backoff; default Math.random. */
   readonly random?: () => number;
   /** Watches the DHCP leases (not polled): called by `start`, closed by `stop`. */
@@ -114,7 +130,7 @@ export class Reconciler {
   private knownLeases = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private started = false;
-  private suspendedFlag = false;
+  private maintenance: MaintenanceState;
 
   constructor(
     rack: RackSpec,
@@ -122,6 +138,7 @@ export class Reconciler {
   ) {
     this.rack = rack;
     this.operator = liftStale(deps.operator ?? emptyOperatorState, rack.revision);
+    this.maintenance = deps.maintenance ?? emptyMaintenance;
     this.queue = new WorkQueue<WorkKey>({
       concurrency: Math.max(1, rack.ssh.concurrency),
       backoffBaseMs: rack.policies.backoffBaseMs,
@@ -152,8 +169,18 @@ export class Reconciler {
     return this.operator;
   }
 
+  /** The whole rack is held. */
   get suspended(): boolean {
-    return this.suspendedFlag;
+    return this.maintenance.holds.some((h) => h.scope === 'rack');
+  }
+
+  get holds(): MaintenanceState {
+    return this.maintenance;
+  }
+
+  /** The hold that stops this key, if any (a Pi's, its stack's or the rack's). */
+  heldBy(key: WorkKey): Hold | undefined {
+    return holdOnKey(this.maintenance, this.rack, key);
   }
 
   /** Every key of the rack, in registry order: stacks, the rack, then the Pis. */
@@ -219,16 +246,31 @@ export class Reconciler {
     this.queue.add(key);
   }
 
-  /** Holds every key (Pis, stacks, the rack): running passes finish, nothing new starts. */
-  suspend(): void {
-    this.suspendedFlag = true;
-    this.queue.pause();
+  /**
+   * Holds the keys of a target (the rack by default; see src/reconcile/maintenance.ts for what a
+   * hold reaches): running passes finish, nothing new starts. Kept in the state dir.
+   */
+  suspend(target: HoldTarget = { scope: 'rack' }, mark: { by: string; reason: string } = { by: 'the API', reason: '' }): Hold {
+    const hold: Hold = { ...target, by: mark.by, reason: mark.reason, at: this.deps.clock.now() };
+    this.setMaintenance(addHold(this.maintenance, hold));
+    return hold;
   }
 
-  resume(): void {
-    this.suspendedFlag = false;
-    this.queue.resume();
-    this.enqueueAll();
+  /** Lifts the hold on exactly this target (the rack by default) and looks at what it freed at once. */
+  resume(target: HoldTarget = { scope: 'rack' }): Hold | undefined {
+    const { state, removed } = removeHold(this.maintenance, target);
+    if (!removed) return undefined;
+    this.setMaintenance(state);
+    if (target.scope === 'rack') this.enqueueAll();
+    else for (const key of keysOfTarget(this.rack, target)) this.queue.add(key);
+    return removed;
+  }
+
+  private setMaintenance(state: MaintenanceState): void {
+    this.maintenance = state;
+    void this.deps.memory
+      ?.saveMaintenance?.(state)
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'cannot save the maintenance holds'));
   }
 
   /** The plan from the store's cached facts: pure, touches nothing, probes nothing. */
@@ -250,13 +292,22 @@ export class Reconciler {
    * dir, lifted by the next revision or `clear`); `cycle` a one-off request; `clear` lifts the
    * override. The stack keys then run through the normal loop; resolves when they have.
    */
-  async power(stacks: readonly number[], op: 'on' | 'off' | 'cycle' | 'clear', by: string): Promise<OperationOutcome> {
+  async power(
+    stacks: readonly number[],
+    op: 'on' | 'off' | 'cycle' | 'clear',
+    by: string,
+    options: { readonly hard?: boolean } = {},
+  ): Promise<OperationOutcome> {
+    const held = stacks.map((id) => this.heldBy(stackKey(id))).find((h) => h !== undefined);
+    if (held) return { ok: false, message: `${describeHold(held)}; resume first (nothing was switched)`, reports: [] };
     const at = this.deps.clock.now();
+    // `hard`: cut without shutting the Pis down first (controllers/power.ts gracefulCut).
+    const hard = options.hard && (op === 'off' || op === 'cycle') ? { hard: true } : {};
     let state = this.operator;
     for (const stack of stacks) {
-      if (op === 'cycle') state = requestCycle(state, stack, { by, at });
+      if (op === 'cycle') state = requestCycle(state, stack, { by, at, ...hard });
       else if (op === 'clear') state = clearPowerOverrides(state, [stack]);
-      else state = setPowerOverride(state, { stack, power: op, by, at, revision: this.rack.revision });
+      else state = setPowerOverride(state, { stack, power: op, by, at, revision: this.rack.revision, ...hard });
     }
     this.setOperator(state);
     const reports = await this.runOnce(stacks.map(stackKey));
@@ -339,6 +390,8 @@ export class Reconciler {
   }
 
   private async work(key: WorkKey, signal: AbortSignal): Promise<WorkOutcome> {
+    // A held key does nothing at all, not even look: resume queues it again.
+    if (this.heldBy(key)) return 'done';
     const started = this.deps.clock.now();
     const parsed = parseKey(key);
     let outcome: WorkOutcome;
@@ -556,6 +609,19 @@ export class Reconciler {
       const now = this.deps.clock.now();
       for (const controller of this.deps.controllers.rack)
         planned.push(...controller.plan(rack, observed, planned, now, this.rack.policies));
+      // Enlisting switches off every stack with unbound Pis, not only its own: while any of them is
+      // held (the stack, one of its Pis, or the rack), no enlistment runs.
+      if (planned.some((a) => a.kind === 'enlist-stack')) {
+        const switched = new Set([
+          ...unboundByStack(rack, store.rack.bindings).keys(),
+          ...planned.flatMap((a) => (a.kind === 'enlist-stack' ? [a.stack] : [])),
+        ]);
+        const held = [...switched].map((id) => holdOnStack(this.maintenance, this.rack, id)).find((h) => h !== undefined);
+        if (held) {
+          planned.splice(0, planned.length, ...planned.filter((a) => a.kind !== 'enlist-stack'));
+          this.deps.log.info({ hold: describeHold(held) }, 'enlistment held by maintenance');
+        }
+      }
       if (this.deps.mode !== 'observe') {
         const ctx = this.rackContext(signal);
         for (const action of planned) {

@@ -9,6 +9,8 @@ import type { ControllerSet } from '../../controllers/index.ts';
 import { computeConditions, controllerCondition, streamingCondition } from './conditions.ts';
 import type { ObservedStore, StoreChange } from './observed-store.ts';
 import type { OperatorState } from './operator-layer.ts';
+import { piKey } from './keys.ts';
+import { holdOnKey, holdOnStack, holdTargetLabel, type Hold } from './maintenance.ts';
 
 export interface RevisionInfo {
   readonly lastAppliedRevision?: string;
@@ -22,6 +24,8 @@ export interface DesiredView {
   readonly operator: OperatorState;
   readonly revisions: RevisionInfo;
   readonly suspended: boolean;
+  /** The operator's maintenance holds (absent: none). */
+  readonly holds?: readonly Hold[];
 }
 
 export class StatusTracker {
@@ -130,6 +134,9 @@ export class StatusTracker {
     if (!view) return emptyReport(this.changedAt);
     const { rack, operator, revisions, suspended } = view;
     const iso = (ms: number) => new Date(ms).toISOString();
+    const maintenance = { holds: view.holds ?? [] };
+    const shown = (h: Hold | undefined) =>
+      h ? { suspended: { target: holdTargetLabel(h), by: h.by, reason: h.reason, at: iso(h.at) } } : {};
     const nodes: NodeStatus[] = rack.nodes.map((spec) => {
       const seen = this.store.node(spec.id);
       const sys = seen?.facts?.system;
@@ -165,6 +172,7 @@ export class StatusTracker {
         ...(seen?.stream === 'open' && health && seen.heartbeatAt !== undefined
           ? { health: { ...health, at: iso(seen.heartbeatAt) } }
           : {}),
+        ...shown(holdOnKey(maintenance, rack, piKey(spec.id))),
       };
     });
     const stacks: StackStatus[] = rack.stacks.map((stack) => {
@@ -181,6 +189,7 @@ export class StatusTracker {
         nodes: stack.nodes.map((n) => n.id),
         ...(override ? { override: { power: override.power, by: override.by, at: iso(override.at), rackYamlPower: stack.power } } : {}),
         conditions: this.stackConditions.get(stack.id) ?? [],
+        ...shown(holdOnStack(maintenance, rack, stack.id)),
       };
     });
     const ready = nodes.filter((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True').length;
@@ -193,6 +202,9 @@ export class StatusTracker {
         name: rack.name,
         ready: ready === nodes.length,
         suspended,
+        ...(maintenance.holds.length > 0
+          ? { holds: maintenance.holds.map((h) => ({ target: holdTargetLabel(h), by: h.by, reason: h.reason, at: iso(h.at) })) }
+          : {}),
         counts: { nodes: nodes.length, ready, unreachable, quarantined: nodes.filter((n) => n.quarantined).length },
         ...(revisions.lastAppliedRevision ? { lastAppliedRevision: revisions.lastAppliedRevision } : {}),
         ...(revisions.lastAttemptedRevision ? { lastAttemptedRevision: revisions.lastAttemptedRevision } : {}),

@@ -13,6 +13,11 @@ export interface RelayDriver {
   read(stack: number): Promise<PowerState | 'unknown'>;
   /** Drives the stack's relay. Rejects with PIRACK_ERR_RELAY on failure, leaving the level as it was. */
   set(stack: number, state: PowerState, signal?: AbortSignal): Promise<void>;
+  /**
+   * Whether a Pi of the relay's stacks has halted (a graceful shutdown finished), for drivers that
+   * can see it (the lab sees its container gone); others leave it out and the SSH port is asked.
+   */
+  halted?(node: number): Promise<boolean>;
   /** Releases pins and processes; never changes a level. */
   close(): Promise<void>;
 }

@@ -104,7 +104,7 @@ describe('converge from blank, then idempotence, then drift repair', () => {
     const broken = `${lab().stateDir}/broken-rack.yaml`;
     writeFileSync(broken, readFileSync(lab().rackYaml, 'utf8').replace('ip: 10.213.0.14', 'ip: 10.213.0.300'));
     const result = await runCli(['apply', '--once', '--rack', broken, '--state-dir', lab().stateDir]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/broken-rack\.yaml:\d+:\d+: .*10\.213\.0\.300/);
     expect(await onPi(3, 'systemctl is-active pirack-slave.service || true')).toBe('inactive');
     const fixed = await runCli(args('apply', '--once'));

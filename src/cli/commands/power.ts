@@ -68,7 +68,7 @@ export async function withInterrupt<T>(stop: () => Promise<void>, run: () => Pro
 
 type PowerOp = 'on' | 'off' | 'cycle' | 'clear';
 
-async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?: boolean }): Promise<void> {
+async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?: boolean; hard?: boolean }): Promise<void> {
   const rack = await readRack(opts.rack, opts.allowSource);
   const stacks = parseStackTarget(rack, target);
   if (op === 'off' || op === 'cycle') requireYes(rack, opts.yes, `power ${op} ${target}`);
@@ -76,7 +76,7 @@ async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?:
   if (daemon) {
     progress(`a daemon runs on ${opts.stateDir} (pid ${daemon.record.pid}): asking it`);
     const path = target === 'all' ? '/api/v1/rack/power' : `/api/v1/stacks/${stacks[0]}/power`;
-    const answer = await daemon.request<{ ok: boolean; message: string }>('POST', path, { op });
+    const answer = await daemon.request<{ ok: boolean; message: string }>('POST', path, { op, ...(opts.hard ? { hard: true } : {}) });
     process.stdout.write(`${answer.body.message}\n`);
     if (!answer.body.ok) process.exitCode = 1;
     return;
@@ -86,7 +86,7 @@ async function runPower(op: PowerOp, target: string, opts: RackOptions & { yes?:
   try {
     const outcome = await withInterrupt(
       () => runtime.reconciler.stop(),
-      () => runtime.reconciler.power(stacks, op, cliOperator(`power ${op}`)),
+      () => runtime.reconciler.power(stacks, op, cliOperator(`power ${op}`), { hard: opts.hard === true }),
     );
     for (const report of outcome.reports) {
       if (report.scope === 'node') continue;
@@ -128,7 +128,8 @@ export function powerCommand(): Command {
         .description(describe[op])
         .argument('<stack>', 'a stack id from rack.yaml, or "all"')
         .option('--yes', 'confirm cutting power on a real relay (onoff, gpiod)')
-        .action((target: string, opts: RackOptions & { yes?: boolean }) => runPower(op, target, opts)),
+        .option('--hard', 'off and cycle: cut at once, without shutting the reachable Pis down first (systemctl poweroff, up to 60 s)')
+        .action((target: string, opts: RackOptions & { yes?: boolean; hard?: boolean }) => runPower(op, target, opts)),
     );
   }
   power.addCommand(

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionTarget, DaemonFacade, OperationResult, PowerOp } from '../../daemon/facade.ts';
-import { ID_AND_NAME_PARAMS, ID_PARAM, NAME_PARAM, POWER_BODY, idOf } from './params.ts';
+import { ID_AND_NAME_PARAMS, ID_PARAM, NAME_PARAM, POWER_BODY, holdRequestOf, idOf, reconcileRequestOf } from './params.ts';
 
 function reply(r: FastifyReply, result: OperationResult): FastifyReply {
   return r.code(result.code).send(result);
@@ -18,19 +18,26 @@ export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacad
     log.info({ op: what, ok: result.ok, code: result.code }, 'operation requested');
   };
 
-  app.post('/api/v1/reconcile', mutate, async (_req, r) => {
-    const result = facade.reconcileNow();
-    audit('reconcile', result);
+  const badRequest = (r: FastifyReply, message: string): FastifyReply => r.code(400).send({ ok: false, code: 400, message });
+  app.post('/api/v1/reconcile', mutate, async (req, r) => {
+    const asked = reconcileRequestOf(req.body);
+    if ('error' in asked) return badRequest(r, asked.error);
+    const result = facade.reconcileNow(asked.pis);
+    audit(asked.pis ? `reconcile pi ${asked.pis.join(',')}` : 'reconcile', result);
     return reply(r, result);
   });
-  app.post('/api/v1/suspend', mutate, async (_req, r) => {
-    const result = facade.suspend();
-    audit('suspend', result);
+  app.post('/api/v1/suspend', mutate, async (req, r) => {
+    const asked = holdRequestOf(req.body);
+    if ('error' in asked) return badRequest(r, asked.error);
+    const result = facade.suspend(asked.target, asked.mark);
+    audit(`suspend ${asked.target.scope}${'id' in asked.target ? ` ${asked.target.id}` : ''}`, result);
     return reply(r, result);
   });
-  app.post('/api/v1/resume', mutate, async (_req, r) => {
-    const result = facade.resume();
-    audit('resume', result);
+  app.post('/api/v1/resume', mutate, async (req, r) => {
+    const asked = holdRequestOf(req.body);
+    if ('error' in asked) return badRequest(r, asked.error);
+    const result = facade.resume(asked.target);
+    audit(`resume ${asked.target.scope}${'id' in asked.target ? ` ${asked.target.id}` : ''}`, result);
     return reply(r, result);
   });
   app.post('/api/v1/pis/:id/reboot', { ...mutate, schema: { params: ID_PARAM } }, async (req, r) => {
@@ -39,14 +46,14 @@ export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacad
     return reply(r, result);
   });
   app.post('/api/v1/stacks/:id/power', { ...mutate, schema: { params: ID_PARAM, body: POWER_BODY } }, async (req, r) => {
-    const { op } = req.body as { op: PowerOp };
-    const result = await facade.power({ scope: 'stack', id: idOf(req.params) }, op);
+    const { op, hard } = req.body as { op: PowerOp; hard?: boolean };
+    const result = await facade.power({ scope: 'stack', id: idOf(req.params) }, op, { hard: hard === true });
     audit(`power ${op} stack ${idOf(req.params)}`, result);
     return reply(r, result);
   });
   app.post('/api/v1/rack/power', { ...mutate, schema: { body: POWER_BODY } }, async (req, r) => {
-    const { op } = req.body as { op: PowerOp };
-    const result = await facade.power({ scope: 'rack' }, op);
+    const { op, hard } = req.body as { op: PowerOp; hard?: boolean };
+    const result = await facade.power({ scope: 'rack' }, op, { hard: hard === true });
     audit(`power ${op} rack`, result);
     return reply(r, result);
   });

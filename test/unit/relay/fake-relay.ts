@@ -30,5 +30,12 @@ export class FakeRelay implements RelayDriver {
     this.onSet?.(stack, state);
   }
 
+  /** A Pi told to power off halts at once here (src/remote/shutdown.ts asks before a cut). */
+  readonly haltedAsked: number[] = [];
+  async halted(node: number): Promise<boolean> {
+    this.haltedAsked.push(node);
+    return true;
+  }
+
   async close(): Promise<void> {}
 }

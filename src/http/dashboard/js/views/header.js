@@ -17,6 +17,14 @@ export function renderHeader(ctx) {
       `Ready ${rack.counts.ready}/${rack.counts.nodes}`,
     ),
     rack.suspended ? h('span', { class: 'pill pill-suspended', 'data-testid': 'suspended' }, 'Suspended') : null,
+    // Who suspended what and why: every maintenance hold in force (rack, stacks, Pis).
+    ...(rack.holds ?? []).map((hold) =>
+      h(
+        'span',
+        { class: 'pill pill-suspended', 'data-testid': 'hold', title: `since ${hold.at}` },
+        `${hold.target} suspended by ${hold.by}${hold.reason ? `: ${hold.reason}` : ''}`,
+      ),
+    ),
   );
 
   const meta = $('#rack-meta');
