@@ -21,17 +21,20 @@ async function tokenFor(stateDir: string, record: DaemonRecord): Promise<string>
   return (await readFile(join(stateDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
 }
 
-/** The daemon running on `stateDir`, or undefined when none does. */
-export async function findDaemon(stateDir: string): Promise<DaemonClient | undefined> {
+/** The daemon running on `stateDir`, or undefined when none does; `token` (a `--token`) instead of the state dir's. */
+export async function findDaemon(stateDir: string, options: { readonly token?: string } = {}): Promise<DaemonClient | undefined> {
   const record = await readDaemonRecord(stateDir);
   if (!record) return undefined;
-  const token = await tokenFor(stateDir, record).catch((cause: unknown) => {
-    throw pirackError(
-      'PIRACK_ERR_USAGE',
-      `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV}`,
-      { cause },
-    );
-  });
+  const given = options.token?.trim();
+  const token = given
+    ? given
+    : await tokenFor(stateDir, record).catch((cause: unknown) => {
+        throw pirackError(
+          'PIRACK_ERR_USAGE',
+          `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV} (or give --token where the command has it)`,
+          { cause },
+        );
+      });
   return {
     record,
     async request<T>(method: 'GET' | 'POST', path: string, body?: unknown) {

@@ -23,6 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   hostkey: async () => (await import('./commands/hostkey.ts')).hostkeyCommand(),
   power: async () => (await import('./commands/power.ts')).powerCommand(),
   enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
+  run: async () => (await import('./commands/run.ts')).runCommand(),
+  upgrade: async () => (await import('./commands/run.ts')).upgradeCommand(),
   lab: async () => (await import('../lab/cli.ts')).labCommand(),
   demo: async () => (await import('./commands/demo.ts')).demoCommand(),
   bench: async () => (await import('./commands/bench.ts')).benchCommand(),
