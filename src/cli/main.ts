@@ -25,6 +25,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
   run: async () => (await import('./commands/run.ts')).runCommand(),
   upgrade: async () => (await import('./commands/run.ts')).upgradeCommand(),
+  ssh: async () => (await import('./commands/ssh.ts')).sshCommand(),
+  logs: async () => (await import('./commands/ssh.ts')).logsCommand(),
   lab: async () => (await import('../lab/cli.ts')).labCommand(),
   demo: async () => (await import('./commands/demo.ts')).demoCommand(),
   bench: async () => (await import('./commands/bench.ts')).benchCommand(),
