@@ -5,7 +5,16 @@
 
 /** Per Pi: Reachable, one per node controller, Ready. Per stack: PowerInSync. Per rack: Enlisted. */
 export type ConditionType =
-  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
+  | 'Reachable'
+  | 'KeysInSync'
+  | 'PackagesInSync'
+  | 'FilesInSync'
+  | 'ServicesInSync'
+  | 'Ready'
+  | 'PowerInSync'
+  | 'Enlisted'
+  /** Shown only while /var/run/reboot-required exists; informational (it does not make a Pi un-Ready). */
+  | 'RebootRequired';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
