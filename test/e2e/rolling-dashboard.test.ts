@@ -164,11 +164,12 @@ describe('runs through the daemon', () => {
     await page.locator('.run-form input[name="ids"]').fill('1');
     await page.locator('.run-form input[name="maxUnavailable"]').fill('1');
     await page.getByRole('button', { name: 'Run' }).click();
-    await page.locator('.run[data-state="running"]').waitFor({ timeout: 10_000 });
+    await page.locator('.run[data-action="reboot"][data-state="running"]').waitFor({ timeout: 10_000 });
     // Live: Pi 1 is seen rebooting while Pi 3 still waits, then the run ends with all three ok.
     await page.waitForFunction(
       () => {
-        const row = (pi: number) => document.querySelector(`.run .run-pis tr[data-pi="${pi}"]`)?.getAttribute('data-state');
+        const row = (pi: number) =>
+          document.querySelector(`.run[data-action="reboot"] .run-pis tr[data-pi="${pi}"]`)?.getAttribute('data-state');
         return row(1) === 'running' && row(3) === 'pending';
       },
       undefined,
@@ -177,13 +178,14 @@ describe('runs through the daemon', () => {
     await page.screenshot({ path: `${ARTIFACTS}rolling-running.png`, fullPage: true });
     await page.waitForFunction(
       () => {
-        const row = (pi: number) => document.querySelector(`.run .run-pis tr[data-pi="${pi}"]`)?.getAttribute('data-state');
+        const row = (pi: number) =>
+          document.querySelector(`.run[data-action="reboot"] .run-pis tr[data-pi="${pi}"]`)?.getAttribute('data-state');
         return row(1) === 'ok' && row(2) === 'running';
       },
       undefined,
       { timeout: 120_000, polling: 100 },
     );
-    await page.locator('.run[data-state="done"]').waitFor({ timeout: 240_000 });
+    await page.locator('.run[data-action="reboot"][data-state="done"]').waitFor({ timeout: 240_000 });
     await page.screenshot({ path: `${ARTIFACTS}rolling-done.png`, fullPage: true });
     expect(await page.evaluate(() => (window as unknown as { noReload?: number }).noReload)).toBe(14);
     const after = await Promise.all([1, 2, 3].map(bootId));

@@ -63,7 +63,7 @@ function runCard(run) {
   run.batches.forEach((b, i) => b.forEach((id) => batchOf.set(id, i + 1)));
   return h(
     'article',
-    { class: `run run-${run.state}`, dataset: { run: run.id, state: run.state } },
+    { class: `run run-${run.state}`, dataset: { run: run.id, state: run.state, action: run.action } },
     h('h3', {}, `${run.action} on ${run.target}`, ' ', h('span', { class: `badge badge-${run.state}` }, run.state)),
     h('p', { class: 'muted run-message' }, run.message),
     h(
