@@ -7,7 +7,7 @@
  * stops the roll (the Pis after it are skipped, untouched) unless `continueOnFailure`.
  *
  * `prepareRun` checks everything (the action, the selection, the controls) before anything runs,
- * so bad input has no partial effect. `executeRun` reports progress as a fresh `RunReport` after
+ * so bad input has no partial effect. `executeRunSteps` reports progress as a fresh `RunReport` after
  * every change, and never throws for a Pi's failure (only when cancelled).
  */
 import { pirackError, isPiRackError } from '../errors.ts';
@@ -182,7 +182,7 @@ function reasonOf(err: unknown): string {
 }
 
 /** Runs a prepared run; `onProgress` gets the whole report after each change. */
-export async function executeRun(
+export async function executeRunSteps(
   id: string,
   run: PreparedRun,
   deps: RunDeps,

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RackEventInput } from '../reconcile/controller.ts';
-import { executeRun, type PreparedRun, type RunDeps, type RunReport } from './rolling.ts';
+import { executeRunSteps, type PreparedRun, type RunDeps, type RunReport } from './rolling.ts';
 
 const KEPT = 50;
 
@@ -46,7 +46,7 @@ export class RunRegistry {
         result: report.state === 'running' ? 'info' : report.state === 'done' ? 'ok' : 'failed',
       });
     };
-    const done = executeRun(id, run, runDeps, abort.signal, onProgress)
+    const done = executeRunSteps(id, run, runDeps, abort.signal, onProgress)
       .catch((err: unknown) => {
         this.deps.log.error({ err, run: id }, 'run ended early');
         const last = this.runs.get(id)!;

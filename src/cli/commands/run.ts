@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pirackError } from '../../errors.ts';
 import { openRuntime } from '../../daemon/runtime.ts';
 import {
-  executeRun,
+  executeRunSteps,
   prepareRun,
   type RollingControls,
   type RunReport,
@@ -136,7 +136,7 @@ async function directly(opts: RunOptions, request: RunRequest, onProgress: (r: R
   const onSigint = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
   try {
-    return await executeRun(
+    return await executeRunSteps(
       `cli-${process.pid}`,
       prepared,
       {

@@ -3,7 +3,14 @@ import { pirackError } from '../../../src/errors.ts';
 import type { RackSpec } from '../../../src/model/desired.ts';
 import { REBOOT } from '../../../src/daemon/actions.ts';
 import { BOOT_ID_COMMAND } from '../../../src/daemon/reboot.ts';
-import { batchSizeOf, executeRun, prepareRun, resolveMaxUnavailable, type RunDeps, type RunReport } from '../../../src/daemon/rolling.ts';
+import {
+  batchSizeOf,
+  executeRunSteps,
+  prepareRun,
+  resolveMaxUnavailable,
+  type RunDeps,
+  type RunReport,
+} from '../../../src/daemon/rolling.ts';
 import { parseIds, selectNodes } from '../../../src/daemon/targets.ts';
 import type { SshRunner } from '../../../src/ssh/types.ts';
 import { fakeClock } from '../../support/fake-clock.ts';
@@ -121,12 +128,12 @@ describe('choosing Pis and batches', () => {
   });
 });
 
-describe('executeRun', () => {
+describe('executeRunSteps', () => {
   it('rolls a reboot one Pi at a time: never two down, each back with a new boot id', async () => {
     const pis = simulatedPis();
     const reports: RunReport[] = [];
     const run = prepareRun(rack(), { action: 'reboot', selector: { scope: 'rack' } });
-    const report = await executeRun('r1', run, deps(pis.ssh), new AbortController().signal, (r) => reports.push(r));
+    const report = await executeRunSteps('r1', run, deps(pis.ssh), new AbortController().signal, (r) => reports.push(r));
     expect(report.state).toBe('done');
     expect(pis.maxDown()).toBe(1);
     for (const p of report.pis) {
@@ -141,7 +148,7 @@ describe('executeRun', () => {
   it('stops at the first failed batch: the Pi that never comes back fails clearly, the rest are skipped', async () => {
     const pis = simulatedPis({ neverBack: [2] });
     const run = prepareRun(rack(), { action: 'reboot', selector: { scope: 'stack', ids: [1] }, controls: { backTimeoutMs: 20_000 } });
-    const report = await executeRun('r2', run, deps(pis.ssh), new AbortController().signal);
+    const report = await executeRunSteps('r2', run, deps(pis.ssh), new AbortController().signal);
     expect(report.state).toBe('stopped');
     expect(report.pis.map((p) => p.state)).toEqual(['ok', 'failed', 'skipped']);
     expect(report.pis[1]?.data).toMatch(/pi 2 went down after the reboot and did not come back within 20 s/);
@@ -155,7 +162,7 @@ describe('executeRun', () => {
       selector: { scope: 'stack', ids: [1] },
       controls: { backTimeoutMs: 20_000, continueOnFailure: true },
     });
-    const report = await executeRun('r3', run, deps(pis.ssh), new AbortController().signal);
+    const report = await executeRunSteps('r3', run, deps(pis.ssh), new AbortController().signal);
     expect(report.state).toBe('failed');
     expect(report.pis.map((p) => p.state)).toEqual(['ok', 'failed', 'ok']);
   });
@@ -163,7 +170,7 @@ describe('executeRun', () => {
   it('fails a Pi that is back but never Ready, saying why', async () => {
     const pis = simulatedPis();
     const run = prepareRun(rack(), { action: 'reboot', selector: { scope: 'pi', ids: [4] }, controls: { readyTimeoutMs: 5000 } });
-    const report = await executeRun(
+    const report = await executeRunSteps(
       'r4',
       run,
       { ...deps(pis.ssh), ready: async () => ({ ready: false, reason: '2 change(s) still pending' }) },
@@ -176,7 +183,7 @@ describe('executeRun', () => {
   it('runs a plain action on every Pi at once and reports each answer', async () => {
     const pis = simulatedPis();
     const run = prepareRun(rack(), { action: 'uptime', selector: { scope: 'stack', ids: [2] } });
-    const report = await executeRun('r5', run, deps(pis.ssh), new AbortController().signal);
+    const report = await executeRunSteps('r5', run, deps(pis.ssh), new AbortController().signal);
     expect(report.pis.map((p) => [p.node, p.state, p.data])).toEqual([
       [4, 'ok', '40'],
       [5, 'ok', '50'],
