@@ -25,11 +25,11 @@ async function tokenFor(stateDir: string, record: DaemonRecord): Promise<string>
 }
 
 /**
- * The daemon running on `stateDir`, or undefined when none does. A daemon that holds the state
- * dir but serves no API (`--no-http`, or one still starting) cannot be asked: refused, since
- * working around it would make two reconcilers of one rack.
+ * The daemon running on `stateDir`, or undefined when none does; `token` (a `--token`) instead of
+ * the state dir's. A daemon that holds the state dir but serves no API (`--no-http`, or one still
+ * starting) cannot be asked: refused, since working around it would make two reconcilers of one rack.
  */
-export async function findDaemon(stateDir: string): Promise<DaemonClient | undefined> {
+export async function findDaemon(stateDir: string, options: { readonly token?: string } = {}): Promise<DaemonClient | undefined> {
   const record = await readDaemonRecord(stateDir);
   if (!record) {
     const holder = stateLockHolder(stateDir);
@@ -40,13 +40,16 @@ export async function findDaemon(stateDir: string): Promise<DaemonClient | undef
       { where: stateDir },
     );
   }
-  const token = await tokenFor(stateDir, record).catch((cause: unknown) => {
-    throw pirackError(
-      'PIRACK_ERR_USAGE',
-      `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV}`,
-      { cause },
-    );
-  });
+  const given = options.token?.trim();
+  const token = given
+    ? given
+    : await tokenFor(stateDir, record).catch((cause: unknown) => {
+        throw pirackError(
+          'PIRACK_ERR_USAGE',
+          `a daemon runs on ${stateDir} (pid ${record.pid}) but its admin token cannot be read: ${(cause as Error).message}; run this as the daemon's user or set ${ADMIN_TOKEN_ENV} (or give --token where the command has it)`,
+          { cause },
+        );
+      });
   return {
     record,
     open: (path, signal) =>

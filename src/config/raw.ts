@@ -98,5 +98,5 @@ export interface RawRack {
   };
   defaults?: RawNodeLists;
   stacks: RawStack[];
-  actions?: Record<string, { command: string; description?: string }>;
+  actions?: Record<string, { command: string; description?: string; disruptive?: boolean }>;
 }

@@ -181,6 +181,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
     name,
     command: a.command,
     ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.disruptive === true ? { disruptive: true } : {}),
   }));
 
   const rack: RackSpec = {

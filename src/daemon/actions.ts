@@ -21,10 +21,23 @@ const CPU =
   'a=$(head -n1 /proc/stat); sleep 0.5; b=$(head -n1 /proc/stat); printf \'%s\\n%s\\n\' "$a" "$b" | awk \'{t=0; for(i=2;i<=9;i++) t+=$i; busy=t-$5-$6; if (NR==1){t1=t;b1=busy} else {printf "%.1f\\n", (busy-b1)*100/(t-t1)}}\'';
 const TEMPERATURE =
   'if [ -r /sys/class/thermal/thermal_zone0/temp ]; then awk \'{printf "%.1f\\n", $1/1000}\' /sys/class/thermal/thermal_zone0/temp; elif command -v vcgencmd >/dev/null; then vcgencmd measure_temp; else echo unavailable; fi';
-/** Detached so the command returns before the connection drops; the original's reboot crashed its slave. */
-const REBOOT = "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 & echo rebooting";
+/**
+ * Detached so the command returns before the connection drops (the original's reboot crashed its
+ * slave): setsid puts it in its own session, so the SSH session closing does not take it along.
+ * Supervised by src/daemon/reboot.ts, which sees the Pi go down and come back.
+ */
+export const REBOOT = "nohup setsid sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 < /dev/null & echo rebooting";
 
 export const BUILTIN_ACTIONS: Readonly<Record<string, string>> = { cpu: CPU, temperature: TEMPERATURE, ping: 'echo pong', reboot: REBOOT };
+
+/** Built-ins that take a Pi away for a while: run rolling (src/daemon/rolling.ts). */
+const DISRUPTIVE_BUILTINS = new Set(['reboot']);
+
+/** Whether the action takes a Pi away (reboot, or a declared action with `disruptive: true`). */
+export function isDisruptive(rack: RackSpec, name: string): boolean {
+  const declared = rack.actions.find((a) => a.name === name);
+  return declared ? declared.disruptive === true || name === 'reboot' : DISRUPTIVE_BUILTINS.has(name);
+}
 
 export function actionNames(rack: RackSpec): string[] {
   return [...new Set([...Object.keys(BUILTIN_ACTIONS), ...rack.actions.map((a) => a.name)])].sort();

@@ -12,7 +12,11 @@ import { parseKey, piKey, RACK_KEY, stackKey, type WorkKey } from '../reconcile/
 import { describeHold, holdTargetLabel } from '../reconcile/maintenance.ts';
 import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { actionNames, runActionOn } from './actions.ts';
+import { systemClock } from '../util/clock.ts';
+import { actionNames, isDisruptive, runActionOn } from './actions.ts';
+import { isPiRackError } from '../errors.ts';
+import { prepareRun, type RunReport, type RunRequest } from './rolling.ts';
+import { RunRegistry } from './runs.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 import { openLiveWiring, type LiveWiring } from './live-wiring.ts';
 import type { StreamTuning } from '../stream/index.ts';
@@ -40,6 +44,7 @@ export class Daemon implements DaemonFacade {
   private passCount = 0;
   private readonly actionCounts: Record<string, { ok: number; failed: number }> = {};
   private pending: Promise<void> = Promise.resolve();
+  private runs?: RunRegistry;
 
   constructor(private readonly options: DaemonOptions) {}
 
@@ -293,8 +298,53 @@ export class Daemon implements DaemonFacade {
     return known ? undefined : { ok: false, code: 404, message: `no ${target.scope} ${target.id} in rack.yaml; nothing was changed` };
   }
 
+  /** The supervised reboot, as a run (202: follow it with GET /api/v1/runs/:id or the event stream). */
   async rebootPi(id: number): Promise<OperationResult> {
     return this.runAction({ scope: 'pi', id }, 'reboot');
+  }
+
+  startRun(request: RunRequest): OperationResult & { readonly run?: RunReport } {
+    const rack = this.rack;
+    const runtime = this.runtime;
+    if (!rack || !runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
+    let prepared;
+    try {
+      prepared = prepareRun(rack, request);
+    } catch (err) {
+      if (!isPiRackError(err)) throw err;
+      return { ok: false, code: /^no (pi|stack) /.test(err.message) ? 404 : 400, message: err.message };
+    }
+    this.runs ??= new RunRegistry({ log: this.options.log.child({ component: 'runs' }), emit: (e) => runtime.events.add(e) });
+    const active = this.runs.activeDisruptive();
+    if (prepared.disruptive && active)
+      return {
+        ok: false,
+        code: 409,
+        message: `run ${active.id} (${active.action} on ${active.target}) is still rolling; wait for it to end`,
+      };
+    const { report } = this.runs.start(prepared, {
+      ssh: runtime.ssh,
+      port: rack.ssh.port,
+      clock: systemClock,
+      concurrency: rack.ssh.concurrency,
+      ready: async (node) => {
+        const [result] = await runtime.reconciler.runNodes([node.id]);
+        if (!result) return { ready: false, reason: 'no pass ran' };
+        if (result.error) return { ready: false, reason: result.error.message };
+        return result.remaining.length === 0
+          ? { ready: true, reason: 'in sync' }
+          : { ready: false, reason: `${result.remaining.length} change(s) still pending` };
+      },
+    });
+    return { ok: true, code: 202, message: `${report.message}: run ${report.id}`, run: report };
+  }
+
+  getRun(id: string): RunReport | undefined {
+    return this.runs?.get(id);
+  }
+
+  listRuns(): readonly RunReport[] {
+    return this.runs?.list() ?? [];
   }
 
   /** An override over rack.yaml (on, off), a one-off cycle, or `clear`; carried out by the loop's stack keys. */
@@ -340,6 +390,12 @@ export class Daemon implements DaemonFacade {
           ? rack.nodes.filter((n) => n.stack === target.id)
           : rack.nodes.filter((n) => n.id === target.id);
     if (nodes.length === 0) return { ok: false, code: 404, message: `no ${target.scope} ${'id' in target ? target.id : ''}`.trim() };
+    // A disruptive action rolls (one Pi at a time by default) and is supervised: accepted, followed as a run.
+    if (isDisruptive(rack, action)) {
+      const selector = target.scope === 'rack' ? ({ scope: 'rack' } as const) : { scope: target.scope, ids: [target.id] };
+      const started = this.startRun({ action, selector });
+      return started.run ? { ok: true, code: 202, message: started.message, data: started.run.id } : started;
+    }
     const outcomes = await runActionOn(runtime.ssh, rack, nodes, action);
     const failed = outcomes.filter((o) => !o.ok);
     const where = target.scope === 'rack' ? 'rack' : `${target.scope} ${target.id}`;
@@ -375,6 +431,7 @@ export class Daemon implements DaemonFacade {
   }
 
   async close(): Promise<void> {
+    this.runs?.stopAll();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.live?.stop();
     if (this.runtime) {

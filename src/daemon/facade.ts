@@ -9,11 +9,12 @@ export type { HoldTarget };
 
 export type { PlanEntry } from '../reconcile/plan-view.ts';
 import type { PlanEntry } from '../reconcile/plan-view.ts';
+import type { RunReport, RunRequest } from './rolling.ts';
 
 export interface OperationResult {
   readonly ok: boolean;
-  /** HTTP-ish code the API maps to a status: 200 done, 202 accepted, 404 unknown target, 409 conflict, 500 failed. */
-  readonly code: 200 | 202 | 404 | 409 | 500;
+  /** HTTP-ish code the API maps to a status: 200 done, 202 accepted, 400 bad request, 404 unknown target, 409 conflict, 500 failed. */
+  readonly code: 200 | 202 | 400 | 404 | 409 | 500;
   readonly message: string;
   /** First line of a command's output, for the original's `{"status":code,"data":…}` shape. */
   readonly data?: string;
@@ -52,6 +53,14 @@ export interface DaemonFacade {
   enlist(): OperationResult;
   /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */
   runAction(target: ActionTarget, action: string): Promise<OperationResult>;
+  /**
+   * Starts a run of an action or an OS upgrade on the selected Pis (rolling when disruptive): 202
+   * with the run's first report, or 400/404/409 before anything ran. Optional: test doubles may lack it.
+   */
+  startRun?(request: RunRequest): OperationResult & { readonly run?: RunReport };
+  /** A run by id (the last 50 are kept), or every kept run, newest first. */
+  getRun?(id: string): RunReport | undefined;
+  listRuns?(): readonly RunReport[];
   /** Confirms a `manual` relay step (the operator switched the stack by hand). */
   confirmManualPower(stack: number): OperationResult;
   /** Counters and gauges for /metrics. */

@@ -19,6 +19,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerLegacyRoutes } from './routes/legacy.ts';
 import { registerMutationRoutes } from './routes/mutate.ts';
 import { registerReadRoutes } from './routes/read.ts';
+import { registerRunRoutes } from './routes/runs.ts';
 import { DEFAULT_STREAM_OPTIONS, registerStreamRoute, type StreamOptions } from './routes/stream.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 
@@ -163,6 +164,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   registerReadRoutes(app, options.facade);
   registerMutationRoutes(app, options.facade, log);
+  registerRunRoutes(app, options.facade);
   registerLegacyRoutes(app, options.facade);
   registerStreamRoute(app, { facade: options.facade, log, authenticator, refusals }, { ...DEFAULT_STREAM_OPTIONS, ...options.stream });
   await registerDashboardRoutes(app);

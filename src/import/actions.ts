@@ -28,8 +28,15 @@ export const KNOWN_ACTIONS: Readonly<Record<string, Omit<ImportedAction, 'name'>
   cpu: { command: `${SLAVE} cpu`, description: 'CPU usage in percent' },
   temperature: { command: `${SLAVE} temperature`, description: 'SoC temperature in °C' },
   ping: { command: 'echo pong', description: 'the Pi answers over SSH' },
-  reboot: { command: 'systemctl reboot', description: 'reboot the Pi' },
 };
+
+/**
+ * The original's actions that PiRack has built in and supervises, so rack.yaml does not declare
+ * them: `Reboot = reboot -f` becomes the built-in reboot (detached from the SSH session, then
+ * waited for until the Pi is back and Ready, src/daemon/reboot.ts). A declared `reboot` would
+ * replace it with a plain command.
+ */
+export const BUILTIN_MAPPED: ReadonlySet<string> = new Set(['reboot']);
 
 /** Stack actions the daemon does itself by switching the relay; they are not commands on a Pi. */
 const STACK_POWER = new Set(['ping', 'shutdown', 'reboot']);
@@ -58,6 +65,7 @@ export function parseActions(text: string, file: string): ActionsResult {
       const line = iniLine(text, section, key);
       const at = line ? { line } : {};
       if (section === 'stacks' && STACK_POWER.has(name)) continue;
+      if (BUILTIN_MAPPED.has(name)) continue;
       if (!NAME.test(name)) {
         problems.push({
           file,
@@ -94,7 +102,7 @@ export function parseActions(text: string, file: string): ActionsResult {
     warnings.push({
       file,
       message: 'no actions found in [rasps] or [stacks]',
-      hint: 'The rack.yaml gets the standard actions (cpu, temperature, ping, reboot).',
+      hint: 'The rack.yaml gets the standard actions (cpu, temperature, ping, and the built-in reboot).',
     });
   }
   return { actions: [...out.values()], problems, warnings };

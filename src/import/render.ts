@@ -95,7 +95,7 @@ export function renderRack(rack: BuiltRack, sources: readonly string[]): string 
     }
   });
   const actions = rack.actions.length > 0 ? rack.actions : Object.entries(KNOWN_ACTIONS).map(([name, a]) => ({ name, ...a }));
-  out.push('', 'actions:                     # run over SSH as ssh.user');
+  out.push('', 'actions:                     # run over SSH as ssh.user; reboot is built in (supervised: back and Ready)');
   for (const a of actions) {
     out.push(`  ${a.name}: { command: ${q(a.command)}${a.description !== undefined ? `, description: ${q(a.description)}` : ''} }`);
   }

@@ -8,6 +8,7 @@ import { hostExec, type Exec, type ExecResult } from './exec.ts';
 import { readLeases } from './dnsmasq.ts';
 import { labDir } from './paths.ts';
 import { isAlive } from './process.ts';
+import { liveInit } from './pi.ts';
 import { findPi, readState, type LabPiState } from './state.ts';
 
 export interface LabExecOptions {
@@ -26,8 +27,12 @@ export async function runningPi(dir: string, id: number): Promise<LabPiState & {
   const state = await readState(dir);
   if (!state) throw pirackError('PIRACK_ERR_LAB', 'no lab is up', { where: `pi ${id}` });
   const pi = findPi(state, id);
-  if (!pi.init || !(await isAlive(pi.init))) throw pirackError('PIRACK_ERR_LAB', `pi ${id} is powered off`, { where: `pi ${id}` });
-  return pi as LabPiState & { init: NonNullable<LabPiState['init']> };
+  const init = await liveInit(pi);
+  if (!init) {
+    const why = (await isAlive(pi.nspawn)) ? 'is rebooting (between two boots); try again in a moment' : 'is powered off';
+    throw pirackError('PIRACK_ERR_LAB', `pi ${id} ${why}`, { where: `pi ${id}` });
+  }
+  return { ...pi, init };
 }
 
 /** Runs a shell command inside a running Pi; resolves with its exit code and output. */

@@ -5,11 +5,12 @@
  * power: no shutdown runs, and the card keeps whatever had reached it.
  */
 import { mkdir, readFile, readdir, readlink, stat } from 'node:fs/promises';
-import { inCgroupsArgv, piCgroups } from './cgroups.ts';
+import { piCgroups } from './cgroups.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
 import { isMountPoint } from './mounts.ts';
 import { piFiles } from './paths.ts';
-import { mountSensors, writeSensors } from './sensors.ts';
+import { mountSensors, SENSORS_MOUNT_SCRIPT, writeSensors } from './sensors.ts';
+import { NET_SYSFS_SCRIPT, supervisedArgv } from './supervisor.ts';
 import { childPids, isAlive, record, signalRecorded, sleep, spawnDetached, waitGone, type RecordedPid } from './process.ts';
 import type { LabPiState } from './state.ts';
 
@@ -84,7 +85,12 @@ export async function bootPi(
 ): Promise<{ nspawn: RecordedPid; init: RecordedPid }> {
   const cgroups = await piCgroups(pi.id);
   await writeSensors(pi.root, pi.id);
-  const nspawn = await spawnDetached('/bin/sh', inCgroupsArgv(cgroups, 'systemd-nspawn', nspawnArgs(pi)), piFiles(dir, pi.id).console);
+  // Under the reboot loop (supervisor.ts): `nspawn` records the loop, whose child is systemd-nspawn.
+  const nspawn = await spawnDetached(
+    '/bin/sh',
+    supervisedArgv(cgroups, 'systemd-nspawn', nspawnArgs(pi), SENSORS_MOUNT_SCRIPT),
+    piFiles(dir, pi.id).console,
+  );
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const initPid = await findContainerInit(nspawn.pid);
@@ -117,33 +123,62 @@ async function ownNetSysfs(initPid: number): Promise<void> {
   // nspawn's PID 1 sets up the mounts before it execs systemd; mounting earlier would be covered.
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && (await readFile(`/proc/${initPid}/comm`, 'utf8').catch(() => '')).trim() !== 'systemd') await sleep(20);
-  const script =
-    'mkdir -p /run/pirack-netns-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/pirack-netns-sysfs' +
-    ' && mount --bind /run/pirack-netns-sysfs/class/net /sys/class/net && mount --bind /run/pirack-netns-sysfs/devices/virtual/net /sys/devices/virtual/net';
-  await hostExec('nsenter', ['-t', String(initPid), '-m', '-n', '/bin/sh', '-c', script], { timeoutMs: 10_000 }).catch(() => undefined);
+  await hostExec('nsenter', ['-t', String(initPid), '-m', '-n', '/bin/sh', '-c', NET_SYSFS_SCRIPT], { timeoutMs: 10_000 }).catch(
+    () => undefined,
+  );
 }
 
-/** A power cut: SIGKILL to PID 1, then nspawn (which exits once its container is gone). */
+/**
+ * The container's PID 1 now: the recorded one while it lives, else (after a reboot inside) the
+ * one the reboot loop started since. Undefined while the Pi is off or between two boots.
+ */
+export async function liveInit(pi: Pick<LabPiState, 'init' | 'nspawn'>): Promise<RecordedPid | undefined> {
+  if (await isAlive(pi.init)) return pi.init;
+  if (!pi.nspawn || !(await isAlive(pi.nspawn))) return undefined;
+  const pid = await findContainerInit(pi.nspawn.pid);
+  return pid === undefined ? undefined : record(pid).catch(() => undefined);
+}
+
+/**
+ * A power cut: the reboot loop is frozen first (SIGSTOP: it starts nothing more, and its process
+ * tree still leads to the container), then SIGKILL to the container's PID 1 and to the loop; the
+ * nspawn it ran exits once its container is gone.
+ */
 export async function powerOffPi(pi: Pick<LabPiState, 'init' | 'nspawn'>): Promise<void> {
+  await signalRecorded(pi.nspawn, 'SIGSTOP');
+  const init = await liveInit(pi);
+  const children: RecordedPid[] = [];
+  if (pi.nspawn && (await isAlive(pi.nspawn))) {
+    for (const pid of await childPids(pi.nspawn.pid)) {
+      const child = await record(pid).catch(() => undefined);
+      if (child) children.push(child);
+    }
+  }
+  await signalRecorded(init, 'SIGKILL');
   await signalRecorded(pi.init, 'SIGKILL');
-  await waitGone(pi.init, 5000);
-  if (!(await waitGone(pi.nspawn, 10_000))) {
-    await signalRecorded(pi.nspawn, 'SIGKILL');
-    await waitGone(pi.nspawn, 5000);
+  await signalRecorded(pi.nspawn, 'SIGKILL');
+  await waitGone(init, 5000);
+  for (const child of [pi.nspawn, ...children]) {
+    if (!(await waitGone(child, 10_000))) {
+      await signalRecorded(child, 'SIGKILL');
+      await waitGone(child, 5000);
+    }
   }
 }
 
-export async function isPiRunning(pi: Pick<LabPiState, 'init'>): Promise<boolean> {
-  return isAlive(pi.init);
+/** Powered: the Pi runs, or its reboot loop is between two boots. */
+export async function isPiRunning(pi: Pick<LabPiState, 'init' | 'nspawn'>): Promise<boolean> {
+  return (await isAlive(pi.init)) || (await isAlive(pi.nspawn));
 }
 
 /**
  * Memory of a running Pi: the sum of PSS over the processes in its PID namespace, so pages of the
  * shared image that several Pis map are split between them rather than counted in full each.
  */
-export async function piMemoryBytes(pi: Pick<LabPiState, 'init'>): Promise<number | undefined> {
-  if (!pi.init || !(await isAlive(pi.init))) return undefined;
-  const target = await readlink(`/proc/${pi.init.pid}/ns/pid`).catch(() => undefined);
+export async function piMemoryBytes(pi: Pick<LabPiState, 'init' | 'nspawn'>): Promise<number | undefined> {
+  const init = await liveInit(pi);
+  if (!init) return undefined;
+  const target = await readlink(`/proc/${init.pid}/ns/pid`).catch(() => undefined);
   if (!target) return undefined;
   let total = 0;
   for (const entry of await readdir('/proc')) {

@@ -97,7 +97,6 @@ export function labRackObject(opts: LabRackOptions): Record<string, unknown> {
     actions: {
       cpu: { command: 'node /usr/local/lib/pirack/pirack-slave.js cpu', description: 'CPU usage in percent' },
       uptime: { command: 'cut -d" " -f1 /proc/uptime', description: 'seconds since boot' },
-      reboot: { command: 'systemctl reboot' },
     },
   };
 }

@@ -63,10 +63,12 @@ export async function writeSensors(root: string, id: number, values?: Partial<Se
   await writeFile(join(p.zone, 'type'), 'cpu-thermal\n');
 }
 
+/** Inside the Pi: its thermal files bound over /sys/class/thermal (at every boot, also after a reboot). */
+export const SENSORS_MOUNT_SCRIPT = `mountpoint -q /sys/class/thermal || mount --bind ${SENSORS_IN_PI}/thermal /sys/class/thermal`;
+
 /** Binds the Pi's thermal files over its /sys/class/thermal (inside its mount namespace). */
 export async function mountSensors(initPid: number): Promise<void> {
-  const script = `mountpoint -q /sys/class/thermal || mount --bind ${SENSORS_IN_PI}/thermal /sys/class/thermal`;
-  await hostExec('nsenter', ['-t', String(initPid), '-m', '/bin/sh', '-c', script], { timeoutMs: 10_000 });
+  await hostExec('nsenter', ['-t', String(initPid), '-m', '/bin/sh', '-c', SENSORS_MOUNT_SCRIPT], { timeoutMs: 10_000 });
 }
 
 /** Sets a running lab Pi's temperature and throttle flags (seen by the slave at its next reading). */

@@ -149,6 +149,8 @@ export interface ActionSpec {
   readonly name: string;
   readonly command: string;
   readonly description?: string;
+  /** Takes the Pi away for a while (like reboot): run rolling, batch by batch, waiting for Ready. */
+  readonly disruptive?: boolean;
 }
 
 export interface RackSpec {

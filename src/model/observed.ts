@@ -60,6 +60,8 @@ export interface SystemFacts {
   readonly cpuTotal: number;
   /** Epoch seconds on the Pi when probed. */
   readonly now: number;
+  /** /var/run/reboot-required exists; the packages /var/run/reboot-required.pkgs names (maybe none). */
+  readonly rebootRequired?: readonly string[];
 }
 
 export interface NodeFacts {

@@ -8,7 +8,17 @@
  * Ready, absent when the daemon runs without it). Per stack: PowerInSync. Per rack: Enlisted.
  */
 export type ConditionType =
-  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'Streaming' | 'PowerInSync' | 'Enlisted';
+  | 'Reachable'
+  | 'KeysInSync'
+  | 'PackagesInSync'
+  | 'FilesInSync'
+  | 'ServicesInSync'
+  | 'Ready'
+  | 'Streaming'
+  | 'PowerInSync'
+  | 'Enlisted'
+  /** Shown only while /var/run/reboot-required exists; informational (it does not make a Pi un-Ready). */
+  | 'RebootRequired';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {

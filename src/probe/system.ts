@@ -15,6 +15,9 @@ export const systemProbeScript = [
   // user nice system idle iowait irq softirq steal: busy = total - idle - iowait
   'awk \'/^cpu /{t=0; for(i=2;i<=9;i++) t+=$i; print "cpu " (t-$5-$6) " " t}\' /proc/stat',
   'echo "now $(date +%s)"',
+  // Debian's flag that an upgrade wants a reboot (a kernel, libc…), with the packages that set it.
+  // if/fi, not &&: the section must end with status 0 when the file is absent.
+  "if [ -e /var/run/reboot-required ]; then echo \"rebootrequired yes $(cat /var/run/reboot-required.pkgs 2>/dev/null | tr '\\n' ' ')\"; fi",
 ].join('\n');
 
 export function parseSystemFacts(output: string, where: string): SystemFacts {
@@ -42,6 +45,7 @@ export function parseSystemFacts(output: string, where: string): SystemFacts {
     cpuBusy: Number.isFinite(busy) ? busy! : 0,
     cpuTotal: Number.isFinite(total) ? total! : 0,
     now: num('now'),
+    ...(fields.has('rebootrequired') ? { rebootRequired: (fields.get('rebootrequired') ?? '').split(/\s+/).slice(1).filter(Boolean) } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export interface PassOutcome {
   readonly error?: PiRackError;
   /** Packages dpkg marks for reinstallation: reported, never repaired automatically. */
   readonly reinstRequired?: readonly string[];
+  /** /var/run/reboot-required exists (with the packages that asked, maybe none). */
+  readonly rebootRequired?: readonly string[];
 }
 
 /** CamelCase reason from an error code: PIRACK_ERR_SSH_TIMEOUT → SshTimeout. */
@@ -113,6 +115,18 @@ export function computeConditions(
       ? make('Ready', 'True', 'Converged', 'every controller in sync')
       : make('Ready', 'False', notReady[0]!.reason, `${notReady.map((c) => c.type).join(', ')} not true`),
   );
+  // After Ready on purpose: a pending reboot is for a person (or `pirack upgrade --reboot`) to act on.
+  if (outcome.reachable && outcome.rebootRequired) {
+    const pkgs = outcome.rebootRequired;
+    conditions.push(
+      make(
+        'RebootRequired',
+        'True',
+        'RebootRequired',
+        `/var/run/reboot-required exists${pkgs.length > 0 ? ` (${pkgs.join(', ')})` : ''}: reboot it (pirack run reboot)`,
+      ),
+    );
+  }
   return conditions;
 }
 

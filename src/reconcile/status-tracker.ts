@@ -107,6 +107,7 @@ export class StatusTracker {
         remaining: reachable ? seen.remaining : [],
         ...(seen.error ? { error: seen.error } : {}),
         ...(reinst && reachable ? { reinstRequired: reinst } : {}),
+        ...(seen.facts?.system.rebootRequired && reachable ? { rebootRequired: seen.facts.system.rebootRequired } : {}),
       },
       before,
       at,

@@ -41,7 +41,7 @@ describe('the committed rack.yaml', () => {
     ]);
     expect(rack.nodes[5]?.files[0]?.content).toBe('// slave\n');
     expect(rack.nodes[5]?.services[0]?.name).toBe('pirack-slave.service');
-    expect(rack.actions.map((a) => a.name)).toEqual(['cpu', 'temperature', 'ping', 'reboot']);
+    expect(rack.actions.map((a) => a.name)).toEqual(['cpu', 'temperature', 'ping']);
     expect(rack.ssh.bootstrap?.passwordFile).toBe('/nonexistent/rack/secrets/bootstrap-password');
   });
 });

@@ -8,7 +8,7 @@ describe('parseActions', () => {
   it('adapts the original actions to SSH and leaves stack power actions to the daemon', () => {
     const r = parseActions(SAMPLE, 'configuration.ini');
     expect(r.problems).toEqual([]);
-    expect(r.actions).toEqual(['cpu', 'temperature', 'ping', 'reboot'].map((name) => ({ name, ...KNOWN_ACTIONS[name] })));
+    expect(r.actions).toEqual(['cpu', 'temperature', 'ping'].map((name) => ({ name, ...KNOWN_ACTIONS[name] })));
   });
 
   it('keeps unknown actions verbatim and warns about relative scripts', () => {

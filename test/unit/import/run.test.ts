@@ -54,7 +54,7 @@ describe('runImport', () => {
       [4, 2, '192.168.23.73', 'b8:27:eb:9a:bc:02'],
     ]);
     expect(parsed.rack.stacks.map((s) => s.relayPin)).toEqual([18, 25]);
-    expect(parsed.rack.actions.map((a) => a.name)).toEqual(['cpu', 'temperature', 'ping', 'reboot']);
+    expect(parsed.rack.actions.map((a) => a.name)).toEqual(['cpu', 'temperature', 'ping']);
   });
 
   it('refuses to overwrite without --force, replaces with it', async () => {

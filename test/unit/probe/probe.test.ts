@@ -45,3 +45,12 @@ describe('probe', () => {
     expect(cpuPercent(a, { ...a, cpuBusy: 150, cpuTotal: 1200 })).toBe(25);
   });
 });
+
+describe('the system probe sees /var/run/reboot-required', () => {
+  it('reports it with its packages, and nothing when absent', () => {
+    const base = 'hostname pi-1\nuptime 12.5\nload 0.1\nmemtotal 1000\nmemavail 500\ncpu 10 100\nnow 1700000000\n';
+    expect(parseSystemFacts(base, 'pi 1').rebootRequired).toBeUndefined();
+    expect(parseSystemFacts(`${base}rebootrequired yes \n`, 'pi 1').rebootRequired).toEqual([]);
+    expect(parseSystemFacts(`${base}rebootrequired yes linux-image libc6 \n`, 'pi 1').rebootRequired).toEqual(['linux-image', 'libc6']);
+  });
+});

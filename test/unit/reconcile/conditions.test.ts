@@ -51,3 +51,23 @@ describe('computeConditions', () => {
     expect(reasonOf(pirackError('PIRACK_ERR_SSH_HOSTKEY_CHANGED', 'x'))).toBe('SshHostkeyChanged');
   });
 });
+
+describe('RebootRequired', () => {
+  it('is shown after Ready while the Pi says so, and leaves Ready alone', () => {
+    const conditions = computeConditions(
+      { reachable: true, quarantined: false, remaining: [], rebootRequired: ['libc6'] },
+      [],
+      '2026-01-01T00:00:00Z',
+      [],
+    );
+    expect(conditions.map((c) => [c.type, c.status])).toEqual([
+      ['Reachable', 'True'],
+      ['Ready', 'True'],
+      ['RebootRequired', 'True'],
+    ]);
+    expect(conditions.at(-1)?.message).toMatch(/reboot-required exists \(libc6\)/);
+    expect(
+      computeConditions({ reachable: true, quarantined: false, remaining: [] }, [], '2026-01-01T00:00:00Z', []).map((c) => c.type),
+    ).toEqual(['Reachable', 'Ready']);
+  });
+});

@@ -9,8 +9,9 @@ import { renderEvents } from './views/events.js';
 import { renderHeader } from './views/header.js';
 import { renderPlan } from './views/plan.js';
 import { renderRack } from './views/rack.js';
+import { refreshRuns, renderRuns } from './views/runs.js';
 
-const VIEWS = ['rack', 'plan', 'events', 'enlistment'];
+const VIEWS = ['rack', 'plan', 'events', 'enlistment', 'runs'];
 const MAX_EVENTS = 1000;
 
 const state = {
@@ -74,6 +75,7 @@ function render() {
   if (state.view === 'rack') renderRack(ctx, root);
   else if (state.view === 'plan') renderPlan(ctx, root, state.plan, { loading: state.planLoading, error: state.planError });
   else if (state.view === 'events') renderEvents(ctx, root);
+  else if (state.view === 'runs') renderRuns(ctx, root);
   else renderEnlistment(ctx, root);
   renderDetail(ctx);
 }
@@ -82,6 +84,7 @@ function route() {
   const name = location.hash.replace(/^#\/?/, '');
   state.view = VIEWS.includes(name) ? name : 'rack';
   if (state.view === 'plan') ctx.loadPlan();
+  if (state.view === 'runs') refreshRuns(ctx);
   render();
 }
 
@@ -109,6 +112,8 @@ function connect() {
     if (state.events.at(-1)?.seq >= event.seq) return;
     state.events.push(event);
     if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
+    // A run's progress: its report is read again, so the runs view follows it live.
+    if (event.kind === 'run') refreshRuns(ctx);
     render();
   });
   stream.addEventListener('error', async () => {
