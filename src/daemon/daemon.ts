@@ -11,7 +11,7 @@ import type { RackEvent, StatusReport } from '../model/status.ts';
 import { parseKey, type WorkKey } from '../reconcile/keys.ts';
 import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { actionNames, runActionOn } from './actions.ts';
+import { actionNames, measurementOf, runActionOn } from './actions.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 
 export interface DaemonOptions {
@@ -240,6 +240,34 @@ export class Daemon implements DaemonFacade {
     return { ok: true, code: 202, message: 'enlistment requested: stacks that came up short are tried again; follow it in the status' };
   }
 
+  private installing?: Promise<OperationResult>;
+
+  /** The original's install flow: the enlistment of `pirack enlist`, awaited; one at a time, later calls join it. */
+  install(by = 'the original client (GET /api/v1.0/installation)'): Promise<OperationResult> {
+    if (this.installing) return this.installing;
+    const runtime = this.runtime;
+    if (!runtime) return Promise.resolve({ ok: false, code: 409, message: 'no valid desired state yet' });
+    if (runtime.reconciler.suspended) return Promise.resolve({ ok: false, code: 409, message: 'reconciling is suspended; resume first' });
+    const log = this.options.log;
+    const run = runtime.reconciler.enlist(by).then(
+      (outcome): OperationResult => ({ ok: outcome.ok, code: outcome.ok ? 200 : 500, message: outcome.message }),
+      (err: unknown): OperationResult => {
+        log.error({ err }, 'installation failed');
+        return { ok: false, code: 500, message: `installation failed: ${(err as Error).message}` };
+      },
+    );
+    this.installing = run.finally(() => {
+      this.installing = undefined;
+      runtime.tracker.touch();
+      this.scheduleStatus();
+    });
+    return this.installing;
+  }
+
+  httpSettings(): RackSpec['http'] {
+    return this.rack?.http;
+  }
+
   async runAction(target: ActionTarget, action: string): Promise<OperationResult> {
     const rack = this.rack;
     const runtime = this.runtime;
@@ -254,6 +282,17 @@ export class Daemon implements DaemonFacade {
           : rack.nodes.filter((n) => n.id === target.id);
     if (nodes.length === 0) return { ok: false, code: 404, message: `no ${target.scope} ${'id' in target ? target.id : ''}`.trim() };
     const outcomes = await runActionOn(runtime.ssh, rack, nodes, action);
+    let measured = 0;
+    for (const outcome of outcomes) {
+      const value = measurementOf(action, outcome);
+      if (!value) continue;
+      runtime.store.recordMeasurement(outcome.node, value);
+      measured++;
+    }
+    if (measured > 0) {
+      runtime.tracker.touch();
+      this.scheduleStatus();
+    }
     const failed = outcomes.filter((o) => !o.ok);
     const where = target.scope === 'rack' ? 'rack' : `${target.scope} ${target.id}`;
     runtime.events.add({

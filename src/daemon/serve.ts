@@ -23,6 +23,8 @@ export interface ServeOptions {
     readonly secureCookie?: boolean;
     /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-* headers are believed. */
     readonly trustProxy?: readonly string[];
+    /** A legacy client's static files, served under /legacy/. */
+    readonly legacyClientDir?: string;
   };
 }
 
@@ -43,7 +45,7 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
   let token: AdminToken | undefined;
   let url: string | undefined;
   if (options.http) {
-    const { host, port, readAccess, adminTokenFile, secureCookie, trustProxy } = options.http;
+    const { host, port, readAccess, adminTokenFile, secureCookie, trustProxy, legacyClientDir } = options.http;
     token = await ensureAdminToken({ stateDir, ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}) });
     server = await createHttpServer({
       facade: daemon,
@@ -52,6 +54,7 @@ export async function serveDaemon(options: ServeOptions): Promise<RunningDaemon>
       readAccess,
       stateDir,
       ...(trustProxy && trustProxy.length > 0 ? { trustProxy } : {}),
+      ...(legacyClientDir !== undefined ? { legacyClientDir } : {}),
     });
     await server.listen({ host, port });
     const address = server.server.address();

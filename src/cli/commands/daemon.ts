@@ -27,6 +27,7 @@ interface DaemonCliOptions extends RackOptions {
   adminTokenFile?: string;
   secureCookie: boolean;
   trustProxy: string[];
+  legacyClient?: string;
 }
 
 export function daemonCommand(): Command {
@@ -54,6 +55,7 @@ export function daemonCommand(): Command {
       collect,
       [] as string[],
     )
+    .option('--legacy-client <dir>', "serve a legacy client's static files (the original's web client) from <dir> under /legacy/")
     .action(async (opts: DaemonCliOptions) => {
       const log = createLogger();
       const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
@@ -102,7 +104,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** The daemon's HTTP settings from its command line (SECURITY.md lists them with their defaults). */
 export function httpOptions(
-  opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy'>,
+  opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy' | 'legacyClient'>,
 ): NonNullable<ServeOptions['http']> {
   return {
     ...parseListen(opts.listen),
@@ -110,6 +112,7 @@ export function httpOptions(
     secureCookie: opts.secureCookie,
     trustProxy: opts.trustProxy,
     ...(opts.adminTokenFile ? { adminTokenFile: opts.adminTokenFile } : {}),
+    ...(opts.legacyClient !== undefined ? { legacyClientDir: resolve(opts.legacyClient) } : {}),
   };
 }
 
