@@ -21,7 +21,8 @@ export function corsOptionsFor(settings: CorsSettings | undefined) {
     credentials: settings.credentials,
     methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type'],
-    maxAge: 600,
+    // Browsers cache a preflight this long: a CORS setting taken back applies to them within a minute.
+    maxAge: 60,
     // A bad preflight would otherwise be answered in text/plain, outside the API's JSON shape.
     strictPreflight: false,
   };
