@@ -5,7 +5,15 @@
 
 /** Per Pi: Reachable, one per node controller, Ready. Per stack: PowerInSync. Per rack: Enlisted. */
 export type ConditionType =
-  'Reachable' | 'KeysInSync' | 'PackagesInSync' | 'FilesInSync' | 'ServicesInSync' | 'Ready' | 'PowerInSync' | 'Enlisted';
+  | 'Reachable'
+  | 'KeysInSync'
+  | 'PackagesInSync'
+  | 'FilesInSync'
+  | 'ServicesInSync'
+  | 'HostnameInSync'
+  | 'Ready'
+  | 'PowerInSync'
+  | 'Enlisted';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
