@@ -80,3 +80,18 @@ export function selectNodes(rack: Pick<RackSpec, 'stacks' | 'nodes' | 'sourcePat
   checkSelectorKeys(selector, rack, text);
   return rack.nodes.filter((n) => matches(selector, n.labels));
 }
+
+/**
+ * The same over anything labelled (the status report's Pis, for the API): the keys known are
+ * those the items carry, which for Pis includes their stacks' (resolve.ts merges them).
+ */
+export function selectLabelled<T extends { readonly labels?: Labels }>(items: readonly T[], text: string, where = 'the rack'): T[] {
+  const selector = parseSelector(text);
+  const known = new Set(items.flatMap((i) => Object.keys(i.labels ?? {})));
+  const unknown = [...new Set(selector.map((r) => r.key).filter((k) => !known.has(k)))];
+  if (unknown.length > 0) {
+    const list = known.size === 0 ? 'it declares no labels' : `it declares ${[...known].sort().join(', ')}`;
+    bad(text, `no Pi in ${where} has the label ${unknown.map((k) => `"${k}"`).join(', ')} (${list})`);
+  }
+  return items.filter((i) => matches(selector, i.labels));
+}

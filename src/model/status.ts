@@ -40,6 +40,8 @@ export interface NodeObserved {
 export interface NodeStatus {
   readonly id: number;
   readonly stack: number;
+  /** rack.yaml labels (the stack's with the Pi's own over them), for selectors. */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly conditions: readonly Condition[];
   readonly observed: NodeObserved;
   /** Describe-lines of what the last plan for this Pi wanted to do. */

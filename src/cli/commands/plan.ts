@@ -7,25 +7,36 @@ import { createLogger } from '../../log.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
 import { progress, table } from '../output.ts';
 import type { RackSpec } from '../../model/desired.ts';
+import { selectNodes } from '../../model/selector.ts';
 
 export function planCommand(): Command {
   return addRackOptions(new Command('plan'))
     .description('show what would change on each Pi (one read-only probe per Pi; nothing is changed)')
     .option('--json', 'print the plan as JSON')
     .option('--pi <ids>', 'only these Pis, comma-separated ids')
-    .action(async (opts: RackOptions & { json?: boolean; pi?: string }) => {
+    .option('-l, --selector <labels>', 'only the Pis whose labels match, e.g. role=worker,zone!=top (rack.yaml labels:)')
+    .action(async (opts: RackOptions & { json?: boolean; pi?: string; selector?: string }) => {
       const rack = await readRack(opts.rack, opts.allowSource);
+      const ids = targetIds(rack, opts);
       const log = createLogger({ level: process.env.PIRACK_LOG_LEVEL ?? 'warn' });
       // The same loop as the daemon in its observe mode: it probes and plans, never applies.
       const runtime = await openRuntime(rack, { stateDir: opts.stateDir, log, mode: 'observe' });
       try {
-        if (!opts.json) progress(`probing ${opts.pi ? parseIds(opts.pi).length : rack.nodes.length} Pis of ${rack.name}…`);
-        const results = await runtime.reconciler.runNodes(opts.pi ? parseIds(opts.pi) : undefined);
+        if (!opts.json) progress(`probing ${ids ? ids.length : rack.nodes.length} Pis of ${rack.name}…`);
+        const results = await runtime.reconciler.runNodes(ids);
         process.stdout.write(opts.json ? `${JSON.stringify(planJson(rack, results), null, 2)}\n` : `${planTable(rack, results)}\n`);
       } finally {
         await runtime.close();
       }
     });
+}
+
+/** The Pis `--pi` and `-l` aim at (both: those in both); undefined means every Pi. */
+export function targetIds(rack: RackSpec, opts: { pi?: string; selector?: string }): number[] | undefined {
+  const byId = opts.pi !== undefined ? parseIds(opts.pi) : undefined;
+  if (opts.selector === undefined) return byId;
+  const selected = selectNodes(rack, opts.selector).map((n) => n.id);
+  return byId ? selected.filter((id) => byId.includes(id)) : selected;
 }
 
 export function parseIds(list: string): number[] {
