@@ -7,7 +7,10 @@ async function labelled() {
   const h = await harness();
   h.facade.report = {
     ...h.facade.report,
-    nodes: h.facade.report.nodes.map((n) => ({ ...n, labels: n.id % 3 === 0 ? { role: 'worker', zone: 'top' } : { zone: 'low' } })),
+    nodes: h.facade.report.nodes.map((n) => ({
+      ...n,
+      labels: (n.id % 3 === 0 ? { role: 'worker', zone: 'top' } : { zone: 'low' }) as Record<string, string>,
+    })),
   };
   return h;
 }
