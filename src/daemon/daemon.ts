@@ -13,6 +13,8 @@ import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { actionNames, measurementOf, runActionOn } from './actions.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
+import { alertFor } from '../alerts/events.ts';
+import { AlertOutbox } from '../alerts/outbox.ts';
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -30,7 +32,12 @@ export class Daemon implements DaemonFacade {
   private readonly actionCounts: Record<string, { ok: number; failed: number }> = {};
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: DaemonOptions) {}
+  /** rack.yaml `alerts.webhooks`: persisted, retried deliveries (src/alerts/outbox.ts). */
+  private readonly alerts: AlertOutbox;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.alerts = new AlertOutbox({ stateDir: options.stateDir, log: options.log.child({ component: 'alerts' }) });
+  }
 
   /** Starts from the last good revision in the state dir, if any, before the source reports. */
   async resumeLastGood(): Promise<void> {
@@ -86,7 +93,11 @@ export class Daemon implements DaemonFacade {
 
   private async apply(rev: Revision, rack: RackSpec): Promise<void> {
     this.current = rev;
+    this.alerts.setWebhooks(rack.webhooks);
     if (!this.runtime) {
+      // What a previous run could not deliver goes out first.
+      await this.alerts.load();
+      this.alerts.start();
       this.runtime = await openRuntime(rack, {
         stateDir: this.options.stateDir,
         log: this.options.log,
@@ -112,6 +123,10 @@ export class Daemon implements DaemonFacade {
   }
 
   private wire(runtime: Runtime): void {
+    runtime.events.subscribe((event) => {
+      const alert = alertFor(event);
+      if (alert) void this.alerts.offer(alert);
+    });
     runtime.events.subscribe((event) => {
       if (event.result === 'info') return;
       const counts = (this.actionCounts[event.kind] ??= { ok: 0, failed: 0 });
@@ -328,6 +343,7 @@ export class Daemon implements DaemonFacade {
 
   async close(): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
+    await this.alerts.stop();
     if (this.runtime) {
       await this.runtime.writeStatus().catch(() => undefined);
       await this.runtime.close();
