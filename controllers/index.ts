@@ -9,6 +9,7 @@
 import type { AnyController, NodeController, RackController, StackController } from '../src/reconcile/controller.ts';
 import { enlistController } from './enlist.ts';
 import { filesController } from './files.ts';
+import { hostnameController } from './hostname.ts';
 import { keysController } from './keys.ts';
 import { packagesController } from './packages.ts';
 import { powerController } from './power.ts';
@@ -21,6 +22,7 @@ export const controllers: readonly AnyController[] = [
   packagesController as unknown as NodeController,
   filesController as unknown as NodeController,
   servicesController as unknown as NodeController,
+  hostnameController as unknown as NodeController,
 ];
 
 /** The registry split by the key each controller runs under (`pi:<id>`, `stack:<id>`, `rack`). */
@@ -41,4 +43,4 @@ export function byScope(list: readonly AnyController[]): ControllerSet {
 export const registry: ControllerSet = byScope(controllers);
 export const nodeControllers: readonly NodeController[] = registry.node;
 
-export { enlistController, filesController, keysController, packagesController, powerController, servicesController };
+export { enlistController, filesController, hostnameController, keysController, packagesController, powerController, servicesController };

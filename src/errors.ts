@@ -86,6 +86,11 @@ export const ERRORS = {
     hint: 'Run `pirack lab down` then `pirack lab up` again; see the message for the failing step.',
   },
   PIRACK_ERR_USAGE: { status: 400, transient: false, hint: 'Run the command with --help.' },
+  PIRACK_ERR_SELECTOR: {
+    status: 400,
+    transient: false,
+    hint: 'Write the selector as key=value[,key!=value,key,!key] with label keys rack.yaml declares (labels: on stacks and Pis).',
+  },
   PIRACK_ERR_DAEMON_UNREACHABLE: {
     status: 503,
     transient: true,

@@ -1,16 +1,18 @@
 /**
  * Which Pis a command is about: `--pi IDS`, `--stack IDS`, or the whole rack. Every command that
- * takes a selector goes through `selectNodes`, so a new selector (labels, once rack.yaml has them)
- * is added here once. An id rack.yaml does not know is a usage error before anything is touched.
+ * takes a selector goes through `selectNodes`: ids, stacks and labels (`-l`, src/model/selector.ts). An id rack.yaml does not know is a usage error before anything is touched.
  */
 import { pirackError } from '../errors.ts';
 import type { NodeSpec, RackSpec } from '../model/desired.ts';
+import { selectNodes as nodesWithLabels } from '../model/selector.ts';
 
 export interface SelectorOptions {
   /** Comma-separated Pi ids. */
   readonly pi?: string;
   /** Comma-separated stack ids. */
   readonly stack?: string;
+  /** A label selector, `role=worker,zone!=top` (src/model/selector.ts). */
+  readonly selector?: string;
 }
 
 export interface Selection {
@@ -61,10 +63,14 @@ export function selectNodes(rack: RackSpec, options: SelectorOptions): Selection
       throw pirackError('PIRACK_ERR_USAGE', `--pi ${outside.join(', ')}: not in --stack ${options.stack}; nothing was done`);
     nodes = nodes.filter((n) => ids.includes(n.id));
   }
+  if (options.selector !== undefined) {
+    const labelled = new Set(nodesWithLabels(rack, options.selector).map((n) => n.id));
+    nodes = nodes.filter((n) => labelled.has(n.id));
+  }
   const sorted = [...nodes].sort((a, b) => a.id - b.id);
   return {
     nodes: sorted,
     stacks: stacks ?? [...new Set(sorted.map((n) => n.stack))].sort((a, b) => a - b),
-    whole: options.pi === undefined && options.stack === undefined,
+    whole: options.pi === undefined && options.stack === undefined && options.selector === undefined,
   };
 }

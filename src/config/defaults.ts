@@ -23,4 +23,6 @@ export const DEFAULTS = {
   file: { owner: 'root', group: 'root', mode: '0644' },
   service: { enabled: true, running: true },
   power: 'on',
+  /** A webhook hears of the same event on the same target at most this often. */
+  webhook: { minInterval: '1m' },
 } as const;

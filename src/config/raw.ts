@@ -51,6 +51,7 @@ export interface RawPi {
   ip: string;
   mac?: string;
   hostname?: string;
+  labels?: Record<string, string>;
   overrides?: RawNodeLists;
 }
 
@@ -61,6 +62,7 @@ export interface RawStack {
   y: number;
   relayPin?: number;
   power?: 'on' | 'off';
+  labels?: Record<string, string>;
   pis: RawPi[];
 }
 
@@ -99,4 +101,6 @@ export interface RawRack {
   defaults?: RawNodeLists;
   stacks: RawStack[];
   actions?: Record<string, { command: string; description?: string; disruptive?: boolean }>;
+  http?: { cors?: { origins: string[]; credentials?: boolean } };
+  alerts?: { webhooks?: Record<string, { url: string; events: string[]; minInterval?: RawDuration }> };
 }

@@ -9,6 +9,7 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type {
   ActionSpec,
+  AlertEvent,
   AuthorizedKeysSpec,
   FileSpec,
   NodeSpec,
@@ -155,6 +156,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
         ip: pi.ip,
         ...(pi.mac !== undefined ? { mac: pi.mac.toLowerCase() } : {}),
         ...(pi.hostname !== undefined ? { hostname: pi.hostname } : {}),
+        ...(s.labels !== undefined || pi.labels !== undefined ? { labels: { ...s.labels, ...pi.labels } } : {}),
         authorizedKeys: o.authorizedKeys !== undefined ? authorizedKeys(o.authorizedKeys) : defaultLists.authorizedKeys,
         packages: o.packages !== undefined ? packages(o.packages) : defaultLists.packages,
         files: o.files !== undefined ? files(o.files, [...at, 'files']) : defaultLists.files,
@@ -167,6 +169,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
       y: s.y,
       ...(s.relayPin !== undefined ? { relayPin: s.relayPin } : {}),
       power: s.power ?? DEFAULTS.power,
+      ...(s.labels !== undefined ? { labels: { ...s.labels } } : {}),
       nodes,
     };
   });
@@ -234,6 +237,17 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
     stacks,
     nodes: stacks.flatMap((s) => s.nodes),
     actions,
+    ...(raw.http?.cors ? { http: { cors: { origins: [...raw.http.cors.origins], credentials: raw.http.cors.credentials ?? false } } } : {}),
+    ...(raw.alerts?.webhooks
+      ? {
+          webhooks: Object.entries(raw.alerts.webhooks).map(([name, w]) => ({
+            name,
+            url: w.url,
+            events: [...w.events] as AlertEvent[],
+            minIntervalMs: durationMs(w.minInterval ?? DEFAULTS.webhook.minInterval),
+          })),
+        }
+      : {}),
     revision: options.revision,
     sourcePath: options.sourcePath,
   };

@@ -10,6 +10,7 @@ import { humanPath } from './problem.ts';
 import { inSubnet, intToIp, ipToInt, parseSubnet } from './net.ts';
 import { durationBounds } from './duration-bounds.ts';
 import { posix } from 'node:path';
+import { corsWildcardWithCookies, duplicateHostnames, webhookUrls } from './owner-rules.ts';
 
 export type Rule = (rack: RawRack) => UnplacedProblem[];
 
@@ -395,12 +396,15 @@ export const RULES: readonly Rule[] = [
   duplicatePiIds,
   duplicateIps,
   duplicateMacs,
+  duplicateHostnames,
   piAddresses,
   duplicateListEntries,
   absoluteFilePaths,
   restartTargetsManaged,
   keysOfLoginUser,
   durationBounds,
+  webhookUrls,
+  corsWildcardWithCookies,
 ];
 
 export function checkSemantics(rack: RawRack): UnplacedProblem[] {

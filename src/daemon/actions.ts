@@ -39,6 +39,24 @@ export function isDisruptive(rack: RackSpec, name: string): boolean {
   return declared ? declared.disruptive === true || name === 'reboot' : DISRUPTIVE_BUILTINS.has(name);
 }
 
+/**
+ * What a `cpu` or `temperature` answer measured, for the Pi's resource: `12.5`, `45.2`, or
+ * vcgencmd's `temp=45.2'C`. Anything else (a failure, "unavailable", another action) is nothing.
+ */
+export function measurementOf(
+  action: string,
+  outcome: Pick<ActionOutcome, 'ok' | 'data'>,
+): { cpuPercent: number } | { temperatureC: number } | undefined {
+  if (!outcome.ok) return undefined;
+  const m = /^(?:temp=)?(-?\d{1,3}(?:\.\d+)?)(?:'C|°C| ?%)?$/.exec(outcome.data.trim());
+  const value = m ? Number(m[1]) : Number.NaN;
+  if (!Number.isFinite(value)) return undefined;
+  const name = action.toLowerCase();
+  if (name === 'cpu' && value >= 0 && value <= 100) return { cpuPercent: value };
+  if (name === 'temperature' && value > -60 && value < 150) return { temperatureC: value };
+  return undefined;
+}
+
 export function actionNames(rack: RackSpec): string[] {
   return [...new Set([...Object.keys(BUILTIN_ACTIONS), ...rack.actions.map((a) => a.name)])].sort();
 }

@@ -13,13 +13,15 @@ import { describeHold, holdTargetLabel } from '../reconcile/maintenance.ts';
 import { emptyReport } from '../reconcile/status-tracker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { systemClock } from '../util/clock.ts';
-import { actionNames, isDisruptive, runActionOn } from './actions.ts';
+import { actionNames, isDisruptive, measurementOf, runActionOn } from './actions.ts';
 import { isPiRackError } from '../errors.ts';
 import { prepareRun, type RunReport, type RunRequest } from './rolling.ts';
 import { RunRegistry } from './runs.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 import { openLiveWiring, type LiveWiring } from './live-wiring.ts';
 import type { StreamTuning } from '../stream/index.ts';
+import { alertFor } from '../alerts/events.ts';
+import { AlertOutbox } from '../alerts/outbox.ts';
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -46,7 +48,12 @@ export class Daemon implements DaemonFacade {
   private pending: Promise<void> = Promise.resolve();
   private runs?: RunRegistry;
 
-  constructor(private readonly options: DaemonOptions) {}
+  /** rack.yaml `alerts.webhooks`: persisted, retried deliveries (src/alerts/outbox.ts). */
+  private readonly alerts: AlertOutbox;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.alerts = new AlertOutbox({ stateDir: options.stateDir, log: options.log.child({ component: 'alerts' }) });
+  }
 
   /** Starts from the last good revision in the state dir, if any, before the source reports. */
   async resumeLastGood(): Promise<void> {
@@ -102,7 +109,11 @@ export class Daemon implements DaemonFacade {
 
   private async apply(rev: Revision, rack: RackSpec): Promise<void> {
     this.current = rev;
+    this.alerts.setWebhooks(rack.webhooks);
     if (!this.runtime) {
+      // What a previous run could not deliver goes out first.
+      await this.alerts.load();
+      this.alerts.start();
       this.runtime = await openRuntime(rack, {
         stateDir: this.options.stateDir,
         log: this.options.log,
@@ -130,6 +141,10 @@ export class Daemon implements DaemonFacade {
   }
 
   private wire(runtime: Runtime): void {
+    runtime.events.subscribe((event) => {
+      const alert = alertFor(event);
+      if (alert) void this.alerts.offer(alert);
+    });
     runtime.events.subscribe((event) => {
       if (event.result === 'info') return;
       const counts = (this.actionCounts[event.kind] ??= { ok: 0, failed: 0 });
@@ -377,6 +392,34 @@ export class Daemon implements DaemonFacade {
     return { ok: true, code: 202, message: 'enlistment requested: stacks that came up short are tried again; follow it in the status' };
   }
 
+  private installing?: Promise<OperationResult>;
+
+  /** The original's install flow: the enlistment of `pirack enlist`, awaited; one at a time, later calls join it. */
+  install(by = 'the original client (GET /api/v1.0/installation)'): Promise<OperationResult> {
+    if (this.installing) return this.installing;
+    const runtime = this.runtime;
+    if (!runtime) return Promise.resolve({ ok: false, code: 409, message: 'no valid desired state yet' });
+    if (runtime.reconciler.suspended) return Promise.resolve({ ok: false, code: 409, message: 'reconciling is suspended; resume first' });
+    const log = this.options.log;
+    const run = runtime.reconciler.enlist(by).then(
+      (outcome): OperationResult => ({ ok: outcome.ok, code: outcome.ok ? 200 : 500, message: outcome.message }),
+      (err: unknown): OperationResult => {
+        log.error({ err }, 'installation failed');
+        return { ok: false, code: 500, message: `installation failed: ${(err as Error).message}` };
+      },
+    );
+    this.installing = run.finally(() => {
+      this.installing = undefined;
+      runtime.tracker.touch();
+      this.scheduleStatus();
+    });
+    return this.installing;
+  }
+
+  httpSettings(): RackSpec['http'] {
+    return this.rack?.http;
+  }
+
   async runAction(target: ActionTarget, action: string): Promise<OperationResult> {
     const rack = this.rack;
     const runtime = this.runtime;
@@ -397,6 +440,17 @@ export class Daemon implements DaemonFacade {
       return started.run ? { ok: true, code: 202, message: started.message, data: started.run.id } : started;
     }
     const outcomes = await runActionOn(runtime.ssh, rack, nodes, action);
+    let measured = 0;
+    for (const outcome of outcomes) {
+      const value = measurementOf(action, outcome);
+      if (!value) continue;
+      runtime.store.recordMeasurement(outcome.node, value);
+      measured++;
+    }
+    if (measured > 0) {
+      runtime.tracker.touch();
+      this.scheduleStatus();
+    }
     const failed = outcomes.filter((o) => !o.ok);
     const where = target.scope === 'rack' ? 'rack' : `${target.scope} ${target.id}`;
     runtime.events.add({
@@ -434,6 +488,7 @@ export class Daemon implements DaemonFacade {
     this.runs?.stopAll();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.live?.stop();
+    await this.alerts.stop();
     if (this.runtime) {
       await this.runtime.writeStatus().catch(() => undefined);
       await this.runtime.close();

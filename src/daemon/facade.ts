@@ -2,6 +2,7 @@
  * What the HTTP API and dashboard may ask of a running daemon. The daemon implements it; HTTP
  * tests use a plain object. Every mutation resolves to an OperationResult instead of throwing.
  */
+import type { HttpSpec } from '../model/desired.ts';
 import type { RackEvent, StatusReport } from '../model/status.ts';
 import type { HoldTarget } from '../reconcile/maintenance.ts';
 
@@ -51,6 +52,14 @@ export interface DaemonFacade {
   ): Promise<OperationResult>;
   /** Asks the loop to enlist again stacks that came up short (202: progress in the status). */
   enlist(): OperationResult;
+  /**
+   * The original's install flow (`GET /api/v1.0/installation`): enlists the stacks with missing
+   * Pis under the same guards as `pirack enlist` and resolves when it has finished; a call while
+   * one runs joins it. Stacks whose Pis are all enlisted keep their power.
+   */
+  install(): Promise<OperationResult>;
+  /** rack.yaml `http:` of the revision being reconciled (opt-in CORS); undefined before one is valid. */
+  httpSettings(): HttpSpec | undefined;
   /** Runs a declared or built-in action; for a stack or the rack it fans out and `data` summarises per Pi. */
   runAction(target: ActionTarget, action: string): Promise<OperationResult>;
   /**

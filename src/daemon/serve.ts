@@ -26,6 +26,8 @@ export interface ServeOptions {
     readonly secureCookie?: boolean;
     /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-* headers are believed. */
     readonly trustProxy?: readonly string[];
+    /** A legacy client's static files, served under /legacy/. */
+    readonly legacyClientDir?: string;
   };
 }
 
@@ -58,7 +60,7 @@ async function startLocked(options: ServeOptions, unlock: () => void): Promise<R
   let token: AdminToken | undefined;
   let url: string | undefined;
   if (options.http) {
-    const { host, port, readAccess, adminTokenFile, secureCookie, trustProxy } = options.http;
+    const { host, port, readAccess, adminTokenFile, secureCookie, trustProxy, legacyClientDir } = options.http;
     token = await ensureAdminToken({ stateDir, ...(adminTokenFile ? { tokenFile: adminTokenFile } : {}) });
     server = await createHttpServer({
       facade: daemon,
@@ -67,6 +69,7 @@ async function startLocked(options: ServeOptions, unlock: () => void): Promise<R
       readAccess,
       stateDir,
       ...(trustProxy && trustProxy.length > 0 ? { trustProxy } : {}),
+      ...(legacyClientDir !== undefined ? { legacyClientDir } : {}),
     });
     await server.listen({ host, port });
     const address = server.server.address();

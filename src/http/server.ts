@@ -12,10 +12,13 @@ import { createSessionStore } from './auth/sessions.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, refuseTunnels, sendError } from './http-error.ts';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 import { resolveLimits, type HttpLimits } from './limits.ts';
+import { registerCors } from './cors.ts';
+import { installLegacyErrorShape } from './legacy/error-shape.ts';
 import { createRackMetrics } from './metrics.ts';
 import { createRefusalLog } from './refusal-log.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerLegacyClientRoutes } from './routes/legacy-client.ts';
 import { registerLegacyRoutes } from './routes/legacy.ts';
 import { registerMutationRoutes } from './routes/mutate.ts';
 import { registerReadRoutes } from './routes/read.ts';
@@ -58,6 +61,8 @@ export interface HttpServerOptions {
   readonly trustProxy?: boolean | string | readonly string[];
   /** Timeouts; defaults in limits.ts. */
   readonly limits?: Partial<HttpLimits>;
+  /** A legacy client's static files to serve under /legacy/ (`pirack daemon --legacy-client`); default none. */
+  readonly legacyClientDir?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -137,6 +142,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   await app.register(cookie);
   app.addHook('onClose', async () => refusals.flush());
+  // Before the guard: a preflight carries no credentials, and a 401 must carry CORS headers to be readable.
+  await registerCors(app, () => options.facade.httpSettings()?.cors);
+  installLegacyErrorShape(app);
 
   const sessionTtlMs = options.auth.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const sessions = createSessionStore({ ttlMs: sessionTtlMs, now });
@@ -165,7 +173,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerReadRoutes(app, options.facade);
   registerMutationRoutes(app, options.facade, log);
   registerRunRoutes(app, options.facade);
-  registerLegacyRoutes(app, options.facade);
+  registerLegacyRoutes(app, options.facade, { idleTimeoutMs: limits.idleTimeoutMs });
+  if (options.legacyClientDir !== undefined) await registerLegacyClientRoutes(app, options.legacyClientDir);
   registerStreamRoute(app, { facade: options.facade, log, authenticator, refusals }, { ...DEFAULT_STREAM_OPTIONS, ...options.stream });
   await registerDashboardRoutes(app);
   return app;

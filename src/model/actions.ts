@@ -34,7 +34,8 @@ export type NodeAction =
   | { readonly kind: 'systemd-reload'; readonly node: number }
   | { readonly kind: 'service-enable'; readonly node: number; readonly unit: string; readonly enable: boolean }
   | { readonly kind: 'service-start'; readonly node: number; readonly unit: string; readonly start: boolean }
-  | { readonly kind: 'service-restart'; readonly node: number; readonly unit: string; readonly because: readonly string[] };
+  | { readonly kind: 'service-restart'; readonly node: number; readonly unit: string; readonly because: readonly string[] }
+  | { readonly kind: 'hostname-set'; readonly node: number; readonly hostname: string; readonly was: string };
 
 export type StackAction =
   /** `hard`: cut without shutting the Pis down first (`--hard`). */
@@ -66,6 +67,7 @@ const describers: Describers = {
   'systemd-reload': () => 'systemctl daemon-reload',
   'service-enable': (a) => `${a.enable ? 'enable' : 'disable'} ${a.unit}`,
   'service-start': (a) => `${a.start ? 'start' : 'stop'} ${a.unit}`,
+  'hostname-set': (a) => `set the hostname to ${a.hostname} (was ${a.was || 'unset'}) and its /etc/hosts line`,
   'service-restart': (a) => `restart ${a.unit} (changed: ${a.because.join(', ')})`,
   'stack-power': (a) => `power stack ${a.stack} ${a.on ? 'on' : 'off'} (${a.reason})`,
   'stack-cycle': (a) => `power-cycle stack ${a.stack} (${a.reason})`,

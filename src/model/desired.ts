@@ -128,6 +128,8 @@ export interface NodeSpec {
   readonly ip: string;
   readonly mac?: string;
   readonly hostname?: string;
+  /** The stack's labels with the Pi's own over them (src/model/selector.ts matches them). */
+  readonly labels?: Labels;
   readonly authorizedKeys: AuthorizedKeysSpec;
   readonly packages: readonly PackageSpec[];
   readonly files: readonly FileSpec[];
@@ -142,7 +144,36 @@ export interface StackSpec {
   /** BCM GPIO line of the stack's relay (absent with the lab and manual drivers). */
   readonly relayPin?: number;
   readonly power: PowerState;
+  readonly labels?: Labels;
   readonly nodes: readonly NodeSpec[];
+}
+
+/** `key: value` labels of a Pi or a stack. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** rack.yaml `http:` (settings the API reads per request, so a new revision applies at once). */
+export interface HttpSpec {
+  /** Opt-in CORS: origins allowed to call the API from a browser (with the bearer token). */
+  readonly cors?: { readonly origins: readonly string[]; readonly credentials: boolean };
+}
+
+export type AlertEvent =
+  | 'pi-lost'
+  | 'pi-back'
+  | 'stack-power-cycled'
+  | 'revision-rejected'
+  | 'quarantine'
+  | 'throttling'
+  | 'under-voltage'
+  | 'enlistment-finished';
+
+/** One named webhook of rack.yaml `alerts.webhooks`. */
+export interface WebhookSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly AlertEvent[];
+  /** Least time between two deliveries of the same event and target to this webhook. */
+  readonly minIntervalMs: number;
 }
 
 export interface ActionSpec {
@@ -164,6 +195,8 @@ export interface RackSpec {
   /** Every Pi of every stack, in stack then declaration order. */
   readonly nodes: readonly NodeSpec[];
   readonly actions: readonly ActionSpec[];
+  readonly http?: HttpSpec;
+  readonly webhooks?: readonly WebhookSpec[];
   /** Content hash of the rack.yaml text (or the git commit when read from git). */
   readonly revision: string;
   /** Where it was read from, for messages. */

@@ -64,10 +64,21 @@ export interface SystemFacts {
   readonly rebootRequired?: readonly string[];
 }
 
+/** What the hostname controller reads: the live name, /etc/hostname and /etc/hosts' 127.0.1.1 line. */
+export interface HostnameFacts {
+  readonly live: string;
+  /** First line of /etc/hostname; empty when missing. */
+  readonly file: string;
+  /** The names of /etc/hosts' 127.0.1.1 line, empty when there is none. */
+  readonly hosts: readonly string[];
+}
+
 export interface NodeFacts {
   readonly system: SystemFacts;
   readonly authorizedKeys: AuthorizedKeysFacts;
   readonly packages: PackagesFacts;
   readonly files: Readonly<Record<string, FileFacts>>;
   readonly services: Readonly<Record<string, ServiceFacts>>;
+  /** Absent in facts gathered without the hostname controller (older fixtures). */
+  readonly hostname?: HostnameFacts;
 }

@@ -13,6 +13,7 @@ export type ConditionType =
   | 'PackagesInSync'
   | 'FilesInSync'
   | 'ServicesInSync'
+  | 'HostnameInSync'
   | 'Ready'
   | 'Streaming'
   | 'PowerInSync'
@@ -54,6 +55,8 @@ export interface HoldStatus {
 export interface NodeStatus {
   readonly id: number;
   readonly stack: number;
+  /** rack.yaml labels (the stack's with the Pi's own over them), for selectors. */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly conditions: readonly Condition[];
   readonly observed: NodeObserved;
   /** Describe-lines of what the last plan for this Pi wanted to do. */

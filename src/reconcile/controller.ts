@@ -170,7 +170,7 @@ export interface ProbeFragment {
   /** POSIX sh printing this controller's facts; must not change anything on the Pi. */
   script(node: NodeSpec): string;
   /** Reads the fragment's output; throws PROBE_GARBAGE when it cannot. */
-  parse(output: string, node: NodeSpec): NodeFacts[FactsKey];
+  parse(output: string, node: NodeSpec): NonNullable<NodeFacts[FactsKey]>;
 }
 
 /** A stack controller's read-back: the relay level of one stack. */

@@ -98,7 +98,7 @@ export type StoreChange =
   | {
       readonly scope: 'node';
       readonly id: number;
-      readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost';
+      readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost' | 'measurement';
     }
   | { readonly scope: 'stack'; readonly id: number; readonly what: 'relay' | 'pass' | 'cycle' }
   | { readonly scope: 'rack'; readonly what: 'leases' | 'dhcp' | 'pass' | 'enlistment' | 'error' };
@@ -206,6 +206,16 @@ export class ObservedStore {
   /** The slave took the watch spec; what it cannot watch is kept for the status report. */
   recordWatchProblems(id: number, problems: readonly string[]): void {
     this.nodes.set(id, { ...(this.nodes.get(id) ?? emptyNode), watchProblems: [...problems] });
+  }
+
+  /**
+   * A value an operator's `execute cpu|temperature` measured: the Pi's resource carries it, as the
+   * original's did, until a heartbeat's health or a newer measurement replaces it.
+   */
+  recordMeasurement(id: number, measured: Pick<LiveHealth, 'cpuPercent' | 'temperatureC'>): void {
+    const before = this.nodes.get(id) ?? emptyNode;
+    this.nodes.set(id, { ...before, health: { ...before.health, ...measured } });
+    this.emit({ scope: 'node', id, what: 'measurement' });
   }
 
   /** The Pi says something a controller manages may have changed: the loop looks again. */

@@ -145,6 +145,7 @@ export class StatusTracker {
       return {
         id: spec.id,
         stack: spec.stack,
+        ...(spec.labels ? { labels: spec.labels } : {}),
         conditions: this.nodeConditions.get(spec.id) ?? [],
         observed: {
           ip: spec.ip,

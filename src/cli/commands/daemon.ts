@@ -28,6 +28,7 @@ interface DaemonCliOptions extends RackOptions {
   secureCookie: boolean;
   trustProxy: string[];
   watchStream: boolean;
+  legacyClient?: string;
 }
 
 export function daemonCommand(): Command {
@@ -56,6 +57,7 @@ export function daemonCommand(): Command {
       collect,
       [] as string[],
     )
+    .option('--legacy-client <dir>', "serve a legacy client's static files (the original's web client) from <dir> under /legacy/")
     .action(async (opts: DaemonCliOptions) => {
       const log = createLogger();
       const source = makeSource(opts, (err) => log.error({ err }, 'cannot read the desired state; keeping the last good revision'));
@@ -108,7 +110,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** The daemon's HTTP settings from its command line (SECURITY.md lists them with their defaults). */
 export function httpOptions(
-  opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy'>,
+  opts: Pick<DaemonCliOptions, 'listen' | 'readAccess' | 'adminTokenFile' | 'secureCookie' | 'trustProxy' | 'legacyClient'>,
 ): NonNullable<ServeOptions['http']> {
   return {
     ...parseListen(opts.listen),
@@ -116,6 +118,7 @@ export function httpOptions(
     secureCookie: opts.secureCookie,
     trustProxy: opts.trustProxy,
     ...(opts.adminTokenFile ? { adminTokenFile: opts.adminTokenFile } : {}),
+    ...(opts.legacyClient !== undefined ? { legacyClientDir: resolve(opts.legacyClient) } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ interface PlanOptions extends RackOptions {
   readonly json?: boolean;
   readonly pi?: string;
   readonly stack?: string;
+  readonly selector?: string;
   readonly exitCode?: boolean;
   readonly diff: boolean;
 }
@@ -32,6 +33,7 @@ export function planCommand(): Command {
     .option('--json', 'print the plan as JSON')
     .option('--pi <ids>', 'only these Pis, comma-separated ids')
     .option('--stack <ids>', 'only the Pis of these stacks (and their relays), comma-separated ids')
+    .option('-l, --selector <labels>', 'only the Pis whose labels match, e.g. role=worker,zone!=top (rack.yaml labels:)')
     .option('--exit-code', 'exit 0 in sync, 1 when something would change, 2 on an error, 3 when some Pis could not be probed')
     .option('--no-diff', 'do not read managed files from the Pis to show unified diffs of their contents')
     .addHelpText(

@@ -97,6 +97,8 @@ export interface GuardOptions {
 export function installGuard(app: FastifyInstance, auth: Authenticator, o: GuardOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) return;
+    // Preflights never carry credentials; the CORS hook has answered them already, or the OPTIONS route answers 404.
+    if (request.method === 'OPTIONS') return;
     const access = request.routeOptions.config.access ?? 'mutate';
     if (access === 'public' || (access === 'read' && o.readAccess === 'public')) return;
     const where = { method: request.method, url: request.routeOptions.url };

@@ -11,7 +11,7 @@ import { sendError } from '../http-error.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
-const TYPES: ReadonlyMap<string, string> = new Map([
+export const TYPES: ReadonlyMap<string, string> = new Map([
   ['.html', 'text/html; charset=utf-8'],
   ['.css', 'text/css; charset=utf-8'],
   ['.js', 'text/javascript; charset=utf-8'],
@@ -19,16 +19,17 @@ const TYPES: ReadonlyMap<string, string> = new Map([
   ['.ico', 'image/x-icon'],
 ]);
 
-interface StaticFile {
+export interface StaticFile {
   readonly body: Buffer;
   readonly type: string;
 }
 
-async function loadFiles(dir: string): Promise<Map<string, StaticFile>> {
+/** Every file of `dir` with a known type, by its URL path; read once, so no request reaches the file system. */
+export async function loadFiles(dir: string, types: ReadonlyMap<string, string> = TYPES): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const type = TYPES.get(extname(entry.name));
+    const type = types.get(extname(entry.name));
     if (type === undefined) continue;
     const full = join(entry.parentPath, entry.name);
     files.set(`/${relative(dir, full).split(sep).join('/')}`, { body: await readFile(full), type });

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DaemonFacade, OperationResult } from '../../daemon/facade.ts';
-import { sendError } from '../http-error.ts';
+import { errorBody, sendError } from '../http-error.ts';
+import { httpCodeForStatus } from '../../errors.ts';
 import {
   LEGACY_STACK_POWER_ACTIONS,
   legacyExecuteBody,
@@ -34,9 +35,15 @@ const EXECUTE_BODY = {
   },
 } as const;
 
+/** A failed operation also carries our own `error` object, as every other error answer does. */
+function errorFor(result: OperationResult): Partial<ReturnType<typeof errorBody>> {
+  if (result.ok || result.code < 400) return {};
+  return errorBody(httpCodeForStatus(result.code) ?? 'PIRACK_ERR_HTTP_INTERNAL', result.message);
+}
+
 const notFound = (message: string): OperationResult => ({ ok: false, code: 404, message });
 
-export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade): void {
+export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade, o: { readonly idleTimeoutMs: number }): void {
   const read = { config: { access: 'read' as const } };
   const mutate = { config: { access: 'mutate' as const } };
 
@@ -60,7 +67,7 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
     // The original's reboot crashed its own slave; the daemon's reboot is the supervised one.
     else if (name.toLowerCase() === 'reboot') result = await facade.rebootPi(pi);
     else result = await facade.runAction({ scope: 'pi', id: pi }, name);
-    return reply.code(result.code).send(legacyExecuteBody(result));
+    return reply.code(result.code).send({ ...legacyExecuteBody(result), ...errorFor(result) });
   });
 
   app.get('/api/v1.0/stacks', read, async () => legacyStacks(facade.status()));
@@ -81,15 +88,24 @@ export function registerLegacyRoutes(app: FastifyInstance, facade: DaemonFacade)
       const name = resolveActionName(action, facade.actionNames());
       result = name === undefined ? notFound(`no action ${action}`) : await facade.runAction({ scope: 'stack', id: stack }, name);
     }
-    return reply.code(result.code).send(legacyExecuteBody(result));
+    return reply.code(result.code).send({ ...legacyExecuteBody(result), ...errorFor(result) });
   });
 
-  // The original ran its whole install flow here. Enlistment is now part of every pass, so this
-  // asks for a pass now and answers with the stacks, as the original did when it finished. A
-  // mutation behind a GET: any same-site page could trigger it with the cookie riding along (no
-  // Origin on a GET), so only the bearer token is accepted.
-  app.get('/api/v1.0/installation', { config: { access: 'token' as const } }, async () => {
-    facade.reconcileNow();
-    return legacyStacks(facade.status());
+  // The original ran its whole install flow here and answered with the stacks when it finished;
+  // its client shows a progress bar until then. So does this: the enlistment flow of `pirack
+  // enlist` (only stacks with missing Pis; enlisted stacks keep their power), and a call while one
+  // runs waits for the same one. A mutation behind a GET: any same-site page could trigger it with
+  // the cookie riding along (no Origin on a GET), so only the bearer token is accepted.
+  app.get('/api/v1.0/installation', { config: { access: 'token' as const } }, async (req, reply) => {
+    // Enlisting a stack takes longer than the idle timeout and nothing flows meanwhile.
+    const socket = req.raw.socket as { setTimeout?: (ms: number) => unknown; destroyed?: boolean } | undefined;
+    socket?.setTimeout?.(0);
+    try {
+      const result = await facade.install();
+      if (!result.ok) return reply.code(result.code).send({ ...legacyExecuteBody(result), ...errorFor(result) });
+      return legacyStacks(facade.status());
+    } finally {
+      if (socket?.destroyed === false) socket.setTimeout?.(o.idleTimeoutMs);
+    }
   });
 }

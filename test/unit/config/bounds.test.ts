@@ -102,6 +102,7 @@ describe('file paths', () => {
       'missing /etc/x',
       '@@pirack:end',
       '@@pirack:services',
+      '@@pirack:hostname',
       '@@pirack:end',
       '',
     ].join('\n');

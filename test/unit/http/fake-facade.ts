@@ -3,6 +3,7 @@
  * recorded, and results can be scripted per method.
  */
 import type { ActionTarget, DaemonFacade, DaemonMetrics, OperationResult, PlanEntry, PowerOp } from '../../../src/daemon/facade.ts';
+import type { HttpSpec } from '../../../src/model/desired.ts';
 import type { Condition, NodeStatus, RackEvent, StackStatus, StatusReport } from '../../../src/model/status.ts';
 
 export interface RecordedCall {
@@ -17,6 +18,10 @@ export interface FakeFacade extends DaemonFacade {
   planEntries: PlanEntry[];
   metricsValue: DaemonMetrics;
   result: OperationResult;
+  /** What `install()` resolves to. */
+  installResult: OperationResult;
+  /** What `httpSettings()` answers (CORS tests set it). */
+  httpSettingsValue: HttpSpec | undefined;
   /** Appends an event and tells every subscriber, as the daemon does. */
   emit(event: Omit<RackEvent, 'seq' | 'at'> & { at?: string }): RackEvent;
   /** Replaces one Pi's status and bumps generatedAt, as a finished pass does. */
@@ -165,6 +170,15 @@ export function createFakeFacade(report: StatusReport = sampleStatus()): FakeFac
     enlist() {
       fake.calls.push({ method: 'enlist', args: [] });
       return { ok: true, code: 202, message: 'enlistment requested' };
+    },
+    async install() {
+      fake.calls.push({ method: 'install', args: [] });
+      return fake.installResult;
+    },
+    installResult: { ok: true, code: 200, message: 'enlistment done' },
+    httpSettingsValue: undefined,
+    httpSettings() {
+      return fake.httpSettingsValue;
     },
     async plan(options?: { fresh?: boolean }) {
       fake.calls.push({ method: 'plan', args: options?.fresh ? [options] : [] });

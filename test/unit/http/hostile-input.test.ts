@@ -62,7 +62,7 @@ describe('prototype keys', () => {
       h = await harness();
       const res = await h.app.inject({ method: 'POST', url: '/api/v1.0/stacks/execute', headers: bearer, payload: { id: 1, action } });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ status: 404, data: `no action ${action}` });
+      expect(res.json()).toMatchObject({ status: 404, data: `no action ${action}`, error: { code: 'PIRACK_ERR_HTTP_NOT_FOUND' } });
       expect(h.facade.calls.filter((c) => c.method === 'power')).toEqual([]);
     },
   );
@@ -191,7 +191,7 @@ describe('cookies and origins', () => {
     expect(withCookie.json().error.message).toMatch(/bearer/i);
     expect(h.facade.calls).toEqual([]);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1.0/installation', headers: bearer })).statusCode).toBe(200);
-    expect(h.facade.calls.map((c) => c.method)).toEqual(['reconcileNow']);
+    expect(h.facade.calls.map((c) => c.method)).toEqual(['install']);
   });
 });
 

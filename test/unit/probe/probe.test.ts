@@ -28,7 +28,7 @@ describe('probe', () => {
 
   it('rejects output that lacks a section, naming what is missing', () => {
     const output = '\n@@pirack:system\nhostname x\n@@pirack:authorizedKeys\n';
-    expect(() => parseProbe(output, nodeSpec(), nodeControllers)).toThrow(/lacks section\(s\) packages, files, services, end/);
+    expect(() => parseProbe(output, nodeSpec(), nodeControllers)).toThrow(/lacks section\(s\) packages, files, services, hostname, end/);
   });
 
   it('rejects a system section with garbage numbers', () => {

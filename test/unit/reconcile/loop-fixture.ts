@@ -45,6 +45,7 @@ export class FakePis implements SshRunner {
       'lists 1700000000',
       '@@pirack:files',
       '@@pirack:services',
+      '@@pirack:hostname',
       '@@pirack:end',
       '',
     ].join('\n');

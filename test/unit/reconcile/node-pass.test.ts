@@ -37,6 +37,7 @@ function probeOutput(facts: NodeFacts): string {
     ),
     '@@pirack:services',
     ...Object.entries(facts.services).map(([u, f]) => `unit ${u} ${f.enabled} ${f.active} ${f.needsReload ? 'yes' : 'no'}`),
+    '@@pirack:hostname',
     '@@pirack:end',
     '',
   ].join('\n');

@@ -34,7 +34,13 @@ describe('the controller registry', () => {
   });
 
   it("the Pi conditions are the node controllers' own, in registry order", () => {
-    expect(ownedConditions(registry.node).map((c) => c.type)).toEqual(['KeysInSync', 'PackagesInSync', 'FilesInSync', 'ServicesInSync']);
+    expect(ownedConditions(registry.node).map((c) => c.type)).toEqual([
+      'KeysInSync',
+      'PackagesInSync',
+      'FilesInSync',
+      'ServicesInSync',
+      'HostnameInSync',
+    ]);
     expect(registry.stack.map((c) => c.name)).toEqual(['power']);
     expect(registry.rack.map((c) => c.name)).toEqual(['enlist']);
   });

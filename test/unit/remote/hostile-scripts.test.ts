@@ -267,7 +267,9 @@ describe('values a shell cannot carry', () => {
 
   it('a NUL is refused by every generator, never cut short', () => {
     expect(() => atomicWriteScript({ path: `/etc/${nul}`, sha256: sha('x'), owner: 'root', group: 'root', mode: '0644' })).toThrow(/NUL/);
-    for (const controller of nodeControllers) expect(() => controller.observe.script(node), controller.name).toThrow(/NUL/);
+    // The hostname probe puts no value of the node into its script, so it has nothing to refuse.
+    for (const controller of nodeControllers.filter((c) => c.name !== 'hostname'))
+      expect(() => controller.observe.script(node), controller.name).toThrow(/NUL/);
     expect(() => buildProbeScript(node, nodeControllers)).toThrow(/NUL/);
   });
 

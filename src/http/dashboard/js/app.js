@@ -20,6 +20,8 @@ const state = {
   actions: [],
   selectedPi: null,
   query: '',
+  /** The daemon's answer to a label-selector search: {query, ids} or {query, error}. */
+  selection: null,
   view: 'rack',
   plan: null,
   planError: null,

@@ -35,6 +35,16 @@ export function stackAnswering(stack, nodes) {
   return `${up}/${mine.length} up`;
 }
 
+/**
+ * A search that is a label selector (`role=worker`, `zone!=top`, `!spare`): the daemon matches it
+ * with its one selector module (GET /api/v1/pis?selector=), so the box and `pirack plan -l` agree.
+ */
+export function selectorOf(query) {
+  const q = query.trim();
+  if (q.startsWith('-l ')) return q.slice(3).trim();
+  return /[=!]/.test(q) ? q : undefined;
+}
+
 /** Whether a Pi matches the search box: its id exactly, or part of its IP, MAC or hostname. */
 export function matchesQuery(node, query) {
   const q = query.trim().toLowerCase();

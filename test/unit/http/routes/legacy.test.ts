@@ -76,7 +76,7 @@ describe('original /api/v1.0 endpoints', () => {
       payload: { id: 1, action: 'format' },
     });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ status: 404, data: 'no action format' });
+    expect(res.json()).toMatchObject({ status: 404, data: 'no action format', error: { code: 'PIRACK_ERR_HTTP_NOT_FOUND' } });
     expect(h.facade.calls).toEqual([]);
     await h.app.close();
   });
@@ -96,12 +96,51 @@ describe('original /api/v1.0 endpoints', () => {
     await h.app.close();
   });
 
-  it('GET /installation (authenticated) asks for a pass now and answers with the stacks', async () => {
+  it('GET /installation runs the install flow and answers with the stacks once it has finished', async () => {
     const h = await harness();
     const res = await h.app.inject({ method: 'GET', url: '/api/v1.0/installation', headers: bearer });
     expect(res.statusCode).toBe(200);
     expect(res.json().stacks).toHaveLength(3);
-    expect(h.facade.calls).toEqual([{ method: 'reconcileNow', args: [] }]);
+    expect(h.facade.calls).toEqual([{ method: 'install', args: [] }]);
+    await h.app.close();
+  });
+
+  it('a failed or refused installation answers in the original shape and ours', async () => {
+    const h = await harness();
+    h.facade.installResult = { ok: false, code: 409, message: 'reconciling is suspended; resume first' };
+    const res = await h.app.inject({ method: 'GET', url: '/api/v1.0/installation', headers: bearer });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      status: 409,
+      data: 'reconciling is suspended; resume first',
+      error: { code: 'PIRACK_ERR_HTTP_CONFLICT', reason: 'Conflict' },
+    });
+    await h.app.close();
+  });
+
+  it('every /api/v1.0 error carries {status, data} next to our error object, the 401 included', async () => {
+    const h = await harness({ readAccess: 'authenticated' });
+    const unauth = await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps' });
+    expect(unauth.statusCode).toBe(401);
+    expect(unauth.json()).toMatchObject({ status: 401, data: 'authentication required', error: { code: 'PIRACK_ERR_HTTP_UNAUTHORIZED' } });
+    const missing = await h.app.inject({ method: 'GET', url: '/api/v1.0/rasps/42', headers: bearer });
+    expect(missing.json()).toMatchObject({ status: 404, data: 'no Pi 42', error: { reason: 'NotFound' } });
+    const noRoute = await h.app.inject({ method: 'GET', url: '/api/v1.0/nothing', headers: bearer });
+    expect(noRoute.json()).toMatchObject({ status: 404, error: { code: 'PIRACK_ERR_HTTP_NOT_FOUND' } });
+    const badBody = await h.app.inject({ method: 'POST', url: '/api/v1.0/rasps/execute', headers: bearer, payload: { id: 'x' } });
+    expect(badBody.json()).toMatchObject({ status: 400, error: { code: 'PIRACK_ERR_HTTP_BAD_REQUEST' } });
+    h.facade.result = { ok: false, code: 500, message: 'cpu failed on 1 Pi(s)', data: 'ssh: timed out' };
+    const failed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1.0/rasps/execute',
+      headers: bearer,
+      payload: { id: 1, action: 'cpu' },
+    });
+    expect(failed.json()).toMatchObject({ status: 500, data: 'ssh: timed out', error: { code: 'PIRACK_ERR_HTTP_INTERNAL' } });
+    // Our own API keeps its one shape.
+    const ours = await h.app.inject({ method: 'GET', url: '/api/v1/status' });
+    expect(ours.statusCode).toBe(401);
+    expect(Object.keys(ours.json())).toEqual(['error']);
     await h.app.close();
   });
 });

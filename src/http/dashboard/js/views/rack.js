@@ -2,7 +2,8 @@
 // is rebuilt only when the rack's shape changes; live updates touch classes and texts in place,
 // so open menus, focus and the search survive them.
 import { h, replace } from '../dom.js';
-import { STATES, formatAgo, matchesQuery, piState, stackAnswering, stateLabel } from '../format.js';
+import { api } from '../api.js';
+import { STATES, formatAgo, matchesQuery, piState, selectorOf, stackAnswering, stateLabel } from '../format.js';
 import { tileHealthText } from '../health.js';
 import { actionRequest, powerOps } from './actions.js';
 import { keyed, menu } from './menu.js';
@@ -21,12 +22,14 @@ export function renderRack(ctx, root) {
   keyed(grid, shape, (el) => buildGrid(ctx, el));
 
   const query = ctx.state.query;
+  const selection = selectionFor(ctx, query);
+  const matchOf = (node) => (selection ? selection.ids?.has(node.id) === true : matchesQuery(node, query));
   let matches = 0;
   for (const node of status.nodes) {
     const tile = grid.querySelector(`[data-pi="${node.id}"]`);
     if (!tile) continue;
     const state = piState(node, stacks.get(node.stack));
-    const match = query.trim() !== '' && matchesQuery(node, query);
+    const match = query.trim() !== '' && matchOf(node);
     if (match) matches += 1;
     tile.className = [
       'tile',
@@ -50,14 +53,41 @@ export function renderRack(ctx, root) {
   }
   for (const stack of status.stacks)
     updateStackHeader(grid.querySelector(`[data-stack="${stack.id}"]`), stack, stackAnswering(stack, status.nodes));
-  root.querySelector('.search-result').textContent = query.trim() === '' ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
+  root.querySelector('.search-result').textContent =
+    query.trim() === '' ? '' : selection?.error ? selection.error : `${matches} match${matches === 1 ? '' : 'es'}`;
+}
+
+/**
+ * The daemon's answer for a selector query, asked once per query text; undefined for a plain
+ * search. An unknown label comes back as the API's error message, shown instead of a count.
+ */
+function selectionFor(ctx, query) {
+  const selector = selectorOf(query);
+  if (selector === undefined) return undefined;
+  const known = ctx.state.selection;
+  if (known?.query === query) return known;
+  const pending = { query, ids: new Set() };
+  ctx.state.selection = pending;
+  api.get(`/api/v1/pis?selector=${encodeURIComponent(selector)}`).then(
+    (body) => {
+      if (ctx.state.selection !== pending) return;
+      ctx.state.selection = { query, ids: new Set(body.pis.map((p) => p.id)) };
+      ctx.render();
+    },
+    (error) => {
+      if (ctx.state.selection !== pending) return;
+      ctx.state.selection = { query, error: error.message };
+      ctx.render();
+    },
+  );
+  return pending;
 }
 
 function buildShell(ctx, root) {
   const search = h('input', {
     type: 'search',
     class: 'search',
-    placeholder: 'Search id, MAC or IP',
+    placeholder: 'Search id, MAC, IP or labels (role=worker)',
     'aria-label': 'Search Pis by id, MAC or IP',
     'data-testid': 'search',
     value: ctx.state.query,
@@ -67,7 +97,8 @@ function buildShell(ctx, root) {
     },
     onkeydown: (e) => {
       if (e.key !== 'Enter') return;
-      const first = ctx.state.status.nodes.find((n) => matchesQuery(n, ctx.state.query));
+      const selection = selectionFor(ctx, ctx.state.query);
+      const first = ctx.state.status.nodes.find((n) => (selection ? selection.ids?.has(n.id) : matchesQuery(n, ctx.state.query)));
       if (first) ctx.openPi(first.id);
     },
   });

@@ -1,0 +1,124 @@
+/**
+ * Issue 15's webhook acceptance on the virtual rack: a receiver on loopback gets "pi lost" for a
+ * `lab fault 2 power-loss` and "pi back" for its undo, with nothing lost across a daemon restart in
+ * between: the receiver refuses the "pi back" (503), the daemon stops with it in its outbox, and the
+ * next daemon delivers it from the state dir. The loss is seen when SSH keepalive gives up (about
+ * 45-60 s) until the live stream is wired into the daemon.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { OUTBOX_FILE } from '../../src/alerts/outbox.ts';
+import { Daemon } from '../../src/daemon/daemon.ts';
+import { labFault } from '../../src/lab/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { useLab } from '../support/lab.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const lab = useLab({ stacks: 1, perStack: 2 });
+let daemon: Daemon | undefined;
+let receiver: Server | undefined;
+let rackPath = '';
+let logText = '';
+let answer = 204;
+let powerCut = false;
+const received: { event: string; target: string }[] = [];
+
+function startDaemon(): Daemon {
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
+  return new Daemon({ stateDir: lab().stateDir, log: createLogger({ level: 'info', pretty: false, destination }) });
+}
+
+const offer = (d: Daemon) => d.offer({ revision: 'alerts-e2e', text: readFileSync(rackPath, 'utf8'), path: rackPath });
+const lastLog = () => logText.trim().split('\n').slice(-15).join('\n');
+const outbox = () =>
+  existsSync(join(lab().stateDir, OUTBOX_FILE))
+    ? (JSON.parse(readFileSync(join(lab().stateDir, OUTBOX_FILE), 'utf8')) as { pending: { alert: { event: string } }[] }).pending
+    : [];
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += String(c)));
+    req.on('end', () => {
+      if (answer < 300) received.push(JSON.parse(text) as { event: string; target: string });
+      res.writeHead(answer).end();
+    });
+  });
+  await new Promise<void>((done) => receiver!.listen(0, '127.0.0.1', done));
+  const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as Record<string, unknown>;
+  doc.alerts = {
+    webhooks: {
+      owner: {
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pirack`,
+        events: ['pi-lost', 'pi-back'],
+        minInterval: '1s',
+      },
+    },
+  };
+  // Short resync and backoff: the test watches a loss and a return, not the defaults (5m, 5m).
+  doc.policies = { ...(doc.policies as object), resyncInterval: '5s', backoff: { base: '1s', max: '3s' } };
+  rackPath = join(lab().stateDir, 'rack.yaml');
+  writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
+  daemon = startDaemon();
+  await offer(daemon);
+});
+
+afterAll(async () => {
+  if (powerCut) await labFault(2, 'power-loss', { undo: true }).catch(() => undefined);
+  await daemon?.close();
+  await new Promise((done) => receiver?.close(done));
+});
+
+describe('webhooks on the virtual rack', () => {
+  it('the receiver gets "pi lost" for a power-loss', async () => {
+    await waitUntil(
+      'every Pi Ready',
+      180_000,
+      () => (daemon!.status().nodes.every((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True') ? true : undefined),
+      { every: 1000, context: lastLog },
+    );
+    await labFault(2, 'power-loss');
+    powerCut = true;
+    await waitUntil(
+      'pi-lost delivered',
+      120_000,
+      () => (received.some((r) => r.event === 'pi-lost' && r.target === 'pi 2') ? true : undefined),
+      { every: 1000, context: lastLog },
+    );
+  }, 330_000);
+
+  it('"pi back" refused by the receiver survives a daemon restart and is delivered by the next daemon', async () => {
+    answer = 503;
+    await labFault(2, 'power-loss', { undo: true });
+    powerCut = false;
+    await waitUntil(
+      'pi-back waiting in the outbox',
+      120_000,
+      () => (outbox().some((d) => d.alert.event === 'pi-back') ? true : undefined),
+      { every: 1000, context: lastLog },
+    );
+    await daemon!.close();
+    daemon = undefined;
+    expect(received.some((r) => r.event === 'pi-back')).toBe(false);
+    answer = 204;
+    daemon = startDaemon();
+    await offer(daemon);
+    await waitUntil(
+      'pi-back delivered after the restart',
+      60_000,
+      () => (received.some((r) => r.event === 'pi-back' && r.target === 'pi 2') ? true : undefined),
+      { every: 500, context: lastLog },
+    );
+    expect(received.filter((r) => r.event === 'pi-lost')).toHaveLength(1);
+  }, 200_000);
+});
