@@ -21,7 +21,8 @@ const UNREACHABLE_BOUND_MS = 15_000;
 const MARKER = '/etc/pirack-live/marker';
 const EXTRA_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3l8cO6cVhdY2gg0v3Ud5Z7pBrq6cT5m1cXbq1n3bOe live-stream-test';
 const SLAVE_DIR = '/usr/local/lib/pirack';
-const OLD_SLAVE = `const [c = 'serve'] = process.argv.slice(2);
+const OLD_SLAVE = `// pirack-e2e-old-slave: a slave from before the watch stream
+const [c = 'serve'] = process.argv.slice(2);
 if (c === 'serve') setInterval(() => undefined, 1 << 30);
 else { console.error('pirack-slave: unknown command "' + c + '"; use serve, cpu, temperature or health'); process.exit(2); }
 `;
@@ -160,7 +161,7 @@ describe('the watch stream in the daemon, at resyncInterval 5m', () => {
   it('an old slave without watch falls back to polling with a condition saying so (resync shortened to 4s for the polled half, labelled)', async () => {
     await live.offer(withSlaveOn(rackObject(), 2, OLD_SLAVE));
     await live.waitFor('the old slave installed on pi 2', 30_000, async () =>
-      (await okOnPi(2, `grep -qF '1 << 30' ${SLAVE_DIR}/pirack-slave.js`)) ? true : undefined,
+      (await okOnPi(2, `grep -qF pirack-e2e-old-slave ${SLAVE_DIR}/pirack-slave.js`)) ? true : undefined,
     );
     await onPi(2, "pkill -f '[p]irack-slave.js watch' || true");
     const fallback = await live.waitFor('pi 2 PollingFallback', 20_000, () => {
@@ -183,7 +184,7 @@ describe('the watch stream in the daemon, at resyncInterval 5m', () => {
     // Back to the real slave; a new revision asks the Pi to stream again at once.
     await live.offer(rackObject());
     await live.waitFor('pi 2 has the real slave', 30_000, async () =>
-      (await okOnPi(2, `grep -qF '1 << 30' ${SLAVE_DIR}/pirack-slave.js`)) ? undefined : true,
+      (await okOnPi(2, `grep -qF pirack-e2e-old-slave ${SLAVE_DIR}/pirack-slave.js`)) ? undefined : true,
     );
   });
 

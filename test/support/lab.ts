@@ -29,6 +29,8 @@ export function useLab(options: LabUpOptions): () => LabFixture {
     fixture = { up, rackYaml: up.rackYaml, stateDir };
   });
   afterAll(async () => {
+    // A beforeAll that timed out waiting for the lock never owned the lab: someone else's is up.
+    if (!lock) return;
     try {
       await labDown();
     } finally {

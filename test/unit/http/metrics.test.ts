@@ -32,6 +32,10 @@ describe('/metrics', () => {
     expect(text).toContain('pirack_ssh_connections 5');
     expect(text).toContain('pirack_stack_power{stack="3",state="off"} 1');
     expect(text).toContain('pirack_stack_power{stack="3",state="on"} 0');
+    // Per-Pi health gauges (the watch stream's, else the probe's).
+    expect(text).toContain('pirack_pi_cpu_percent{pi="1"} 4');
+    expect(text).toContain('pirack_pi_temperature_celsius{pi="2"} 41');
+    expect(text).toContain('# TYPE pirack_pi_last_heartbeat_timestamp_seconds gauge');
     await h.app.close();
   });
 
