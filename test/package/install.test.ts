@@ -159,7 +159,7 @@ describe('the packed and installed pirack', () => {
       try {
         await waitUntil('the packaged daemon to hold the lock', 30_000, () => (stateLockHolder(stateDir) === first.pid ? true : undefined));
         const second = await run(installed, ['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir]);
-        expect(second.code).toBe(1);
+        expect(second.code).toBe(2);
         expect(second.stderr).toContain(`(pid ${first.pid}) holds the lock`);
       } finally {
         first.kill('SIGTERM');

@@ -94,7 +94,7 @@ describe('the state dir lock: one daemon per rack', () => {
       every: 50,
     });
     const second = await runCli(['daemon', '--no-http', '--rack', rack, '--state-dir', stateDir], { timeoutMs: 200_000 });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(2);
     expect(second.stderr).toContain(`(pid ${first.pid}) holds the lock`);
     expect(second.stderr).toContain('PIRACK_ERR_DAEMON_RUNNING');
     expect(stateLockHolder(stateDir)).toBe(first.pid);

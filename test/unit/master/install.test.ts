@@ -202,7 +202,7 @@ describe('pirack master install, the command', () => {
     const notPi = fakeRoot({ model: 'QEMU Virtual Machine' });
     roots.push(notPi);
     const refused = await runCli(['master', 'install', '--root', notPi, '--interface', 'eth0'], { timeoutMs: 60_000 });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('not a Raspberry Pi');
     expect(refused.stderr).toContain('--force');
     expect(existsSync(join(notPi, 'etc/systemd/system/pirack.service'))).toBe(false);
