@@ -16,6 +16,7 @@ import { systemClock } from '../util/clock.ts';
 import { actionNames, isDisruptive, measurementOf, runActionOn } from './actions.ts';
 import { isPiRackError } from '../errors.ts';
 import { prepareRun, type RunReport, type RunRequest } from './rolling.ts';
+import { readyByPass } from './reboot.ts';
 import { RunRegistry } from './runs.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 import { openLiveWiring, type LiveWiring } from './live-wiring.ts';
@@ -342,14 +343,7 @@ export class Daemon implements DaemonFacade {
       port: rack.ssh.port,
       clock: systemClock,
       concurrency: rack.ssh.concurrency,
-      ready: async (node) => {
-        const [result] = await runtime.reconciler.runNodes([node.id]);
-        if (!result) return { ready: false, reason: 'no pass ran' };
-        if (result.error) return { ready: false, reason: result.error.message };
-        return result.remaining.length === 0
-          ? { ready: true, reason: 'in sync' }
-          : { ready: false, reason: `${result.remaining.length} change(s) still pending` };
-      },
+      ready: readyByPass((ids) => runtime.reconciler.runNodes(ids), 'still pending'),
     });
     return { ok: true, code: 202, message: `${report.message}: run ${report.id}`, run: report };
   }

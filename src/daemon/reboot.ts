@@ -15,6 +15,27 @@ export const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
 /** Whether the Pi is Ready: its pass found nothing to do (the daemon's loop or a CLI observe pass). */
 export type ReadyCheck = (node: NodeSpec, signal: AbortSignal) => Promise<{ readonly ready: boolean; readonly reason: string }>;
 
+/** What a pass of one Pi left, as `runNodes` reports it. */
+interface PassAnswer {
+  readonly error?: { readonly message: string };
+  readonly remaining: readonly unknown[];
+}
+
+/**
+ * Ready means a pass of the Pi finds nothing left to do. The daemon and `pirack run` without one
+ * judge it the same way; `pendingAdvice` says what to do about changes still pending.
+ */
+export function readyByPass(runNodes: (ids: readonly number[]) => Promise<readonly PassAnswer[]>, pendingAdvice: string): ReadyCheck {
+  return async (node) => {
+    const [result] = await runNodes([node.id]);
+    if (!result) return { ready: false, reason: 'no pass ran' };
+    if (result.error) return { ready: false, reason: result.error.message };
+    return result.remaining.length === 0
+      ? { ready: true, reason: 'in sync' }
+      : { ready: false, reason: `${result.remaining.length} change(s) ${pendingAdvice}` };
+  };
+}
+
 export interface RebootDeps {
   readonly ssh: SshRunner;
   readonly port: number;

@@ -2,6 +2,7 @@
  * The status report: written to status.json after every pass, served at /api/v1/status and
  * rendered by the dashboard. Never holds a secret.
  */
+import type { PiHealth } from './health.ts';
 
 /**
  * Per Pi: Reachable, one per node controller, Ready, then Streaming (the watch stream; not part of
@@ -71,22 +72,9 @@ export interface NodeStatus {
   readonly suspended?: HoldStatus;
 }
 
-/** Live health from the watch stream's heartbeat; a figure the Pi cannot tell is absent. */
-export interface NodeHealth {
+/** Live health from the watch stream's heartbeat, and when it was heard. */
+export interface NodeHealth extends PiHealth {
   readonly at: string;
-  readonly cpuPercent?: number;
-  readonly temperatureC?: number;
-  readonly memUsedPercent?: number;
-  readonly memTotalKb?: number;
-  readonly memAvailableKb?: number;
-  readonly load1?: number;
-  readonly load5?: number;
-  readonly load15?: number;
-  readonly uptimeSeconds?: number;
-  readonly diskFreeBytes?: number;
-  readonly diskTotalBytes?: number;
-  /** `vcgencmd get_throttled` bits, where the Pi has vcgencmd. */
-  readonly throttled?: number;
 }
 
 export type StackHealth = 'ok' | 'warning' | 'ko';

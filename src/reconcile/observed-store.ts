@@ -17,26 +17,13 @@ import type { Bindings } from '../dhcp/bindings.ts';
 import type { HostEntry } from '../dhcp/hosts.ts';
 import type { Lease } from '../dhcp/leases.ts';
 import { cpuPercent } from '../probe/system.ts';
+import type { PiHealth } from '../model/health.ts';
 import type { CycleRecord, EnlistAttempt, NodeReachability } from './controller.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** Live health a Pi reports between probes (the watch stream, issue 10). All optional. */
-export interface LiveHealth {
-  readonly cpuPercent?: number;
-  readonly temperatureC?: number;
-  readonly memUsedPercent?: number;
-  readonly memTotalKb?: number;
-  readonly memAvailableKb?: number;
-  readonly load1?: number;
-  readonly load5?: number;
-  readonly load15?: number;
-  readonly diskFreeBytes?: number;
-  readonly diskTotalBytes?: number;
-  readonly uptimeSeconds?: number;
-  /** `vcgencmd get_throttled` bits, where the Pi has it. */
-  readonly throttled?: number;
-}
+/** Live health a Pi reports between probes (the watch stream, issue 10). */
+export type LiveHealth = PiHealth;
 
 export interface NodeObservation {
   /** The last probe that answered. */

@@ -17,6 +17,7 @@ import {
   type RunRequest,
   type UpgradeRequest,
 } from '../../daemon/rolling.ts';
+import { readyByPass } from '../../daemon/reboot.ts';
 import { parseIds, type Selector } from '../../daemon/targets.ts';
 import { createLogger } from '../../log.ts';
 import { systemClock } from '../../util/clock.ts';
@@ -144,14 +145,7 @@ async function directly(opts: RunOptions, request: RunRequest, onProgress: (r: R
         port: rack.ssh.port,
         clock: systemClock,
         concurrency: rack.ssh.concurrency,
-        ready: async (node) => {
-          const [result] = await runtime.reconciler.runNodes([node.id]);
-          if (!result) return { ready: false, reason: 'no pass ran' };
-          if (result.error) return { ready: false, reason: result.error.message };
-          return result.remaining.length === 0
-            ? { ready: true, reason: 'in sync' }
-            : { ready: false, reason: `${result.remaining.length} change(s) pending (run pirack apply --once)` };
-        },
+        ready: readyByPass((ids) => runtime.reconciler.runNodes(ids), 'pending (run pirack apply --once)'),
       },
       abort.signal,
       onProgress,
