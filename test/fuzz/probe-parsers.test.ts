@@ -132,6 +132,7 @@ describe('probe parsers', () => {
       '@@pirack:end',
       '@@pirack:services',
       'unit __proto__ enabled active no',
+      '@@pirack:hostname',
       '@@pirack:end',
     ].join('\n');
     attempt('parseProbe', forged, () => parseProbe(forged, node, nodeControllers));

@@ -25,7 +25,7 @@ export const RUN_BODY = {
     stacks: IDS,
     rack: { type: 'boolean', const: true },
     batch: { type: 'integer' },
-    maxUnavailable: { type: ['integer', 'string'], maxLength: 8 },
+    maxUnavailable: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 8 }] },
     continue: { type: 'boolean' },
     readyTimeoutSeconds: { type: 'number' },
     rebootTimeoutSeconds: { type: 'number' },
