@@ -128,8 +128,9 @@ describe('the watch stream in the daemon, at resyncInterval 5m', () => {
   });
 
   it('a key removed from authorized_keys is put back within 10 s (stream off: not)', async () => {
-    await driftBothWays(2, 'key removed', "sed -i '/live-stream-test/d' /root/.ssh/authorized_keys", () =>
-      okOnPi(2, 'grep -q live-stream-test /root/.ssh/authorized_keys'),
+    // The default lab is stock Raspberry Pi OS: the daemon logs in as pi, so pi's file is the managed one.
+    await driftBothWays(2, 'key removed', "sed -i '/live-stream-test/d' /home/pi/.ssh/authorized_keys", () =>
+      okOnPi(2, 'grep -q live-stream-test /home/pi/.ssh/authorized_keys'),
     );
   });
 
