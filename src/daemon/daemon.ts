@@ -161,6 +161,7 @@ export class Daemon implements DaemonFacade {
       enqueue: (key) => reconciler.enqueue(key),
       clock: { now: () => Date.now() },
       log: this.options.log.child({ component: 'stream' }),
+      emit: (event) => runtime.events.add(event),
       ...(this.options.streamTuning ? { tuning: this.options.streamTuning } : {}),
     });
   }

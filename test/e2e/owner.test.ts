@@ -96,8 +96,11 @@ describe("the original's install flow and hostnames on the virtual rack", () => 
         { every: 1000, context: lastLog },
       );
     }
-    const status = daemon!.status();
-    for (const n of status.nodes) expect(n.conditions.find((c) => c.type === 'HostnameInSync')?.status, n.id.toString()).toBe('True');
+    // The names are on the Pis as soon as the step ran; the condition follows when the pass ends.
+    const inSync = () => daemon!.status().nodes.every((n) => n.conditions.find((c) => c.type === 'HostnameInSync')?.status === 'True');
+    await waitUntil('HostnameInSync on every Pi', 30_000, () => (inSync() ? true : undefined), { every: 250, context: lastLog });
+    for (const n of daemon!.status().nodes)
+      expect(n.conditions.find((c) => c.type === 'HostnameInSync')?.status, n.id.toString()).toBe('True');
   }, 200_000);
 
   it('the name survives a power-loss and boot with no daemon running', async () => {

@@ -27,8 +27,9 @@ function setup() {
   const retried: number[] = [];
   let now = T;
   const ssh = { retryNow: (n: number) => retried.push(n) } as unknown as SshPool;
-  const sink = liveSink({ store, ssh, enqueue: (k) => queued.push(k), clock: { now: () => now } });
-  return { store, queued, retried, sink, tick: (ms: number) => (now += ms) };
+  const events: { kind: string; target: string }[] = [];
+  const sink = liveSink({ store, ssh, enqueue: (k) => queued.push(k), clock: { now: () => now }, emit: (e) => events.push(e) });
+  return { store, queued, retried, sink, events, tick: (ms: number) => (now += ms) };
 }
 
 describe('the watch stream wired to the store and the queue', () => {
@@ -50,6 +51,14 @@ describe('the watch stream wired to the store and the queue', () => {
     expect(store.node(1)).toMatchObject({ reachable: false, stream: 'lost', error: { code: 'PIRACK_ERR_STREAM_LOST' } });
     expect(store.node(1)?.health).toBeUndefined();
     expect(queued).toEqual([]);
+  });
+
+  it('a Pi the stream finds gone is one node-lost event (alerts follow it), said once', () => {
+    const { store, sink, events } = setup();
+    store.recordProbe(1, convergedFacts(), T);
+    sink.lost(1, 'no heartbeat for 4 s');
+    sink.lost(1, 'closed');
+    expect(events.map((e) => [e.kind, e.target])).toEqual([['node-lost', 'pi 1']]);
   });
 
   it('a Pi heard again after a loss is queued at once, and an opened stream lifts the connect backoff', () => {
