@@ -31,6 +31,24 @@ function eventOf(e: Pick<RackEvent, 'kind' | 'result'>): AlertEvent | undefined 
   return undefined;
 }
 
+/**
+ * A Pi is lost once until it is back: the watch stream and a failing pass can both notice the same
+ * loss (a few seconds apart), and the owner wants one "pi lost", not one per observer.
+ */
+export function onceUntilBack(): (alert: Alert) => boolean {
+  const lost = new Set<string>();
+  return (alert) => {
+    if (alert.event === 'pi-back') {
+      lost.delete(alert.target);
+      return true;
+    }
+    if (alert.event !== 'pi-lost') return true;
+    if (lost.has(alert.target)) return false;
+    lost.add(alert.target);
+    return true;
+  };
+}
+
 /** `vcgencmd get_throttled` bits: 0 under-voltage now, 2 throttled now (Raspberry Pi documentation). */
 const UNDER_VOLTAGE = 1 << 0;
 const THROTTLED = 1 << 2;

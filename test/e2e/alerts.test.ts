@@ -2,8 +2,8 @@
  * Issue 15's webhook acceptance on the virtual rack: a receiver on loopback gets "pi lost" for a
  * `lab fault 2 power-loss` and "pi back" for its undo, with nothing lost across a daemon restart in
  * between: the receiver refuses the "pi back" (503), the daemon stops with it in its outbox, and the
- * next daemon delivers it from the state dir. The loss is seen when SSH keepalive gives up (about
- * 45-60 s) until the live stream is wired into the daemon.
+ * next daemon delivers it from the state dir. The loss is seen by the watch stream's missing
+ * heartbeats (a few seconds), and said once although a failing pass notices it too.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -81,11 +81,17 @@ afterAll(async () => {
 
 describe('webhooks on the virtual rack', () => {
   it('the receiver gets "pi lost" for a power-loss', async () => {
+    // Ready and streaming: the loss is then seen by the missing heartbeats, not at the next resync (5m).
+    const up = (c: readonly { type: string; status: string }[]) =>
+      ['Ready', 'Streaming'].every((t) => c.find((x) => x.type === t)?.status === 'True');
     await waitUntil(
-      'every Pi Ready',
+      'every Pi Ready and streaming',
       180_000,
-      () => (daemon!.status().nodes.every((n) => n.conditions.find((c) => c.type === 'Ready')?.status === 'True') ? true : undefined),
-      { every: 1000, context: lastLog },
+      () => (daemon!.status().nodes.every((n) => up(n.conditions)) ? true : undefined),
+      {
+        every: 1000,
+        context: lastLog,
+      },
     );
     await labFault(2, 'power-loss');
     powerCut = true;
@@ -119,6 +125,9 @@ describe('webhooks on the virtual rack', () => {
       () => (received.some((r) => r.event === 'pi-back' && r.target === 'pi 2') ? true : undefined),
       { every: 500, context: lastLog },
     );
-    expect(received.filter((r) => r.event === 'pi-lost')).toHaveLength(1);
+    expect(
+      received.filter((r) => r.event === 'pi-lost'),
+      JSON.stringify(received),
+    ).toHaveLength(1);
   }, 200_000);
 });
