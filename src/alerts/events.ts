@@ -1,7 +1,7 @@
 /**
  * Which rack events an owner hears of by webhook, and in what words. Pure: the daemon feeds every
- * event of its log through `alertFor`; the live stream's health goes through `healthAlerts` (the
- * hook for throttling and under-voltage: whoever records a heartbeat's health calls it).
+ * event of its log through `alertFor`. Throttling and under-voltage are events too: the store says
+ * when a heartbeat's throttled bits newly show them, and the reconciler logs that.
  */
 import type { AlertEvent } from '../model/desired.ts';
 import type { RackEvent } from '../model/status.ts';
@@ -28,37 +28,6 @@ function eventOf(e: Pick<RackEvent, 'kind' | 'result'>): AlertEvent | undefined 
   if (e.kind === 'revision-rejected') return 'revision-rejected';
   if (e.kind.includes('quarantin')) return 'quarantine';
   if (e.kind === 'enlist-stack' && e.result === 'ok') return 'enlistment-finished';
+  if (e.kind === 'under-voltage' || e.kind === 'throttling') return e.kind;
   return undefined;
-}
-
-/**
- * A Pi is lost once until it is back: the watch stream and a failing pass can both notice the same
- * loss (a few seconds apart), and the owner wants one "pi lost", not one per observer.
- */
-export function onceUntilBack(): (alert: Alert) => boolean {
-  const lost = new Set<string>();
-  return (alert) => {
-    if (alert.event === 'pi-back') {
-      lost.delete(alert.target);
-      return true;
-    }
-    if (alert.event !== 'pi-lost') return true;
-    if (lost.has(alert.target)) return false;
-    lost.add(alert.target);
-    return true;
-  };
-}
-
-/** `vcgencmd get_throttled` bits: 0 under-voltage now, 2 throttled now (Raspberry Pi documentation). */
-const UNDER_VOLTAGE = 1 << 0;
-const THROTTLED = 1 << 2;
-
-/** The alerts a Pi's throttled bits raise when they newly appear (`before` is the previous reading). */
-export function healthAlerts(target: string, before: number | undefined, now: number | undefined, at: string): Alert[] {
-  if (now === undefined) return [];
-  const rising = now & ~(before ?? 0);
-  const out: Alert[] = [];
-  if (rising & UNDER_VOLTAGE) out.push({ event: 'under-voltage', target, message: 'the Pi reports under-voltage', at });
-  if (rising & THROTTLED) out.push({ event: 'throttling', target, message: 'the Pi is throttled', at });
-  return out;
 }

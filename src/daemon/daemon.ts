@@ -21,7 +21,7 @@ import { RunRegistry } from './runs.ts';
 import { judgeRevisionGuarded, loadLastGood, saveLastGood, type Revision } from './desired-state.ts';
 import { openLiveWiring, type LiveWiring } from './live-wiring.ts';
 import type { StreamTuning } from '../stream/index.ts';
-import { alertFor, onceUntilBack } from '../alerts/events.ts';
+import { alertFor } from '../alerts/events.ts';
 import { AlertOutbox } from '../alerts/outbox.ts';
 
 export interface DaemonOptions {
@@ -142,10 +142,9 @@ export class Daemon implements DaemonFacade {
   }
 
   private wire(runtime: Runtime): void {
-    const firstNotice = onceUntilBack();
     runtime.events.subscribe((event) => {
       const alert = alertFor(event);
-      if (alert && firstNotice(alert)) void this.alerts.offer(alert);
+      if (alert) void this.alerts.offer(alert);
     });
     runtime.events.subscribe((event) => {
       if (event.result === 'info') return;
@@ -162,7 +161,6 @@ export class Daemon implements DaemonFacade {
       enqueue: (key) => reconciler.enqueue(key),
       clock: { now: () => Date.now() },
       log: this.options.log.child({ component: 'stream' }),
-      emit: (event) => runtime.events.add(event),
       ...(this.options.streamTuning ? { tuning: this.options.streamTuning } : {}),
     });
   }

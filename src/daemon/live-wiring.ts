@@ -11,7 +11,6 @@ import { piKey, type WorkKey } from '../reconcile/keys.ts';
 import type { LiveHealth as StoredHealth, ObservedStore } from '../reconcile/observed-store.ts';
 import { targetOf } from '../reconcile/node-pass.ts';
 import type { SshPool } from '../ssh/pool.ts';
-import type { NewEvent } from '../state/event-log.ts';
 import { LiveStreams, watchSpecOf, type LiveHealth, type LiveSink, type StreamTuning } from '../stream/index.ts';
 
 export interface LiveWiringDeps {
@@ -21,8 +20,6 @@ export interface LiveWiringDeps {
   readonly clock: { now(): number };
   readonly log: Logger;
   readonly tuning?: Partial<StreamTuning>;
-  /** The event log: a Pi the stream finds gone is a `node-lost` event, as when a pass finds it (alerts follow events). */
-  readonly emit?: (event: NewEvent) => void;
 }
 
 export interface LiveWiring {
@@ -77,16 +74,8 @@ export function liveSink(deps: Omit<LiveWiringDeps, 'tuning' | 'log'>): LiveSink
       store.recordChangeNotice(node, clock.now());
     },
     lost(node, reason) {
-      const seen = store.node(node);
-      if (seen?.poweredOff) return;
-      // The pass that follows finds the Pi already unreachable and says nothing, so the stream says it.
-      if (seen?.reachable === true)
-        deps.emit?.({
-          kind: 'node-lost',
-          target: `pi ${node}`,
-          message: `stopped answering: watch stream lost: ${reason}`,
-          result: 'info',
-        });
+      // A stack meant to be off: its Pis are not lost. Otherwise the store says "lost" once.
+      if (store.node(node)?.poweredOff) return;
       store.recordLost(node, clock.now(), pirackError('PIRACK_ERR_STREAM_LOST', `watch stream lost: ${reason}`, { where: `pi ${node}` }));
     },
     unsupported(node, reason) {

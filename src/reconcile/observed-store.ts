@@ -87,6 +87,15 @@ export type StoreChange =
       readonly id: number;
       readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost' | 'measurement';
     }
+  /**
+   * A Pi that answered stopped answering (`reachable: false`, with why), or one that was lost
+   * answers again. Said once per transition, whoever noticed it (a pass, the stream's missing
+   * heartbeats, a heartbeat after a boot): the `node-lost`/`node-back` events and their alerts
+   * come from here only. A Pi never seen, or one whose stack is meant to be off, is not "lost".
+   */
+  | { readonly scope: 'node'; readonly id: number; readonly what: 'reachability'; readonly reachable: boolean; readonly reason: string }
+  /** A heartbeat's `vcgencmd get_throttled` bits differ from the last ones heard (under-voltage, throttling). */
+  | { readonly scope: 'node'; readonly id: number; readonly what: 'throttled'; readonly before?: number; readonly now?: number }
   | { readonly scope: 'stack'; readonly id: number; readonly what: 'relay' | 'pass' | 'cycle' }
   | { readonly scope: 'rack'; readonly what: 'leases' | 'dhcp' | 'pass' | 'enlistment' | 'error' };
 
@@ -108,6 +117,8 @@ export class ObservedStore {
   private readonly errorList: StoreError[] = [];
   private lastPassEntry?: { readonly key: string; readonly at: number; readonly durationMs: number };
   private readonly listeners = new Set<(change: StoreChange) => void>();
+  /** Pis that answered and then stopped: their next sign of life is a `back` transition. */
+  private readonly lostNodes = new Set<number>();
 
   /** Calls `listener` after every write until the returned function is called. */
   subscribe(listener: (change: StoreChange) => void): () => void {
@@ -121,10 +132,9 @@ export class ObservedStore {
     return this.nodes.get(id);
   }
 
-  /** A probe answered. Returns true when the Pi was unreachable before (it came back). */
-  recordProbe(id: number, facts: NodeFacts, at: number): boolean {
+  /** A probe answered. */
+  recordProbe(id: number, facts: NodeFacts, at: number): void {
     const before = this.nodes.get(id) ?? emptyNode;
-    const cameBack = before.reachable === false;
     const cpu = cpuPercent(before.facts?.system, facts.system) ?? before.cpuPercent;
     const { unreachableSince: _gone, poweredOff: _on, ...rest } = before;
     this.nodes.set(id, {
@@ -136,13 +146,12 @@ export class ObservedStore {
       ...(cpu !== undefined ? { cpuPercent: cpu } : {}),
     });
     this.emit({ scope: 'node', id, what: 'probe' });
-    return cameBack;
+    this.noteAnswered(id, 'answers again');
   }
 
-  /** A look at the Pi failed. Returns true when it answered before (it was lost). */
-  recordUnreachable(id: number, error: PiRackError, at: number, quarantined: boolean): boolean {
+  /** A look at the Pi failed. */
+  recordUnreachable(id: number, error: PiRackError, at: number, quarantined: boolean): void {
     const before = this.nodes.get(id) ?? emptyNode;
-    const lost = before.reachable === true;
     const { poweredOff: _on, ...rest } = before;
     this.nodes.set(id, {
       ...rest,
@@ -153,7 +162,19 @@ export class ObservedStore {
       errorAt: at,
     });
     this.emit({ scope: 'node', id, what: 'unreachable' });
-    return lost;
+    this.noteSilent(id, before, `stopped answering: ${error.message}`);
+  }
+
+  /** A Pi that was lost answers again: one `back` transition. */
+  private noteAnswered(id: number, reason: string): void {
+    if (this.lostNodes.delete(id)) this.emit({ scope: 'node', id, what: 'reachability', reachable: true, reason });
+  }
+
+  /** A Pi that answered (and is not meant to be off) stopped: one `lost` transition. */
+  private noteSilent(id: number, before: NodeObservation, reason: string): void {
+    if (before.reachable !== true || before.poweredOff || this.lostNodes.has(id)) return;
+    this.lostNodes.add(id);
+    this.emit({ scope: 'node', id, what: 'reachability', reachable: false, reason });
   }
 
   /** A Pi of a stack that is meant to be off: not looked at, not an error. */
@@ -188,6 +209,9 @@ export class ObservedStore {
       ...(health ? { health } : {}),
     });
     this.emit({ scope: 'node', id, what: 'heartbeat' });
+    if (!before.poweredOff) this.noteAnswered(id, 'answers again (watch stream)');
+    const was = before.health?.throttled;
+    if (health && health.throttled !== was) this.emit({ scope: 'node', id, what: 'throttled', before: was, now: health.throttled });
   }
 
   /** The slave took the watch spec; what it cannot watch is kept for the status report. */
@@ -224,6 +248,7 @@ export class ObservedStore {
       errorAt: at,
     });
     this.emit({ scope: 'node', id, what: 'lost' });
+    this.noteSilent(id, before, `stopped answering: ${error.message}`);
   }
 
   /** The stream cannot run on this Pi (an old slave): the loop falls back to polling. */

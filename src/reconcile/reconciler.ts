@@ -56,6 +56,7 @@ import {
 } from './operator-layer.ts';
 import { planFromStore, rackObservedFrom, stackObservedFrom, type PlanEntry } from './plan-view.ts';
 import { WorkQueue, type WorkOutcome } from './queue.ts';
+import { newThrottleTroubles } from '../model/health.ts';
 
 /** How often a stack's relay and the rack's DHCP files are read back, and the policy looked at, while nothing else asks. */
 export const STACK_PERIOD_MS = 5_000;
@@ -150,8 +151,20 @@ export class Reconciler {
       onWorkerError: (key, err) => deps.log.error({ err, key }, 'worker crashed'),
     });
     // A Pi that says something changed is looked at now; the stream decides when, never what.
+    // The store says once when a Pi is lost or back, whoever noticed: that is the one place the
+    // events (and so the owner's alerts) come from.
     this.unsubscribe = deps.store.subscribe((change) => {
-      if (change.scope === 'node' && change.what === 'change-notice') this.enqueue(piKey(change.id));
+      if (change.scope !== 'node') return;
+      if (change.what === 'change-notice') this.enqueue(piKey(change.id));
+      if (change.what === 'reachability')
+        deps.emit({
+          kind: change.reachable ? 'node-back' : 'node-lost',
+          target: `pi ${change.id}`,
+          message: change.reason,
+          result: 'info',
+        });
+      if (change.what === 'throttled')
+        for (const t of newThrottleTroubles(change.before, change.now)) deps.emit({ ...t, target: `pi ${change.id}`, result: 'info' });
     });
   }
 
@@ -442,15 +455,8 @@ export class Reconciler {
       { dryRun: observeOnly, maxRounds: this.started ? 2 : 3, signal },
     );
     const at = this.deps.clock.now();
-    if (result.facts) {
-      if (store.recordProbe(id, result.facts, at))
-        this.deps.emit({ kind: 'node-back', target: `pi ${id}`, message: 'answers again', result: 'info' });
-    } else if (result.error) {
-      const quarantined = result.error.code === 'PIRACK_ERR_SSH_HOSTKEY_CHANGED';
-      if (store.recordUnreachable(id, result.error, at, quarantined)) {
-        this.deps.emit({ kind: 'node-lost', target: `pi ${id}`, message: `stopped answering: ${result.error.message}`, result: 'info' });
-      }
-    }
+    if (result.facts) store.recordProbe(id, result.facts, at);
+    else if (result.error) store.recordUnreachable(id, result.error, at, result.error.code === 'PIRACK_ERR_SSH_HOSTKEY_CHANGED');
     store.recordNodePass(id, result.remaining as NodeAction[], result.error, at);
     this.reports.set(key, { scope: 'node', key, result });
     if (result.error) return result.error.transient ? 'retry' : 'done';

@@ -1,9 +1,11 @@
 /**
- * Issue 15's webhook acceptance on the virtual rack: a receiver on loopback gets "pi lost" for a
+ * Issue 15's webhook acceptance on the virtual rack: a receiver on loopback gets "under-voltage"
+ * when the lab's stand-in `vcgencmd` shows it, "pi lost" for a
  * `lab fault 2 power-loss` and "pi back" for its undo, with nothing lost across a daemon restart in
  * between: the receiver refuses the "pi back" (503), the daemon stops with it in its outbox, and the
  * next daemon delivers it from the state dir. The loss is seen by the watch stream's missing
- * heartbeats (a few seconds), and said once although a failing pass notices it too.
+ * heartbeats (a few seconds), and said once although a failing pass notices it too; the return is seen
+ * by the first heartbeat after the boot, before any pass, at the default resync (5m) and backoff.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { OUTBOX_FILE } from '../../src/alerts/outbox.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { labFault } from '../../src/lab/index.ts';
+import { defaultSensors, labFault, setLabSensors } from '../../src/lab/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -60,13 +62,12 @@ beforeAll(async () => {
     webhooks: {
       owner: {
         url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pirack`,
-        events: ['pi-lost', 'pi-back'],
+        events: ['pi-lost', 'pi-back', 'under-voltage'],
         minInterval: '1s',
       },
     },
   };
-  // Short resync and backoff: the test watches a loss and a return, not the defaults (5m, 5m).
-  doc.policies = { ...(doc.policies as object), resyncInterval: '5s', backoff: { base: '1s', max: '3s' } };
+  // The default resync (5m) and backoff: the loss and the return are seen by the watch stream.
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
   daemon = startDaemon();
@@ -74,25 +75,37 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await setLabSensors(1, { throttled: defaultSensors(1).throttled }).catch(() => undefined);
   if (powerCut) await labFault(2, 'power-loss', { undo: true }).catch(() => undefined);
   await daemon?.close();
   await new Promise((done) => receiver?.close(done));
 });
 
 describe('webhooks on the virtual rack', () => {
-  it('the receiver gets "pi lost" for a power-loss', async () => {
-    // Ready and streaming: the loss is then seen by the missing heartbeats, not at the next resync (5m).
+  it('the receiver gets "under-voltage" when a heartbeat first shows it, once', async () => {
+    // Ready and streaming: a loss is then seen by the missing heartbeats, not at the next resync (5m).
     const up = (c: readonly { type: string; status: string }[]) =>
       ['Ready', 'Streaming'].every((t) => c.find((x) => x.type === t)?.status === 'True');
     await waitUntil(
       'every Pi Ready and streaming',
       180_000,
       () => (daemon!.status().nodes.every((n) => up(n.conditions)) ? true : undefined),
-      {
-        every: 1000,
-        context: lastLog,
-      },
+      { every: 1000, context: lastLog },
     );
+    // Bit 0 of `vcgencmd get_throttled`: under-voltage now (the slave reads it every 5 s).
+    await setLabSensors(1, { throttled: 0x1 });
+    await waitUntil(
+      'under-voltage delivered',
+      60_000,
+      () => (received.some((r) => r.event === 'under-voltage' && r.target === 'pi 1') ? true : undefined),
+      { every: 500, context: lastLog },
+    );
+    // Still under-voltage at the next readings: no second alert.
+    await new Promise((done) => setTimeout(done, 6000));
+    expect(received.filter((r) => r.event === 'under-voltage')).toHaveLength(1);
+  }, 330_000);
+
+  it('the receiver gets "pi lost" for a power-loss', async () => {
     await labFault(2, 'power-loss');
     powerCut = true;
     await waitUntil(
@@ -101,7 +114,7 @@ describe('webhooks on the virtual rack', () => {
       () => (received.some((r) => r.event === 'pi-lost' && r.target === 'pi 2') ? true : undefined),
       { every: 1000, context: lastLog },
     );
-  }, 330_000);
+  }, 150_000);
 
   it('"pi back" refused by the receiver survives a daemon restart and is delivered by the next daemon', async () => {
     answer = 503;

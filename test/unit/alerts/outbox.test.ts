@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alertFor, healthAlerts } from '../../../src/alerts/events.ts';
+import { alertFor } from '../../../src/alerts/events.ts';
+import { newThrottleTroubles } from '../../../src/model/health.ts';
 import { AlertOutbox, OUTBOX_FILE } from '../../../src/alerts/outbox.ts';
 import type { WebhookSpec } from '../../../src/model/desired.ts';
 
@@ -58,9 +59,12 @@ describe('alert events', () => {
   });
 
   it('raises under-voltage and throttling when their bits newly appear', () => {
-    expect(healthAlerts('pi 2', 0, 0b101, 't').map((a) => a.event)).toEqual(['under-voltage', 'throttling']);
-    expect(healthAlerts('pi 2', 0b101, 0b101, 't')).toEqual([]);
-    expect(healthAlerts('pi 2', undefined, undefined, 't')).toEqual([]);
+    expect(newThrottleTroubles(0, 0b101).map((t) => t.kind)).toEqual(['under-voltage', 'throttling']);
+    expect(newThrottleTroubles(0b101, 0b101)).toEqual([]);
+    expect(newThrottleTroubles(0b100, 0b101).map((t) => t.kind)).toEqual(['under-voltage']);
+    expect(newThrottleTroubles(undefined, undefined)).toEqual([]);
+    for (const t of newThrottleTroubles(undefined, 0b101))
+      expect(alertFor({ kind: t.kind, target: 'pi 2', message: t.message, result: 'info', at: lost.at })?.event).toBe(t.kind);
   });
 });
 

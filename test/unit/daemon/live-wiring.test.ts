@@ -27,9 +27,8 @@ function setup() {
   const retried: number[] = [];
   let now = T;
   const ssh = { retryNow: (n: number) => retried.push(n) } as unknown as SshPool;
-  const events: { kind: string; target: string }[] = [];
-  const sink = liveSink({ store, ssh, enqueue: (k) => queued.push(k), clock: { now: () => now }, emit: (e) => events.push(e) });
-  return { store, queued, retried, sink, events, tick: (ms: number) => (now += ms) };
+  const sink = liveSink({ store, ssh, enqueue: (k) => queued.push(k), clock: { now: () => now } });
+  return { store, queued, retried, sink, tick: (ms: number) => (now += ms) };
 }
 
 describe('the watch stream wired to the store and the queue', () => {
@@ -53,12 +52,15 @@ describe('the watch stream wired to the store and the queue', () => {
     expect(queued).toEqual([]);
   });
 
-  it('a Pi the stream finds gone is one node-lost event (alerts follow it), said once', () => {
-    const { store, sink, events } = setup();
+  it('a Pi the stream finds gone is one "lost" transition of the store (node-lost and its alert follow it)', () => {
+    const { store, sink } = setup();
+    const said: boolean[] = [];
+    store.subscribe((c) => c.scope === 'node' && c.what === 'reachability' && said.push(c.reachable));
     store.recordProbe(1, convergedFacts(), T);
     sink.lost(1, 'no heartbeat for 4 s');
     sink.lost(1, 'closed');
-    expect(events.map((e) => [e.kind, e.target])).toEqual([['node-lost', 'pi 1']]);
+    sink.heartbeat(1, HEALTH, T + 9000);
+    expect(said).toEqual([false, true]);
   });
 
   it('a Pi heard again after a loss is queued at once, and an opened stream lifts the connect backoff', () => {

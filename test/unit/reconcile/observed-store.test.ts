@@ -7,15 +7,32 @@ const T = 1_700_000_000_000;
 const lost = pirackError('PIRACK_ERR_SSH_UNREACHABLE', 'no route');
 
 describe('ObservedStore', () => {
-  it('says when a Pi comes back or is lost, and keeps the start of an unreachable spell', () => {
+  it('keeps the start of an unreachable spell', () => {
     const store = new ObservedStore();
-    expect(store.recordUnreachable(1, lost, T, false)).toBe(false); // never seen: not "lost"
-    expect(store.recordUnreachable(1, lost, T + 5, false)).toBe(false);
+    store.recordUnreachable(1, lost, T, false);
+    store.recordUnreachable(1, lost, T + 5, false);
     expect(store.node(1)?.unreachableSince).toBe(T);
-    expect(store.recordProbe(1, convergedFacts(), T + 10)).toBe(true);
+    store.recordProbe(1, convergedFacts(), T + 10);
     expect(store.node(1)).toMatchObject({ reachable: true, lastSeen: T + 10 });
     expect(store.node(1)?.unreachableSince).toBeUndefined();
-    expect(store.recordUnreachable(1, lost, T + 20, false)).toBe(true);
+  });
+
+  it('says once when a Pi that answered is lost and once when it is back, whoever noticed', () => {
+    const store = new ObservedStore();
+    const said: string[] = [];
+    store.subscribe((c) => {
+      if (c.scope === 'node' && c.what === 'reachability') said.push(`${c.id} ${c.reachable ? 'back' : 'lost'}: ${c.reason}`);
+    });
+    store.recordUnreachable(1, lost, T, false); // never seen: not "lost"
+    store.recordProbe(1, convergedFacts(), T + 1); // so not "back" either
+    store.recordLost(1, T + 2, pirackError('PIRACK_ERR_STREAM_LOST', 'watch stream lost: no heartbeat'));
+    store.recordUnreachable(1, lost, T + 3, false); // the pass that follows: the same loss
+    store.recordHeartbeat(1, T + 4); // back by a heartbeat, before any pass
+    store.recordProbe(1, convergedFacts(), T + 5); // the pass that follows: the same return
+    store.recordProbe(2, convergedFacts(), T);
+    store.recordPoweredOff(2, 'rack.yaml'); // meant to be off: not lost
+    store.recordUnreachable(2, lost, T + 1, false);
+    expect(said).toEqual(['1 lost: stopped answering: watch stream lost: no heartbeat', '1 back: answers again (watch stream)']);
   });
 
   it("the power-cycle policy's clock starts when the stack came on, not before", () => {
@@ -38,7 +55,8 @@ describe('ObservedStore', () => {
     store.recordChangeNotice(5, T + 1);
     store.recordLost(5, T + 2, lost);
     expect(store.node(5)).toMatchObject({ reachable: false, unreachableSince: T + 2, stream: 'lost' });
-    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual(['heartbeat', 'change-notice', 'lost']);
+    // The heartbeat was an answer, so the loss is also the one "lost" transition.
+    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual(['heartbeat', 'change-notice', 'lost', 'reachability']);
   });
 
   it('keeps the policy cycles of the last hour only', () => {

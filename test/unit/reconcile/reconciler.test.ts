@@ -132,9 +132,13 @@ describe('Reconciler: one queue for every key', () => {
 
   it('a new DHCP lease looks at that Pi now, not after its backoff', async () => {
     loop = makeLoop(rackOf(), { 1: 'on', 2: 'on' });
-    loop.pis.failing.set(1, 'PIRACK_ERR_SSH_UNREACHABLE');
     loop.reconciler.start();
     await loop.clock.advance(0);
+    expect(reachable(loop, 1)).toBe(true);
+    loop.pis.failing.set(1, 'PIRACK_ERR_SSH_UNREACHABLE');
+    loop.reconciler.enqueue(piKey(1));
+    await loop.clock.advance(0);
+    expect(loop.events.filter((e) => e.kind === 'node-lost' && e.target === 'pi 1')).toHaveLength(1);
     await loop.clock.advance(2_000);
     await loop.clock.advance(4_000);
     loop.pis.failing.delete(1);
