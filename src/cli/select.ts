@@ -24,13 +24,17 @@ export interface Selection {
   readonly whole: boolean;
 }
 
-/** Parses `1,2,5` (whitespace allowed); throws a usage error naming the option. */
+/** Parses `1,2,5-7` (whitespace allowed): every id option of the CLI. Throws a usage error naming the option. */
 export function parseIdList(list: string, option: string): number[] {
-  const parts = list.split(',').map((s) => s.trim());
-  const ids = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
-  const bad = parts.find((_, i) => !Number.isSafeInteger(ids[i]) || ids[i]! < 1);
-  if (bad !== undefined)
-    throw pirackError('PIRACK_ERR_USAGE', `${option} expects comma-separated ids such as 1,2,5, got "${bad}" in "${list}"`);
+  const ids: number[] = [];
+  for (const part of list.split(',').map((s) => s.trim())) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    const [from, to] = range ? [Number(range[1]), Number(range[2])] : [Number(part), Number(part)];
+    const wellFormed = range !== null || /^\d+$/.test(part);
+    if (!wellFormed || from < 1 || to < from || to - from > 10_000)
+      throw pirackError('PIRACK_ERR_USAGE', `${option} expects comma-separated ids such as 1,2,5-7, got "${part}" in "${list}"`);
+    for (let id = from; id <= to; id++) ids.push(id);
+  }
   return [...new Set(ids)];
 }
 

@@ -18,7 +18,8 @@ import {
   type UpgradeRequest,
 } from '../../daemon/rolling.ts';
 import { readyByPass } from '../../daemon/reboot.ts';
-import { parseIds, type Selector } from '../../daemon/targets.ts';
+import type { Selector } from '../../daemon/targets.ts';
+import { parseIdList } from '../select.ts';
 import { createLogger } from '../../log.ts';
 import { systemClock } from '../../util/clock.ts';
 import { addRackOptions, readRack, type RackOptions } from '../common.ts';
@@ -29,6 +30,7 @@ interface RunOptions extends RackOptions {
   readonly pi?: string;
   readonly stack?: string;
   readonly all?: boolean;
+  readonly selector?: string;
   readonly batch?: number;
   readonly maxUnavailable?: string;
   readonly continue?: boolean;
@@ -50,13 +52,15 @@ export function durationArg(value: string): number {
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
-/** --pi, --stack or --all/--rack-wide: exactly one. */
-export function selectorOf(opts: Pick<RunOptions, 'pi' | 'stack' | 'all'>): Selector {
+/** --pi, --stack or --all: at most one, narrowed by -l; -l alone means the labelled Pis of the whole rack. */
+export function selectorOf(opts: Pick<RunOptions, 'pi' | 'stack' | 'all' | 'selector'>): Selector {
   const given = [opts.pi !== undefined, opts.stack !== undefined, opts.all === true].filter(Boolean).length;
-  if (given !== 1) throw pirackError('PIRACK_ERR_USAGE', 'say where: exactly one of --pi IDS, --stack IDS or --all (the whole rack)');
-  if (opts.pi !== undefined) return { scope: 'pi', ids: parseIds(opts.pi, '--pi') };
-  if (opts.stack !== undefined) return { scope: 'stack', ids: parseIds(opts.stack, '--stack') };
-  return { scope: 'rack' };
+  if (given > 1 || (given === 0 && opts.selector === undefined))
+    throw pirackError('PIRACK_ERR_USAGE', 'say where: one of --pi IDS, --stack IDS or --all (the whole rack), or -l LABELS');
+  const labels = opts.selector !== undefined ? { labels: opts.selector } : {};
+  if (opts.pi !== undefined) return { scope: 'pi', ids: parseIdList(opts.pi, '--pi'), ...labels };
+  if (opts.stack !== undefined) return { scope: 'stack', ids: parseIdList(opts.stack, '--stack'), ...labels };
+  return { scope: 'rack', ...labels };
 }
 
 function controlsOf(opts: RunOptions): RollingControls {
@@ -103,6 +107,7 @@ function toBody(request: RunRequest): Record<string, unknown> {
     ...(request.action !== undefined && !request.upgrade ? { action: request.action } : {}),
     ...(request.upgrade ? { upgrade: request.upgrade } : {}),
     ...(s.scope === 'rack' ? { rack: true } : s.scope === 'pi' ? { pis: s.ids } : { stacks: s.ids }),
+    ...(s.labels !== undefined ? { selector: s.labels } : {}),
     ...(c.batch !== undefined ? { batch: c.batch } : {}),
     ...(c.maxUnavailable !== undefined ? { maxUnavailable: c.maxUnavailable } : {}),
     ...(c.continueOnFailure ? { continue: true } : {}),
@@ -175,6 +180,7 @@ function addRunOptions(command: Command): Command {
     .option('--pi <ids>', 'these Pis (e.g. 3 or 1,2,5-7)')
     .option('--stack <ids>', 'every Pi of these stacks')
     .option('--all', 'every Pi of the rack')
+    .option('-l, --selector <labels>', 'only the Pis with these labels (role=worker,zone!=top); alone: among the whole rack')
     .option('--batch <n>', 'disruptive: Pis at a time (at most --max-unavailable)', positiveInt)
     .option('--max-unavailable <n|p%>', 'disruptive: Pis that may be down at once, a count or a % of the selection (default 1)')
     .option('--continue', 'disruptive: go on after a failed batch (default: the first failed batch stops the roll)')

@@ -24,6 +24,7 @@ export const RUN_BODY = {
     pis: IDS,
     stacks: IDS,
     rack: { type: 'boolean', const: true },
+    selector: { type: 'string', minLength: 1, maxLength: 1024 },
     batch: { type: 'integer' },
     maxUnavailable: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 8 }] },
     continue: { type: 'boolean' },
@@ -40,6 +41,8 @@ export interface RunBody {
   readonly pis?: number[];
   readonly stacks?: number[];
   readonly rack?: boolean;
+  /** A label selector narrowing pis, stacks or rack; alone, the labelled Pis of the whole rack. */
+  readonly selector?: string;
   readonly batch?: number;
   readonly maxUnavailable?: number | string;
   readonly continue?: boolean;
@@ -47,10 +50,11 @@ export interface RunBody {
   readonly rebootTimeoutSeconds?: number;
 }
 
-/** The body as a RunRequest, or why it is not one (exactly one of pis, stacks, rack; an action or an upgrade). */
+/** The body as a RunRequest, or why it is not one (one of pis, stacks, rack or a selector; an action or an upgrade). */
 export function runRequestOf(body: RunBody): RunRequest | string {
   const scopes = [body.pis ? 'pis' : '', body.stacks ? 'stacks' : '', body.rack ? 'rack' : ''].filter(Boolean);
-  if (scopes.length !== 1) return `give exactly one of pis, stacks or rack (got ${scopes.length === 0 ? 'none' : scopes.join(' and ')})`;
+  if (scopes.length > 1 || (scopes.length === 0 && body.selector === undefined))
+    return `give one of pis, stacks or rack, or a selector (got ${scopes.length === 0 ? 'none' : scopes.join(' and ')})`;
   if ((body.action === undefined) === (body.upgrade === undefined)) return 'give either action or upgrade';
   const selector: Selector = body.pis
     ? { scope: 'pi', ids: body.pis }
@@ -60,7 +64,7 @@ export function runRequestOf(body: RunBody): RunRequest | string {
   return {
     ...(body.action !== undefined ? { action: body.action } : {}),
     ...(body.upgrade !== undefined ? { upgrade: body.upgrade } : {}),
-    selector,
+    selector: body.selector !== undefined ? { ...selector, labels: body.selector } : selector,
     controls: {
       ...(body.batch !== undefined ? { batch: body.batch } : {}),
       ...(body.maxUnavailable !== undefined ? { maxUnavailable: body.maxUnavailable } : {}),

@@ -33,6 +33,8 @@ describe('selectNodes', () => {
     for (const bad of ['', 'x', '1,', '-1', '0', '1.5', '1e3']) {
       expect(() => parseIdList(bad, '--pi'), bad).toThrow(/--pi expects comma-separated ids/);
     }
+    for (const bad of ['5-3', '0-2', '1-x']) expect(() => parseIdList(bad, '--pi'), bad).toThrow(/--pi expects comma-separated ids/);
     expect(parseIdList('3,3,1', '--stack')).toEqual([3, 1]);
+    expect(parseIdList('1, 3-5', '--pi')).toEqual([1, 3, 4, 5]);
   });
 });

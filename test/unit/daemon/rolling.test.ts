@@ -11,7 +11,7 @@ import {
   type RunDeps,
   type RunReport,
 } from '../../../src/daemon/rolling.ts';
-import { parseIds, selectNodes } from '../../../src/daemon/targets.ts';
+import { describeSelector, selectNodes } from '../../../src/daemon/targets.ts';
 import type { SshRunner } from '../../../src/ssh/types.ts';
 import { fakeClock } from '../../support/fake-clock.ts';
 import { nodeSpec } from '../../support/fixtures.ts';
@@ -91,8 +91,19 @@ describe('choosing Pis and batches', () => {
     expect(selectNodes(rack(), { scope: 'rack' })).toHaveLength(6);
     expect(() => selectNodes(rack(), { scope: 'stack', ids: [99] })).toThrow(/no stack 99 in \/srv\/rack.yaml \(stacks: 1-2\)/);
     expect(() => selectNodes(rack(), { scope: 'pi', ids: [7, 8] })).toThrow(/no pi 7, 8 .*Pis: 1-6/);
-    expect(parseIds('1,3-5', '--pi')).toEqual([1, 3, 4, 5]);
-    expect(() => parseIds('1,x', '--pi')).toThrow(/"x" is not an id/);
+  });
+
+  it('narrows a scope by labels, and refuses a selector that matches nothing or names an unknown key', () => {
+    const base = rack();
+    const labelled = { ...base, nodes: base.nodes.map((n) => (n.id % 2 === 0 ? { ...n, labels: { role: 'worker' } } : n)) };
+    expect(selectNodes(labelled, { scope: 'rack', labels: 'role=worker' }).map((n) => n.id)).toEqual([2, 4, 6]);
+    expect(selectNodes(labelled, { scope: 'stack', ids: [2], labels: 'role=worker' }).map((n) => n.id)).toEqual([4, 6]);
+    expect(selectNodes(labelled, { scope: 'stack', ids: [1], labels: '!role' }).map((n) => n.id)).toEqual([1, 3]);
+    expect(() => selectNodes(labelled, { scope: 'pi', ids: [1], labels: 'role=worker' })).toThrow(/pi 1 -l role=worker matches no Pi/);
+    expect(() => selectNodes(labelled, { scope: 'rack', labels: 'rol=worker' })).toThrow(
+      expect.objectContaining({ code: 'PIRACK_ERR_SELECTOR' }),
+    );
+    expect(describeSelector({ scope: 'stack', ids: [1, 2], labels: 'role=worker' })).toBe('stack 1,2 -l role=worker');
   });
 
   it('reads maxUnavailable as a count or a percentage, and refuses 0', () => {
