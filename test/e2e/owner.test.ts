@@ -144,6 +144,8 @@ describe("the original's install flow and hostnames on the virtual rack", () => 
     try {
       const page = await browser.newPage();
       await page.goto(`${api}/`);
+      await page.locator('#login-token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Log in' }).click();
       await page.locator(`[data-testid="pi-${WORKER}"]`).waitFor();
       await page.locator('[data-testid="search"]').fill('role=worker');
       await expect.poll(() => page.locator('.search-result').textContent()).toBe('1 match');
