@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { ansiblePass, writeWorkspace } from '../contenders/ansible.ts';
-import { benchRack, openPirack } from '../contenders/pirack.ts';
+import { benchRack, openPirack, warmUp } from '../contenders/pirack.ts';
 import type { LabPort } from '../lib/lab-port.ts';
 import { closeMasters } from '../lib/masters.ts';
 import { prepareForAnsible } from '../lib/ansible-prep.ts';
@@ -71,7 +71,7 @@ export async function driftScenario(env: ScenarioEnv, options: DriftOptions): Pr
   const wait = { clock: options.clock, sleep: options.sleep, timeoutMs: 60_000, pollMs: 100 };
   const repairs: number[] = [];
   try {
-    const warm = await pirack.pass({ nodes: ids, signal: env.signal });
+    const warm = await warmUp(pirack, ids);
     if (warm.failures.length > 0)
       return failed('drift', `the rack did not converge first: ${summarizeFailures(warm.failures)}`, pis, elapsed());
     pirack.runtime.reconciler.start();

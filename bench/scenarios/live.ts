@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openLiveWiring } from '../../src/daemon/live-wiring.ts';
 import type { NodeSpec } from '../../src/model/desired.ts';
 import { shellQuote } from '../../src/ssh/quote.ts';
-import { benchRack, openPirack } from '../contenders/pirack.ts';
+import { benchRack, openPirack, warmUp } from '../contenders/pirack.ts';
 import type { LabPort } from '../lib/lab-port.ts';
 import type { Row } from '../lib/results.ts';
 import { percentile, summarize } from '../lib/stats.ts';
@@ -112,7 +112,7 @@ export async function liveRows(env: ScenarioEnv, o: LiveOptions): Promise<{ rows
       .nodes.find((n) => n.id === pi)
       ?.conditions.find((c) => c.type === 'Ready')?.status === 'True';
   try {
-    const warm = await pirack.pass({ nodes: ids, signal: env.signal });
+    const warm = await warmUp(pirack, ids);
     if (warm.failures.length > 0) return { rows, notes: [], error: `the rack did not converge first: ${warm.failures[0]}` };
     runtime.reconciler.start();
     live.sync(rack);

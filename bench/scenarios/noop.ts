@@ -10,7 +10,7 @@ import { nodeControllers } from '../../controllers/index.ts';
 import { ansiblePass, writeWorkspace, type AnsibleDeps } from '../contenders/ansible.ts';
 import { Baseline } from '../contenders/baseline.ts';
 import { cdistJobs, cdistPass, writeCdistWorkspace, type CdistDeps } from '../contenders/cdist.ts';
-import { openPirack, type PirackContender } from '../contenders/pirack.ts';
+import { openPirack, warmUp, type PirackContender } from '../contenders/pirack.ts';
 import type { PassOutcome } from '../contenders/types.ts';
 import { closeMasters } from '../lib/masters.ts';
 import { prepareForAnsible } from '../lib/ansible-prep.ts';
@@ -45,7 +45,7 @@ export async function noopScenario(env: ScenarioEnv, options: NoopOptions): Prom
   try {
     pirack = await openPirack(env.rack, { stateDir: join(dir, 'pirack-state'), log: env.log });
     env.progress('no-op: PiRack warm-up pass (converges the rack if it is not yet)');
-    const warm = await pirack.pass({ nodes: ids, signal: env.signal });
+    const warm = await warmUp(pirack, ids);
     if (warm.failures.length > 0) return fail(`PiRack could not converge the rack: ${summarizeFailures(warm.failures)}`);
     const installed = await prepareForAnsible(env.lab, ids, env.run, dir);
     if (installed.length > 0) env.progress(`no-op: python3-apt installed on ${installed.length} Pis for Ansible's apt module (untimed)`);

@@ -11,13 +11,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { OUTBOX_FILE } from '../../src/alerts/outbox.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { defaultSensors, labFault, setLabSensors } from '../../src/lab/index.ts';
-import { createLogger } from '../../src/log.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -25,23 +24,17 @@ const lab = useLab({ stacks: 1, perStack: 2 });
 let daemon: Daemon | undefined;
 let receiver: Server | undefined;
 let rackPath = '';
-let logText = '';
+const captured = captureLog();
 let answer = 204;
 let powerCut = false;
 const received: { event: string; target: string }[] = [];
 
 function startDaemon(): Daemon {
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  return new Daemon({ stateDir: lab().stateDir, log: createLogger({ level: 'info', pretty: false, destination }) });
+  return new Daemon({ stateDir: lab().stateDir, log: captured.log });
 }
 
 const offer = (d: Daemon) => d.offer({ revision: 'alerts-e2e', text: readFileSync(rackPath, 'utf8'), path: rackPath });
-const lastLog = () => logText.trim().split('\n').slice(-15).join('\n');
+const lastLog = () => captured.tail(15);
 const outbox = () =>
   existsSync(join(lab().stateDir, OUTBOX_FILE))
     ? (JSON.parse(readFileSync(join(lab().stateDir, OUTBOX_FILE), 'utf8')) as { pending: { alert: { event: string } }[] }).pending

@@ -5,12 +5,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../src/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { labIp, readState } from '../../src/lab/index.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -20,31 +19,13 @@ const lab = useLab({ stacks: 1, perStack: 2, blankInventory: true, poweredStacks
 
 let daemon: Daemon | undefined;
 let rackPath = '';
-let logText = '';
+const captured = captureLog();
 
 function startDaemon(): Daemon {
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  return new Daemon({ stateDir: lab().stateDir, log: createLogger({ level: 'info', pretty: false, destination }) });
+  return new Daemon({ stateDir: lab().stateDir, log: captured.log });
 }
 const offer = (d: Daemon) => d.offer({ revision: 'short-e2e', text: readFileSync(rackPath, 'utf8'), path: rackPath });
-const context = () =>
-  logText
-    .trim()
-    .split('\n')
-    .slice(-20)
-    .map((l) => {
-      try {
-        return (JSON.parse(l) as { msg: string }).msg;
-      } catch {
-        return l;
-      }
-    })
-    .join('\n');
+const context = () => captured.tail(20);
 
 async function initPids(): Promise<Record<number, number | undefined>> {
   const state = await readState(lab().up.dir);

@@ -7,13 +7,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../src/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { labExec, labIp, labMac, labStatus, readState } from '../../src/lab/index.ts';
 import type { EnlistmentProgress, StatusReport } from '../../src/model/status.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -25,19 +24,13 @@ const PIS = [1, 2, 3, 4];
 
 let rackPath = '';
 let daemon: Daemon | undefined;
-let logText = '';
+const captured = captureLog();
 /** Every distinct enlistment progress the status showed, in order. */
 const progressSeen: EnlistmentProgress[] = [];
 let sampler: NodeJS.Timeout | undefined;
 
 function startDaemon(): Daemon {
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  const log = createLogger({ level: 'info', pretty: false, destination });
+  const log = captured.log;
   const stateDir = lab().stateDir;
   const d = new Daemon({ stateDir, log });
   return d;
@@ -59,19 +52,7 @@ const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | un
   waitUntil(what, timeoutMs, check, { every: 500, context: lastLogLines });
 
 function lastLogLines(): string {
-  return logText
-    .trim()
-    .split('\n')
-    .slice(-25)
-    .map((l) => {
-      try {
-        const j = JSON.parse(l) as { msg: string; err?: { message?: string } };
-        return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`;
-      } catch {
-        return l;
-      }
-    })
-    .join('\n');
+  return captured.tail(25);
 }
 
 interface BindingsFile {

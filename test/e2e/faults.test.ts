@@ -6,13 +6,12 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { labExec, labFault } from '../../src/lab/index.ts';
-import { createLogger } from '../../src/log.ts';
 import type { Condition, ConditionType, NodeStatus, StatusReport } from '../../src/model/status.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -27,18 +26,7 @@ const MARKER = `${MARKER_DIR}/marker`;
 // Big enough that no write of it fits in what a full disk has left.
 const NEW_MARKER = `new content\n${'x'.repeat(256 * 1024)}\n`;
 
-const logLines: string[] = [];
-const log = createLogger({
-  level: 'info',
-  pretty: false,
-  destination: new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString().split('\n').filter(Boolean));
-      if (logLines.length > 4000) logLines.splice(0, 2000);
-      done();
-    },
-  }),
-});
+const { log, lines: logLines } = captureLog();
 
 let work: string;
 let daemon: Daemon | undefined;

@@ -7,15 +7,14 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../src/log.ts';
 import { serveDaemon, type RunningDaemon } from '../../src/daemon/serve.ts';
 import { readDaemonRecord } from '../../src/daemon/daemon-file.ts';
 import { labStatus } from '../../src/lab/index.ts';
 import type { StatusReport } from '../../src/model/status.ts';
 import { createFileSource } from '../../src/source/file.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
@@ -26,21 +25,9 @@ const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
 
 let running: RunningDaemon | undefined;
 let rackPath = '';
-let logText = '';
+const captured = captureLog();
 
-const context = () =>
-  logText
-    .trim()
-    .split('\n')
-    .slice(-20)
-    .map((l) => {
-      try {
-        return (JSON.parse(l) as { msg: string }).msg;
-      } catch {
-        return l;
-      }
-    })
-    .join('\n');
+const context = () => captured.tail(20);
 const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, ms, check, { every: 500, context });
 
@@ -66,13 +53,7 @@ beforeAll(async () => {
   doc.policies = { ...doc.policies, backoff: { base: '1s', max: '4s' } };
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  const log = createLogger({ level: 'info', pretty: false, destination });
+  const log = captured.log;
   running = await serveDaemon({
     source: createFileSource({ path: rackPath }),
     stateDir: lab().stateDir,

@@ -9,14 +9,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../src/log.ts';
 import { serveDaemon, type RunningDaemon } from '../../src/daemon/serve.ts';
 import { labExec, labFault, readState } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { createFileSource } from '../../src/source/file.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
@@ -26,11 +25,11 @@ const MANAGED = '/etc/pirack-e2e.conf';
 
 let rackPath = '';
 let running: RunningDaemon | undefined;
-let logText = '';
+const captured = captureLog();
 
 const cli = (...rest: string[]) => runCli([...rest, '--state-dir', lab().stateDir]);
 const withRack = (...rest: string[]) => cli(...rest, '--rack', rackPath);
-const context = () => logText.trim().split('\n').slice(-15).join('\n');
+const context = () => captured.tail(15);
 const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, ms, check, { every: 500, context });
 
@@ -48,16 +47,10 @@ const ready = (s: StatusReport, ids: readonly number[]) =>
   ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
 
 async function startDaemon(): Promise<RunningDaemon> {
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
   return serveDaemon({
     source: createFileSource({ path: rackPath }),
     stateDir: lab().stateDir,
-    log: createLogger({ level: 'info', pretty: false, destination }),
+    log: captured.log,
     http: { host: '127.0.0.1', port: await freePort(), readAccess: 'authenticated' },
   });
 }

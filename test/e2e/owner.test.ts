@@ -10,15 +10,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { labExec } from '../../src/lab/index.ts';
-import { createLogger } from '../../src/log.ts';
 import { launchChromium } from '../ui/browser.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -30,12 +29,12 @@ const NAMES: Record<number, string> = { 1: 'rack-node-one', 2: 'rack-node-two' }
 let daemon: Daemon | undefined;
 let app: FastifyInstance | undefined;
 let api = '';
-let logText = '';
+const captured = captureLog();
 let rackPath = '';
 const WORKER = 2;
 
 function lastLog(): string {
-  return logText.trim().split('\n').slice(-20).join('\n');
+  return captured.tail(20);
 }
 
 beforeAll(async () => {
@@ -54,13 +53,7 @@ beforeAll(async () => {
   doc.policies = { ...doc.policies, enlistWindow: '15s', resyncInterval: '10s', backoff: { base: '1s', max: '5s' } };
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  const log = createLogger({ level: 'info', pretty: false, destination });
+  const log = captured.log;
   daemon = new Daemon({ stateDir: lab().stateDir, log });
   await daemon.offer({ revision: 'owner-e2e', text: readFileSync(rackPath, 'utf8'), path: rackPath });
   app = await createHttpServer({ facade: daemon, log, auth: { adminToken: TOKEN }, readAccess: 'public', stateDir: lab().stateDir });

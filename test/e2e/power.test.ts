@@ -6,13 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../src/log.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createLabRelay, labExec, labFault, labStatus, readState } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -21,20 +20,14 @@ import { waitUntil } from '../support/wait.ts';
 const lab = useLab({ stacks: 2, perStack: 2, poweredStacks: [1], rootLogin: true });
 
 let daemon: Daemon | undefined;
-let logText = '';
+const captured = captureLog();
 /** Stack 1 on, stack 2 off; power-cycle after 10 s unreachable, at most once an hour. */
 let rackA = '';
 /** The same with both stacks on. */
 let rackB = '';
 
 function startDaemon(): Daemon {
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      logText += String(chunk);
-      done();
-    },
-  });
-  const log = createLogger({ level: 'info', pretty: false, destination });
+  const log = captured.log;
   const stateDir = lab().stateDir;
   return new Daemon({ stateDir, log });
 }
@@ -44,19 +37,7 @@ async function offer(d: Daemon, path: string): Promise<void> {
 }
 
 function lastLogLines(): string {
-  return logText
-    .trim()
-    .split('\n')
-    .slice(-25)
-    .map((l) => {
-      try {
-        const j = JSON.parse(l) as { msg: string; err?: { message?: string } };
-        return `${j.msg}${j.err?.message ? `: ${j.err.message}` : ''}`;
-      } catch {
-        return l;
-      }
-    })
-    .join('\n');
+  return captured.tail(25);
 }
 
 const waitFor = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>

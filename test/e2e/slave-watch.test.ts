@@ -8,18 +8,17 @@
  * stream, still has not noticed). Wiring the stream into the daemon is a separate step.
  */
 import { readFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRack } from '../../src/config/load.ts';
 import { resolveBuiltin } from '../../src/slave/bundle.ts';
 import { defaultSensors, labExec, labFault, labIp, setLabSensors } from '../../src/lab/index.ts';
-import { createLogger } from '../../src/log.ts';
 import type { RackSpec } from '../../src/model/desired.ts';
 import { openHostKeyStore } from '../../src/ssh/hostkeys.ts';
 import { createSshPool, type SshPool } from '../../src/ssh/pool.ts';
 import { NodeStream } from '../../src/stream/node-stream.ts';
 import { watchSpecOf } from '../../src/stream/spec.ts';
 import { RecordingSink } from '../unit/stream/fakes.ts';
+import { captureLog } from '../support/captured-log.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -31,18 +30,7 @@ const SLAVE_JS = '/usr/local/lib/pirack/pirack-slave.js';
 const PROBE_UNIT = 'pirack-watch-probe.service';
 const PROBE_FILE = '/etc/pirack-watch/probe.conf';
 
-const logLines: string[] = [];
-const log = createLogger({
-  level: 'debug',
-  pretty: false,
-  destination: new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString().split('\n').filter(Boolean));
-      if (logLines.length > 4000) logLines.splice(0, 2000);
-      done();
-    },
-  }),
-});
+const { log, lines: logLines } = captureLog('debug');
 
 let rack: RackSpec;
 let pool: SshPool;

@@ -5,12 +5,11 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { labExec } from '../../src/lab/index.ts';
-import { createLogger } from '../../src/log.ts';
 import type { Condition, ConditionType, NodeStatus } from '../../src/model/status.ts';
+import { captureLog } from './captured-log.ts';
 import { waitUntil } from './wait.ts';
 
 export interface LiveDaemon {
@@ -25,18 +24,7 @@ export interface LiveDaemon {
 }
 
 export function startLiveDaemon(stateDir: string, options: { readonly watchStream?: boolean } = {}): LiveDaemon {
-  const logLines: string[] = [];
-  const log = createLogger({
-    level: 'info',
-    pretty: false,
-    destination: new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        if (logLines.length > 4000) logLines.splice(0, 2000);
-        done();
-      },
-    }),
-  });
+  const { log, lines: logLines } = captureLog();
   const daemon = new Daemon({ stateDir, log, ...(options.watchStream === false ? { watchStream: false } : {}) });
   const work = mkdtempSync(join(stateDir, 'live-'));
   let revision = 0;
