@@ -23,8 +23,8 @@ module.exports = {
     {
       name: 'src-not-lab',
       severity: 'error',
-      comment: 'The virtual rack is test and demo equipment: only its relay driver is wired into the daemon.',
-      from: { path: '^(src|controllers)/', pathNot: '^src/lab/|^src/cli/main\\.ts$|^src/cli/commands/demo\\.ts$' },
+      comment: 'The virtual rack is test, demo and bench equipment: only its relay driver is wired into the daemon.',
+      from: { path: '^(src|controllers)/', pathNot: '^src/lab/|^src/cli/main\\.ts$|^src/cli/commands/(demo|bench)\\.ts$' },
       to: { path: '^src/lab/', pathNot: '^src/lab/relay\\.ts$' },
     },
   ],

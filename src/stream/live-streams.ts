@@ -8,7 +8,11 @@ import type { WatchSpec } from '../slave/protocol.ts';
 import type { SshTarget } from '../ssh/types.ts';
 import type { StreamClock } from './clock.ts';
 import { NodeStream, type NodeStreamState, type StreamTransport, type StreamTuning } from './node-stream.ts';
+import { OpeningGate } from './opening-gate.ts';
 import type { LiveSink } from './sink.ts';
+
+/** 8 at a time: 48 Pis stream within a few hellos' time, and 8 slaves starting Node.js fit the lab's 2 cores inside the hello timeout. */
+export const DEFAULT_MAX_OPENING = 8;
 
 export interface LiveStreamsOptions {
   readonly transport: StreamTransport;
@@ -18,6 +22,8 @@ export interface LiveStreamsOptions {
   readonly slavePath?: string;
   readonly tuning?: Partial<StreamTuning>;
   readonly random?: () => number;
+  /** Streams waiting for their slave's hello at once, rack-wide (default 8; see opening-gate.ts). */
+  readonly maxOpening?: number;
 }
 
 export interface StreamEntry {
@@ -27,8 +33,11 @@ export interface StreamEntry {
 
 export class LiveStreams {
   readonly #streams = new Map<number, NodeStream>();
+  readonly #gate: OpeningGate;
 
-  constructor(private readonly options: LiveStreamsOptions) {}
+  constructor(private readonly options: LiveStreamsOptions) {
+    this.#gate = new OpeningGate(options.maxOpening ?? DEFAULT_MAX_OPENING);
+  }
 
   /** Makes the set of streams match `entries`: new Pis start, known ones get the new spec, gone ones stop. */
   sync(entries: readonly StreamEntry[]): void {
@@ -56,6 +65,7 @@ export class LiveStreams {
         ...(slavePath ? { slavePath } : {}),
         ...(tuning ? { tuning } : {}),
         ...(random ? { random } : {}),
+        gate: this.#gate,
       });
       this.#streams.set(entry.target.node, stream);
       stream.start();

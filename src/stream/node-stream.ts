@@ -18,6 +18,7 @@ import type { ExecStream, SshStreamer, SshTarget, StreamEnd } from '../ssh/types
 import { realClock, type StreamClock } from './clock.ts';
 import { parseSlaveLine } from './parse.ts';
 import type { LiveSink } from './sink.ts';
+import type { OpeningGate } from './opening-gate.ts';
 import { sameWatches } from './spec.ts';
 
 /** What the stream needs from SSH: the pool implements it. */
@@ -70,6 +71,8 @@ export interface NodeStreamOptions {
   readonly tuning?: Partial<StreamTuning>;
   /** For jitter; default Math.random. */
   readonly random?: () => number;
+  /** Shared by the rack's streams: how many may be waiting for a hello at once (see opening-gate.ts). */
+  readonly gate?: OpeningGate;
 }
 
 export type NodeStreamState = 'idle' | 'opening' | 'hello' | 'live' | 'waiting' | 'stopped';
@@ -90,6 +93,8 @@ export class NodeStream {
   #timer: unknown;
   #retryTimer: unknown;
   #unsupported: string | undefined;
+  /** Gives the opening slot back (after the hello, or when the attempt ends or is abandoned). */
+  #leaveGate: (() => void) | undefined;
   readonly #changes: Coalescer;
   readonly #pendingCounts = new Map<string, number>();
   #garbage = { dropped: 0, lastLogAt: -Infinity };
@@ -156,8 +161,22 @@ export class NodeStream {
   }
 
   #attempt(): void {
+    this.#leave();
     const gen = ++this.#gen;
     this.#state = 'opening';
+    if (!this.#o.gate) return this.#open(gen);
+    this.#leaveGate = this.#o.gate.enter(() => this.#open(gen));
+  }
+
+  /** Leaves the opening gate, if in it or queued: once per attempt. */
+  #leave(): void {
+    const leave = this.#leaveGate;
+    this.#leaveGate = undefined;
+    leave?.();
+  }
+
+  #open(gen: number): void {
+    if (gen !== this.#gen) return this.#leave();
     this.#o.transport.retryNow?.(this.#node);
     const splitter = new LineSplitter(
       MAX_LINE_BYTES,
@@ -182,6 +201,7 @@ export class NodeStream {
       },
       (err: Error) => {
         if (gen !== this.#gen) return;
+        this.#leave();
         this.#failures += 1;
         this.#log.debug({ err, failures: this.#failures }, 'watch stream did not open');
         this.#retryAfter(this.#reconnectDelay());
@@ -199,6 +219,7 @@ export class NodeStream {
       if (line.protocol !== PROTOCOL_VERSION) {
         return this.#giveUp(gen, `the Pi's pirack-slave speaks watch protocol ${line.protocol}; this master speaks ${PROTOCOL_VERSION}`);
       }
+      this.#leave();
       this.#state = 'live';
       this.#failures = 0;
       this.#unsupported = undefined;
@@ -250,6 +271,7 @@ export class NodeStream {
 
   #ended(gen: number, end: StreamEnd): void {
     if (gen !== this.#gen) return;
+    this.#leave();
     const was = this.#state;
     this.#stream = undefined;
     this.#clock.clearTimeout(this.#timer);
@@ -301,6 +323,7 @@ export class NodeStream {
 
   /** Forgets the current attempt: later events from it are ignored, its channel is closed. */
   #abandon(): void {
+    this.#leave();
     this.#gen += 1;
     this.#clock.clearTimeout(this.#timer);
     this.#abort?.abort();

@@ -14,6 +14,7 @@ import { runBench } from '../../../bench/run.ts';
 import { pirackError } from '../../errors.ts';
 import { parseDurationOption } from '../parse.ts';
 import { progress } from '../output.ts';
+import { acquireLabLock } from '../../lab/owner-lock.ts';
 
 interface BenchCliOptions {
   pis: string;
@@ -73,6 +74,12 @@ export function benchCommand(): Command {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // The lab is shared with e2e test files, which take this lock: holding it for the whole run
+      // keeps a test from tearing down (or re-creating) the lab under a scenario, and the other way round.
+      const lock =
+        only.length > 0 && only.every((id) => id === 'scale' || id === 'startup')
+          ? undefined
+          : await acquireLabLock({ onWait: (pid) => progress(`bench: waiting for the virtual rack held by PID ${pid}`) });
       try {
         const results = await runBench({
           pis: positiveInt(opts.pis, '--pis'),
@@ -87,6 +94,8 @@ export function benchCommand(): Command {
           logFile: resolve(dirname(out), 'last-run.log'),
           signal: stop.signal,
           progress,
+          // We hold the lab lock: whoever else shows up in /proc is waiting for it, not using the lab.
+          ...(lock ? { othersUsingLab: async () => [] } : {}),
         });
         await mkdir(dirname(out), { recursive: true });
         await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
@@ -97,6 +106,7 @@ export function benchCommand(): Command {
         process.stdout.write(`\n${textTable(results.scenarios)}\n\n${notesText(results)}\n\nresults: ${out}\n`);
         process.exitCode = results.scenarios.every((s) => s.status === 'ok') ? 0 : 1;
       } finally {
+        lock?.release();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
