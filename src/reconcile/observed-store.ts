@@ -85,7 +85,8 @@ export type StoreChange =
   | {
       readonly scope: 'node';
       readonly id: number;
-      readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'change-notice' | 'lost' | 'measurement';
+      /** `health`: a heartbeat of a Pi already live, so only its health figures changed. */
+      readonly what: 'probe' | 'unreachable' | 'powered-off' | 'pass' | 'heartbeat' | 'health' | 'change-notice' | 'lost' | 'measurement';
     }
   /**
    * A Pi that answered stopped answering (`reachable: false`, with why), or one that was lost
@@ -208,7 +209,10 @@ export class ObservedStore {
       stream: 'open',
       ...(health ? { health } : {}),
     });
-    this.emit({ scope: 'node', id, what: 'heartbeat' });
+    // 48 Pis beat every second: most beats only bring new figures, and the status need not
+    // recompute the Pi's conditions for those.
+    const routine = before.reachable === true && before.stream === 'open' && !before.poweredOff && before.streamNote === undefined;
+    this.emit({ scope: 'node', id, what: routine ? 'health' : 'heartbeat' });
     if (!before.poweredOff) this.noteAnswered(id, 'answers again (watch stream)');
     const was = before.health?.throttled;
     if (health && health.throttled !== was) this.emit({ scope: 'node', id, what: 'throttled', before: was, now: health.throttled });

@@ -71,6 +71,8 @@ export class StatusTracker {
     let changed = true;
     if (change.scope === 'node') {
       if (change.what === 'change-notice') changed = false;
+      else if (change.what === 'health')
+        changed = true; // new figures, the same conditions
       else if (change.what !== 'probe') changed = this.updateNode(change.id, at) || change.what === 'heartbeat';
     } else if (change.scope === 'stack') {
       if (change.what === 'pass') {

@@ -52,11 +52,13 @@ describe('ObservedStore', () => {
     store.subscribe((c) => changes.push(c));
     store.recordHeartbeat(5, T, { cpuPercent: 12, temperatureC: 48 });
     expect(store.node(5)).toMatchObject({ reachable: true, heartbeatAt: T, stream: 'open', health: { cpuPercent: 12 } });
+    store.recordHeartbeat(5, T + 1, { cpuPercent: 30, temperatureC: 48 }); // live already: new figures only
+    expect(store.node(5)?.health?.cpuPercent).toBe(30);
     store.recordChangeNotice(5, T + 1);
     store.recordLost(5, T + 2, lost);
     expect(store.node(5)).toMatchObject({ reachable: false, unreachableSince: T + 2, stream: 'lost' });
     // The heartbeat was an answer, so the loss is also the one "lost" transition.
-    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual(['heartbeat', 'change-notice', 'lost', 'reachability']);
+    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual(['heartbeat', 'health', 'change-notice', 'lost', 'reachability']);
   });
 
   it('keeps the policy cycles of the last hour only', () => {
