@@ -18,7 +18,10 @@
  * 4. The new Pi still holds its dynamic address: it is rebooted over SSH at that address (the
  *    connection checks the key just pinned), so it asks DHCP again and gets its fixed IP. Only
  *    if that fails is a cycle of the stack offered, under the same confirmation as in 2.
- * 5. Done when the fixed IP answers with the new key (bounded by `reachTimeoutMs`).
+ *    Until then the hosts entry names the old MAC too, after the new one: dnsmasq would otherwise
+ *    refuse the fixed IP while the dead Pi's lease on it has not expired.
+ * 5. Done when the fixed IP answers with the new key (bounded by `reachTimeoutMs`); the hosts
+ *    entry is then the new MAC alone.
  *
  * Effects come in through ReplaceDeps. A failure before step 3's write leaves everything as it
  * was; after it, the new binding and pin stay (they are correct) and the message says what is left.
@@ -56,7 +59,7 @@ export interface ReplaceDeps {
   readonly cycleStack: () => Promise<void>;
   /** Reboots the new Pi at its lease address (SSH, host key checked against the new pin). */
   readonly rebootAt: (ip: string) => Promise<void>;
-  readonly record: (event: Omit<RackEvent, 'seq' | 'at'>) => void;
+  readonly record: (event: Omit<RackEvent, 'seq' | 'at'>) => Promise<void>;
   readonly progress: (line: string) => void;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -229,9 +232,10 @@ export async function runReplace(o: ReplaceOptions, d: ReplaceDeps): Promise<Rep
   if (!answer.yes) throw refused(node.id, `not confirmed: add --yes, or answer y; nothing was changed`);
   const next = rebind(bindings, node, lease.mac, new Date(d.now()).toISOString());
   await d.writeBindings(next);
-  await d.writeHosts(hostEntries(o.rack, next));
+  const entries = hostEntries(o.rack, next);
+  await d.writeHosts(oldMac === undefined ? entries : entries.map((e) => (e.node === node.id ? { ...e, previousMacs: [oldMac] } : e)));
   await d.pinHostKey(key);
-  d.record({
+  await d.record({
     kind: 'pi-replaced',
     target: `pi ${node.id}`,
     message: `replaced, confirmed by ${answer.by}: MAC ${oldMac ?? 'none'} → ${lease.mac}, host key ${oldFingerprint ?? 'none'} → ${key.fingerprint}`,
@@ -270,6 +274,8 @@ export async function runReplace(o: ReplaceOptions, d: ReplaceDeps): Promise<Rep
     await d.sleep(Math.min(pollMs, left));
   }
   say(`answers at ${node.ip}`);
+  // The dead Pi's MAC has served its purpose (see HostEntry.previousMacs).
+  await d.writeHosts(entries);
   return {
     node: node.id,
     ip: node.ip,
