@@ -11,7 +11,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import ssh2 from 'ssh2';
 import { pirackError, isPiRackError } from '../../errors.ts';
 import { REBOOT } from '../../daemon/actions.ts';
@@ -262,12 +262,15 @@ export function replaceCommand(): Command {
       'if the new Pi holds no lease (or cannot be rebooted), cycle its stack’s relay: this cuts every Pi of the stack',
     )
     .option('--force', 'replace a Pi that still answers with its pinned host key (Ready)')
-    .option('--window <duration>', 'how long to wait for the new Pi’s DHCP lease and host key', durationArg, DEFAULT_REPLACE_WINDOW_MS)
-    .option(
-      '--timeout <duration>',
-      'how long the new Pi may take to answer at its fixed IP, then to be Ready',
-      durationArg,
-      DEFAULT_REPLACE_REACH_MS,
+    .addOption(
+      new Option('--window <duration>', 'how long to wait for the new Pi’s DHCP lease and host key')
+        .argParser(durationArg)
+        .default(DEFAULT_REPLACE_WINDOW_MS, `${DEFAULT_REPLACE_WINDOW_MS / 1000}s`),
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'how long the new Pi may take to answer at its fixed IP, then to be Ready')
+        .argParser(durationArg)
+        .default(DEFAULT_REPLACE_REACH_MS, `${DEFAULT_REPLACE_REACH_MS / 1000}s`),
     )
     .option('--json', 'print the result as JSON')
     .addHelpText(
