@@ -60,6 +60,8 @@ export interface ReplaceDeps {
   /** Reboots the new Pi at its lease address (SSH, host key checked against the new pin). */
   readonly rebootAt: (ip: string) => Promise<void>;
   readonly record: (event: Omit<RackEvent, 'seq' | 'at'>) => Promise<void>;
+  /** Once the old Pi is known dead, before anything is waited for or changed: keeps a running daemon off the Pi. */
+  readonly hold?: () => Promise<void>;
   readonly progress: (line: string) => void;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -169,6 +171,7 @@ export async function runReplace(o: ReplaceOptions, d: ReplaceDeps): Promise<Rep
       `pi ${node.id} is not dead: ${alive.why}; replace is for a Pi whose MAC changed (add --force to replace it anyway); nothing was changed`,
     );
   if (alive.alive) say(`${alive.why}, replacing it anyway (--force)`);
+  await d.hold?.();
 
   // 2. Find the new Pi's lease; a relay cycle only with the operator's yes.
   const findLease = async (): Promise<Lease | undefined> => {

@@ -87,6 +87,7 @@ afterAll(async () => {
 describe('pirack replace', () => {
   it('refuses a Pi that is Ready without --force, and changes nothing', async () => {
     const before = { bindings: stateFile('bindings.json'), pins: stateFile('known-hosts.json') };
+    const seq = Math.max(0, ...(await events()).map((e) => e.seq));
     const refused = await cli('replace', '1', '--yes', '--window', '5s');
     expect(refused.code, `${refused.stdout}\n${refused.stderr}`).toBe(2);
     expect(refused.stderr).toMatch(/PIRACK_ERR_REPLACE_REFUSED|pi 1 is not dead: .*answers with its pinned host key/);
@@ -94,6 +95,8 @@ describe('pirack replace', () => {
     expect(stateFile('bindings.json')).toBe(before.bindings);
     expect(stateFile('known-hosts.json')).toBe(before.pins);
     expect((await status()).nodes.find((n) => n.id === 1)?.suspended).toBeUndefined();
+    // Not even a passing hold: the refusal comes before the daemon is asked for anything.
+    expect((await events(seq)).filter((e) => e.kind === 'suspended' || e.kind === 'pi-replaced')).toEqual([]);
   }, 60_000);
 
   it('moves pi 1 to a new Pi in its slot (new MAC, new host key): Ready again, stack 2 untouched', async () => {

@@ -141,8 +141,6 @@ async function replace(id: number, opts: ReplaceCliOptions): Promise<number> {
 
   let result: ReplaceResult;
   try {
-    if (daemon) progress(`a daemon runs (pid ${daemon.record.pid}): holding pi ${id} while it is replaced`);
-    if (node) await takeHold();
     result = await runReplace(
       {
         rack,
@@ -211,6 +209,10 @@ async function replace(id: number, opts: ReplaceCliOptions): Promise<number> {
               `warning: the daemon did not record the confirmation (${(err as Error).message}); it is in this output: ${event.message}`,
             ),
           );
+        },
+        hold: async () => {
+          if (daemon) progress(`a daemon runs (pid ${daemon.record.pid}): holding pi ${id} while it is replaced`);
+          await takeHold();
         },
         progress,
         now: Date.now,

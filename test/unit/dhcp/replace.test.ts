@@ -92,6 +92,7 @@ function world(options: { leases?: Lease[]; oldAnswers?: boolean; confirm?: bool
       atFixed = true;
     },
     record: async (e) => void events.push(e),
+    hold: async () => void calls.push('hold'),
     progress: () => {},
     now: clock.now,
     sleep: (ms) => clock.sleep(ms),
@@ -131,7 +132,7 @@ describe('runReplace', () => {
     expect(w.bindings[1]?.mac).toBe(NEW);
     expect(w.bindings[3]).toEqual(bound[3]);
     expect(w.pin).toBe('SHA256:new');
-    expect(w.calls).toEqual(['bind', 'pin', 'reboot 10.99.0.200']);
+    expect(w.calls).toEqual(['hold', 'bind', 'pin', 'reboot 10.99.0.200']);
     expect(w.events).toEqual([
       expect.objectContaining({
         kind: 'pi-replaced',
@@ -161,7 +162,7 @@ describe('runReplace', () => {
     const leases = [lease(NEW, '10.99.0.200'), lease('b8:27:eb:01:00:03', '10.99.0.201')];
     const w = world({ leases });
     await expect(runReplace(opts, w.deps)).rejects.toMatchObject({ message: expect.stringMatching(/2 MACs nothing knows .*--mac/) });
-    expect(w.calls).toEqual([]);
+    expect(w.calls).toEqual(['hold']);
     expect((await runReplace({ ...opts, mac: NEW }, world({ leases }).deps)).newMac).toBe(NEW);
   });
 
@@ -171,18 +172,18 @@ describe('runReplace', () => {
       code: 'PIRACK_ERR_REPLACE_REFUSED',
       message: expect.stringMatching(/must ask DHCP again.*also cut pi 2.*pirack replace 1 --cycle-stack.*nothing was changed/),
     });
-    expect(w.calls).toEqual(['ask-cycle']);
+    expect(w.calls).toEqual(['hold', 'ask-cycle']);
     expect(w.bindings).toBe(bound);
     const cycled = world({ leases: [lease(OLD, '10.99.0.101')], cycle: true });
     const result = await runReplace(opts, cycled.deps);
     expect(result.cycledStack).toBe(true);
-    expect(cycled.calls).toEqual(['ask-cycle', 'cycle', 'bind', 'pin', 'reboot 10.99.0.200']);
+    expect(cycled.calls).toEqual(['hold', 'ask-cycle', 'cycle', 'bind', 'pin', 'reboot 10.99.0.200']);
   });
 
   it('changes nothing without the confirmation', async () => {
     const w = world({ confirm: false });
     await expect(runReplace(opts, w.deps)).rejects.toMatchObject({ message: expect.stringMatching(/not confirmed.*--yes/) });
-    expect(w.calls).toEqual([]);
+    expect(w.calls).toEqual(['hold']);
     expect(w.events).toEqual([]);
   });
 
