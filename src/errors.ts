@@ -79,6 +79,16 @@ export const ERRORS = {
     hint: "The relay level cannot be read back; set the stack's power explicitly.",
   },
   PIRACK_ERR_DHCP: { status: 502, transient: true, hint: 'Check dnsmasq is running and its hosts and leases paths.' },
+  PIRACK_ERR_REPLACE_REFUSED: {
+    status: 409,
+    transient: false,
+    hint: 'Nothing was changed: do what the message says (--force for a Pi that still answers, --mac when several new MACs lease, --cycle-stack or power the new Pi, --yes).',
+  },
+  PIRACK_ERR_REPLACE_INCOMPLETE: {
+    status: 504,
+    transient: false,
+    hint: 'The new MAC is bound and its host key pinned, but the Pi is not at its fixed IP yet: reboot it (or cycle its stack), then check `pirack status`.',
+  },
   PIRACK_ERR_STATE: { status: 500, transient: false, hint: 'Check the state directory is writable.' },
   PIRACK_ERR_LAB: {
     status: 500,

@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   hostkey: async () => (await import('./commands/hostkey.ts')).hostkeyCommand(),
   power: async () => (await import('./commands/power.ts')).powerCommand(),
   enlist: async () => (await import('./commands/enlist.ts')).enlistCommand(),
+  replace: async () => (await import('./commands/replace.ts')).replaceCommand(),
   master: async () => (await import('./commands/master.ts')).masterCommand(),
   suspend: async () => (await import('./commands/maintenance.ts')).suspendCommand(),
   resume: async () => (await import('./commands/maintenance.ts')).resumeCommand(),

@@ -307,6 +307,23 @@ export class Daemon implements DaemonFacade {
     return { ok: true, code: 200, message: `${holdTargetLabel(target)} resumed` };
   }
 
+  /**
+   * `pirack replace` bound a new MAC and pinned a new host key for this Pi (it wrote the state
+   * dir's files itself, under its hold): the confirmation goes into this daemon's event log, and
+   * the Pi's pin, connection and connect backoff start afresh so the new Pi is reached at once.
+   */
+  recordReplacement(id: number, message: string): OperationResult {
+    const runtime = this.runtime;
+    if (!runtime) return { ok: false, code: 409, message: 'no valid desired state yet' };
+    const missing = this.missingTarget({ scope: 'pi', id });
+    if (missing) return missing;
+    runtime.events.add({ kind: 'pi-replaced', target: `pi ${id}`, message, result: 'ok' });
+    void runtime.hostKeys.reload().catch(() => undefined);
+    runtime.ssh.forget(id);
+    runtime.ssh.retryNow(id);
+    return { ok: true, code: 200, message: `pi ${id}: replacement recorded` };
+  }
+
   private missingTarget(target: HoldTarget): OperationResult | undefined {
     const rack = this.rack;
     if (!rack || target.scope === 'rack') return undefined;

@@ -43,6 +43,8 @@ export interface DaemonFacade {
   suspend(target?: HoldTarget, mark?: { readonly by: string; readonly reason: string }): OperationResult;
   /** Lifts the hold on exactly this target (default the rack). */
   resume(target?: HoldTarget): OperationResult;
+  /** `pirack replace` moved this Pi to new hardware: records the confirmation (`message`) and reconnects afresh. Optional: test doubles may lack it. */
+  recordReplacement?(id: number, message: string): OperationResult;
   rebootPi(id: number): Promise<OperationResult>;
   /** `hard`: cut without shutting the Pis down first. */
   power(

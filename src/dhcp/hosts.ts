@@ -14,6 +14,13 @@ export interface HostEntry {
   readonly ip: string;
   /** Node id, for messages only: dnsmasq's syntax has no place for it. */
   readonly node?: number;
+  /**
+   * MACs of the hardware this Pi replaced (`pirack replace`, while it moves): written after `mac`
+   * on the same line, which lets dnsmasq abandon the dead Pi's lease on the fixed IP when the new
+   * one asks (otherwise it refuses the configured address until that lease expires). A reader
+   * sees the line as `mac` alone.
+   */
+  readonly previousMacs?: readonly string[];
 }
 
 export const HOSTS_HEADER = '# Written by PiRack from rack.yaml and the enlisted MAC bindings; edits are overwritten.';
@@ -30,9 +37,9 @@ export function normalizeMac(mac: string): string {
 /** The file's text: header, then entries sorted by IP (then MAC) so equal sets give equal text. */
 export function renderHostsFile(entries: readonly HostEntry[]): string {
   const lines = [...entries]
-    .map((e) => ({ mac: normalizeMac(e.mac), ip: e.ip }))
+    .map((e) => ({ mac: normalizeMac(e.mac), ip: e.ip, previous: (e.previousMacs ?? []).map(normalizeMac) }))
     .sort((a, b) => ipKey(a.ip) - ipKey(b.ip) || a.mac.localeCompare(b.mac))
-    .map((e) => `${e.mac},${e.ip}`);
+    .map((e) => [e.mac, ...e.previous, e.ip].join(','));
   return `${HOSTS_HEADER}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
 }
 

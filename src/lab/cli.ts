@@ -8,6 +8,7 @@ import { FAULT_DESCRIPTIONS, labFault } from './faults.ts';
 import { labExec } from './pi-exec.ts';
 import { FAULT_KINDS, type FaultKind } from './state.ts';
 import { formatLabStatus, labStatus } from './status.ts';
+import { labSwap } from './swap.ts';
 import { labUp } from './up.ts';
 
 const say = (line: string): void => {
@@ -88,6 +89,24 @@ export function labCommand(): Command {
     .action(async (pi: number, kind: FaultKind, opts: { undo?: boolean; seconds: number; delayMs: number; lossPercent: number }) => {
       await labFault(pi, kind, { undo: opts.undo === true, seconds: opts.seconds, delayMs: opts.delayMs, lossPercent: opts.lossPercent });
       say(`pi ${pi}: ${kind} ${opts.undo ? 'lifted' : 'applied'}`);
+    });
+
+  lab
+    .command('swap')
+    .description(
+      'a new Pi in the same slot: new MAC, a blank SD card (the image copied anew, so new SSH host keys) and a boot on the same stack',
+    )
+    .argument('<pi>', 'Pi id', positiveInt)
+    .option('--mac <mac>', "the new Pi's MAC (default: the next one for that slot, b8:27:eb:NN:…)")
+    .addHelpText(
+      'after',
+      '\nThe new Pi asks DHCP like a freshly flashed one; nothing knows its MAC yet. Then run `pirack replace <pi>`.\nExample: pirack lab swap 3 && pirack replace 3 --rack /var/lib/pirack-lab/rack.yaml',
+    )
+    .action(async (pi: number, opts: { mac?: string }) => {
+      const r = await labSwap(pi, opts.mac !== undefined ? { mac: opts.mac } : {});
+      say(
+        `pi ${pi}: swapped, MAC ${r.oldMac} → ${r.newMac}, new SD card${r.booted ? ', booting' : ' (its stack is off: it boots with it)'}`,
+      );
     });
 
   lab

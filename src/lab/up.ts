@@ -124,7 +124,7 @@ async function ensureMasterKey(exec: Exec, keyFile: string): Promise<void> {
 }
 
 /** On the Pi's card (the overlay's upper layer), so it holds across power cycles of this lab. */
-async function setRootLogin(root: string, allowed: boolean): Promise<void> {
+export async function setRootLogin(root: string, allowed: boolean): Promise<void> {
   const dropin = path.join(root, ROOT_LOGIN_DROPIN);
   if (allowed) await writeFile(dropin, 'PermitRootLogin yes\nPasswordAuthentication yes\n', { mode: 0o644 });
   else await rm(dropin, { force: true });

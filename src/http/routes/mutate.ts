@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionTarget, DaemonFacade, OperationResult, PowerOp } from '../../daemon/facade.ts';
-import { ID_AND_NAME_PARAMS, ID_PARAM, NAME_PARAM, POWER_BODY, holdRequestOf, idOf, reconcileRequestOf } from './params.ts';
+import { ID_AND_NAME_PARAMS, ID_PARAM, NAME_PARAM, POWER_BODY, REPLACED_BODY, holdRequestOf, idOf, reconcileRequestOf } from './params.ts';
 
 function reply(r: FastifyReply, result: OperationResult): FastifyReply {
   return r.code(result.code).send(result);
@@ -38,6 +38,16 @@ export function registerMutationRoutes(app: FastifyInstance, facade: DaemonFacad
     if ('error' in asked) return badRequest(r, asked.error);
     const result = facade.resume(asked.target);
     audit(`resume ${asked.target.scope}${'id' in asked.target ? ` ${asked.target.id}` : ''}`, result);
+    return reply(r, result);
+  });
+  app.post('/api/v1/pis/:id/replaced', { ...mutate, schema: { params: ID_PARAM, body: REPLACED_BODY } }, async (req, r) => {
+    const { message } = req.body as { message: string };
+    const result: OperationResult = facade.recordReplacement?.(idOf(req.params), message) ?? {
+      ok: false,
+      code: 404,
+      message: 'not supported',
+    };
+    audit(`replaced pi ${idOf(req.params)}`, result);
     return reply(r, result);
   });
   app.post('/api/v1/pis/:id/reboot', { ...mutate, schema: { params: ID_PARAM } }, async (req, r) => {

@@ -26,6 +26,14 @@ export const POWER_BODY = {
   properties: { op: { type: 'string', enum: ['on', 'off', 'cycle', 'clear'] }, hard: { type: 'boolean' } },
 } as const;
 
+/** `pirack replace`'s record of what the operator confirmed: one line of text for the event log. */
+export const REPLACED_BODY = {
+  type: 'object',
+  required: ['message'],
+  additionalProperties: false,
+  properties: { message: { type: 'string', minLength: 1, maxLength: 500, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } },
+} as const;
+
 export const AFTER_QUERY = {
   type: 'object',
   properties: { after: { type: 'string', pattern: '^[0-9]{1,15}$' } },

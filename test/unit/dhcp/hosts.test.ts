@@ -21,6 +21,13 @@ describe('dnsmasq hosts file', () => {
     );
   });
 
+  it("writes a replaced Pi's old MAC after its new one (dnsmasq may then drop the old lease), and reads the line as the new MAC", () => {
+    const moving = [{ mac: 'B8:27:EB:01:00:01', previousMacs: ['b8:27:eb:00:00:01'], ip: '10.99.0.11' }];
+    expect(renderHostsFile(moving)).toBe(`${HOSTS_HEADER}\nb8:27:eb:01:00:01,b8:27:eb:00:00:01,10.99.0.11\n`);
+    expect(parseHostsFile(renderHostsFile(moving))).toEqual([{ mac: 'b8:27:eb:01:00:01', ip: '10.99.0.11' }]);
+    expect(sameHostEntries(parseHostsFile(renderHostsFile(moving)), [{ mac: 'b8:27:eb:01:00:01', ip: '10.99.0.11' }])).toBe(true);
+  });
+
   it('parses what it renders and dnsmasq extras, ignoring comments and junk', () => {
     expect(parseHostsFile(renderHostsFile(entries))).toHaveLength(3);
     expect(parseHostsFile('# c\nb8:27:eb:00:00:03,10.99.0.3,pi-03,infinite\nnot a line\n')).toEqual([

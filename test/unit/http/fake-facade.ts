@@ -191,6 +191,10 @@ export function createFakeFacade(report: StatusReport = sampleStatus()): FakeFac
       fake.calls.push({ method: 'reconcileNow', args: [] });
       return fake.result;
     },
+    recordReplacement(id: number, message: string) {
+      fake.calls.push({ method: 'recordReplacement', args: [id, message] });
+      return fake.result;
+    },
     suspend() {
       fake.calls.push({ method: 'suspend', args: [] });
       fake.report = { ...fake.report, rack: { ...fake.report.rack, suspended: true } };
