@@ -58,7 +58,13 @@ describe('ObservedStore', () => {
     store.recordLost(5, T + 2, lost);
     expect(store.node(5)).toMatchObject({ reachable: false, unreachableSince: T + 2, stream: 'lost' });
     // The heartbeat was an answer, so the loss is also the one "lost" transition.
-    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual(['heartbeat', 'health', 'change-notice', 'lost', 'reachability']);
+    expect(changes.map((c) => (c.scope === 'node' ? c.what : ''))).toEqual([
+      'heartbeat',
+      'health',
+      'change-notice',
+      'lost',
+      'reachability',
+    ]);
   });
 
   it('keeps the policy cycles of the last hour only', () => {
