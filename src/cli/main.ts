@@ -111,6 +111,11 @@ export async function buildProgram(load: readonly string[]): Promise<Command> {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `pirack … --help | head`: the reader went away, which is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
   try {
     const named = commandNamed(argv);
     const program = await buildProgram(named === undefined ? [] : [named]);
