@@ -5,8 +5,8 @@
  * repair a stopped service, run an action through the confirmation dialog, see a rejected commit's
  * errors. Screenshots go to test-artifacts/e2e/.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,20 +16,17 @@ import { parse, stringify } from 'yaml';
 import { labExec, labFault, labIp } from '../../src/lab/index.ts';
 import { launchChromium } from '../ui/browser.ts';
 import { useLab } from '../support/lab.ts';
-import { freePort } from '../support/wait.ts';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 
 // The root-login lab (the original's racks): this suite predates the stock-OS default and logs in as root;
 // test/e2e/stock-os.test.ts covers the sudo user.
 const lab = useLab({ stacks: 2, perStack: 2, rootLogin: true });
-const BIN = fileURLToPath(new URL('../../src/cli/pirack.mjs', import.meta.url));
 const TOKEN = 'e2e-dashboard-admin-token-0123456789abcdef';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
 
 let work: string;
 let repo: string;
-let child: ChildProcess | undefined;
-let exited: Promise<void> | undefined;
-let logFile: string;
+let daemon: DaemonProcess | undefined;
 let base: string;
 let browser: Browser | undefined;
 let page: Page;
@@ -37,16 +34,7 @@ const problems: string[] = [];
 /** Pi 3 is broken by a power cut; undone in afterAll if a test failed half way. */
 let powerCut = false;
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}dashboard-${name}.png`, fullPage: true });
-
-function logTail(): string {
-  try {
-    return readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 function git(...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=PiRack e2e', '-c', 'user.email=e2e@pirack.invalid', ...args], {
@@ -79,8 +67,6 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'pirack-e2e-dashboard-'));
   repo = join(work, 'repo');
-  const tokenFile = join(work, 'admin-token');
-  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   const rack = parse(readFileSync(lab().rackYaml, 'utf8')) as { policies: Record<string, unknown> };
   // A short resync: the daemon looks at every Pi every 3 s, so breakage shows within seconds.
   rack.policies.resyncInterval = '3s';
@@ -90,44 +76,8 @@ beforeAll(async () => {
   git('add', 'rack.yaml');
   git('commit', '-q', '-m', 'the lab rack');
 
-  const port = await freePort();
-  logFile = join(work, 'daemon.log');
-  const out = openSync(logFile, 'a');
-  child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'daemon',
-      '--git',
-      repo,
-      '--state-dir',
-      lab().stateDir,
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--admin-token-file',
-      tokenFile,
-      '--read-access',
-      'authenticated',
-    ],
-    {
-      env: { ...process.env, PIRACK_LOG_LEVEL: 'info' },
-      stdio: ['ignore', out, out],
-    },
-  );
-  closeSync(out);
-  exited = new Promise((done) => child!.once('exit', () => done()));
-  base = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon exited early:\n${logTail()}`);
-    const ok = await fetch(`${base}healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the daemon did not answer /healthz within 30 s:\n${logTail()}`);
-    await sleep(250);
-  }
+  daemon = await startDaemonProcess(['--git', repo, '--state-dir', lab().stateDir, '--read-access', 'authenticated'], TOKEN);
+  base = daemon.base;
 
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -141,11 +91,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (powerCut) await labFault(3, 'power-loss', { undo: true }).catch(() => undefined);
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const stopped = await Promise.race([exited!.then(() => true), sleep(15_000).then(() => false)]);
-    if (!stopped) child.kill('SIGKILL');
-  }
+  await daemon?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

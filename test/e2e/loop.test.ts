@@ -15,6 +15,7 @@ import { labStatus } from '../../src/lab/index.ts';
 import type { StatusReport } from '../../src/model/status.ts';
 import { createFileSource } from '../../src/source/file.ts';
 import { captureLog } from '../support/captured-log.ts';
+import { allReady, daemonApi } from '../support/daemon-api.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
@@ -31,19 +32,10 @@ const context = () => captured.tail(20);
 const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, ms, check, { every: 500, context });
 
-async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, running!.url), {
-    method,
-    headers: { authorization: `Bearer ${running!.token!.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const api = daemonApi(() => running!);
 
 const status = async () => (await api<StatusReport>('GET', '/api/v1/status')).body;
 const reachable = (s: StatusReport, id: number) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Reachable');
-const ready = (s: StatusReport, ids: readonly number[]) =>
-  ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
 const piStates = async () => (await labStatus({ dir: lab().up.dir })).pis.map((p) => p.state);
 
 beforeAll(async () => {
@@ -60,7 +52,7 @@ beforeAll(async () => {
     log,
     http: { host: '127.0.0.1', port: await freePort(), readAccess: 'authenticated' },
   });
-  await waitFor('every Pi Ready', 90_000, async () => (ready(await status(), [1, 2, 3, 4]) ? true : undefined));
+  await waitFor('every Pi Ready', 90_000, async () => (allReady(await status(), [1, 2, 3, 4]) ? true : undefined));
 }, 150_000);
 
 afterAll(async () => {
@@ -106,7 +98,7 @@ describe('one loop for the whole rack, on the virtual rack', () => {
     expect(events.some((e) => e.kind === 'stack-power' && e.target === 'stack 2')).toBe(true);
     expect((await piStates()).slice(2)).toEqual(['running', 'running']);
     expect((await status()).stacks.find((x) => x.id === 2)?.override).toMatchObject({ power: 'on', by: 'the API' });
-    await waitFor('pis 3 and 4 Ready again', 90_000, async () => (ready(await status(), [3, 4]) ? true : undefined));
+    await waitFor('pis 3 and 4 Ready again', 90_000, async () => (allReady(await status(), [3, 4]) ? true : undefined));
     // `power clear` lifts the override: back to rack.yaml's power.
     const cleared = await runCli(['power', 'clear', '2', '--rack', rackPath, '--state-dir', lab().stateDir]);
     expect(cleared.code, cleared.stderr).toBe(0);

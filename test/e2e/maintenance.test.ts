@@ -16,6 +16,7 @@ import { labExec, labFault, readState } from '../../src/lab/index.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { createFileSource } from '../../src/source/file.ts';
 import { captureLog } from '../support/captured-log.ts';
+import { allReady, daemonApi } from '../support/daemon-api.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
@@ -33,18 +34,9 @@ const context = () => captured.tail(15);
 const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, ms, check, { every: 500, context });
 
-async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, running!.url), {
-    method,
-    headers: { authorization: `Bearer ${running!.token!.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const api = daemonApi(() => running!);
 const status = async () => (await api<StatusReport>('GET', '/api/v1/status')).body;
 const events = async (after = 0) => (await api<{ events: RackEvent[] }>('GET', `/api/v1/events?after=${after}`)).body.events;
-const ready = (s: StatusReport, ids: readonly number[]) =>
-  ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
 
 async function startDaemon(): Promise<RunningDaemon> {
   return serveDaemon({
@@ -77,10 +69,10 @@ beforeAll(async () => {
       { path: MANAGED, content: 'port = 8080\npassword = s3cret-in-rack-yaml\nmode = fast\n', owner: 'root', group: 'root', mode: '0644' },
     ],
   };
+  // The default resync (5m) and backoff. The power-cycle policy is what the suspend test holds:
+  // on (it is off by default), with a 10 s wait and 2 s off (tuned, so the test is not minutes long).
   doc.policies = {
     ...doc.policies,
-    resyncInterval: '5s',
-    backoff: { base: '1s', max: '4s' },
     powerCycle: { enabled: true, afterUnreachable: '10s', maxCyclesPerHour: 2, minOff: '2s' },
   };
   rackPath = join(lab().stateDir, 'rack.yaml');
@@ -153,7 +145,7 @@ describe('plan --exit-code gates a commit', () => {
 describe('maintenance mode', () => {
   it('a stack suspended with the CLI stays suspended across a daemon restart and holds the policy power-cycle', async () => {
     running = await startDaemon();
-    await waitFor('every Pi Ready', 90_000, async () => (ready(await status(), [1, 2, 3, 4]) ? true : undefined));
+    await waitFor('every Pi Ready', 90_000, async () => (allReady(await status(), [1, 2, 3, 4]) ? true : undefined));
     const suspended = await withRack('suspend', '--stack', '2', '--reason', 'replacing the PSU');
     expect(suspended.code, `${suspended.stdout}\n${suspended.stderr}`).toBe(0);
     expect(suspended.stdout).toMatch(/stack 2 suspended: .*kept across daemon restarts/);
@@ -188,7 +180,7 @@ describe('maintenance mode', () => {
       (await events(seq)).find((e) => e.kind === 'stack-cycle' && e.target === 'stack 2'),
     );
     expect(cycle.result).toBe('ok');
-    await waitFor('every Pi Ready after the cycle', 120_000, async () => (ready(await status(), [1, 2, 3, 4]) ? true : undefined));
+    await waitFor('every Pi Ready after the cycle', 120_000, async () => (allReady(await status(), [1, 2, 3, 4]) ? true : undefined));
     expect((await status()).rack.holds).toBeUndefined();
     expect((await initPids())[3]).not.toBe(pids[3]);
   }, 400_000);
@@ -203,7 +195,7 @@ describe('maintenance mode', () => {
     const cut = (await events(seq)).find((e) => e.kind === 'stack-power' && e.target === 'stack 1');
     expect(cut!.seq).toBeGreaterThan(shutdown!.seq);
     expect((await withRack('power', 'on', '1')).code).toBe(0);
-    await waitFor('pis 1 and 2 Ready again', 120_000, async () => (ready(await status(), [1, 2]) ? true : undefined));
+    await waitFor('pis 1 and 2 Ready again', 120_000, async () => (allReady(await status(), [1, 2]) ? true : undefined));
     for (const pi of [1, 2]) expect(await lastBoot(pi)).toMatch(/System Power Off|Power-Off|Journal stopped/);
 
     const seq2 = Math.max(0, ...(await events()).map((e) => e.seq));
@@ -211,7 +203,7 @@ describe('maintenance mode', () => {
     expect(hard.code, `${hard.stdout}\n${hard.stderr}`).toBe(0);
     expect((await events(seq2)).filter((e) => e.kind === 'stack-shutdown')).toEqual([]);
     expect((await withRack('power', 'clear', '1')).code).toBe(0);
-    await waitFor('pis 1 and 2 Ready after the hard cut', 120_000, async () => (ready(await status(), [1, 2]) ? true : undefined));
+    await waitFor('pis 1 and 2 Ready after the hard cut', 120_000, async () => (allReady(await status(), [1, 2]) ? true : undefined));
     for (const pi of [1, 2]) expect(await lastBoot(pi)).not.toMatch(/System Power Off|Power-Off/);
   }, 400_000);
 

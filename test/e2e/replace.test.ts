@@ -17,6 +17,7 @@ import { labExec, labMac, labSwap, readState } from '../../src/lab/index.ts';
 import { createLogger } from '../../src/log.ts';
 import type { RackEvent, StatusReport } from '../../src/model/status.ts';
 import { createFileSource } from '../../src/source/file.ts';
+import { allReady, daemonApi } from '../support/daemon-api.ts';
 import { runCli } from '../support/cli.ts';
 import { useLab } from '../support/lab.ts';
 import { freePort, waitUntil } from '../support/wait.ts';
@@ -32,14 +33,9 @@ const context = () => logText.trim().split('\n').slice(-15).join('\n');
 const waitFor = <T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   waitUntil(what, ms, check, { every: 1000, context });
 
-async function api<T>(path: string): Promise<T> {
-  const response = await fetch(new URL(path, running!.url), { headers: { authorization: `Bearer ${running!.token!.token}` } });
-  return (await response.json()) as T;
-}
-const status = () => api<StatusReport>('/api/v1/status');
-const events = async (after = 0) => (await api<{ events: RackEvent[] }>(`/api/v1/events?after=${after}`)).events;
-const ready = (s: StatusReport, ids: readonly number[]) =>
-  ids.every((id) => s.nodes.find((n) => n.id === id)?.conditions.find((c) => c.type === 'Ready')?.status === 'True');
+const api = daemonApi(() => running!);
+const status = async () => (await api<StatusReport>('GET', '/api/v1/status')).body;
+const events = async (after = 0) => (await api<{ events: RackEvent[] }>('GET', `/api/v1/events?after=${after}`)).body.events;
 const stateFile = (name: string) => readFileSync(join(lab().stateDir, name), 'utf8');
 
 async function initPids(): Promise<Record<number, number | undefined>> {
@@ -51,13 +47,12 @@ const bootId = async (pi: number) => (await labExec(pi, 'cat /proc/sys/kernel/ra
 beforeAll(async () => {
   const doc = parse(readFileSync(lab().rackYaml, 'utf8')) as {
     stacks: { pis: { mac?: string }[] }[];
-    policies: Record<string, unknown>;
     defaults: Record<string, unknown>;
   };
   // MACs from enlistment (bindings.json), as `replace` needs: a MAC pinned in rack.yaml is changed there.
   for (const stack of doc.stacks) for (const pi of stack.pis) delete pi.mac;
   doc.defaults = { ...doc.defaults, packages: [], files: [], services: [] };
-  doc.policies = { ...doc.policies, resyncInterval: '5s', backoff: { base: '1s', max: '4s' } };
+  // The default resync (5m) and backoff: replace queues the Pi's pass itself.
   rackPath = join(lab().stateDir, 'rack.yaml');
   writeFileSync(rackPath, stringify(doc, { lineWidth: 0 }));
   const at = new Date().toISOString();
@@ -77,7 +72,7 @@ beforeAll(async () => {
     log: createLogger({ level: 'info', pretty: false, destination }),
     http: { host: '127.0.0.1', port: await freePort(), readAccess: 'authenticated' },
   });
-  await waitFor('every Pi Ready', 180_000, async () => (ready(await status(), [1, 2, 3, 4]) ? true : undefined));
+  await waitFor('every Pi Ready', 180_000, async () => (allReady(await status(), [1, 2, 3, 4]) ? true : undefined));
 }, 300_000);
 
 afterAll(async () => {
@@ -126,7 +121,7 @@ describe('pirack replace', () => {
     expect(hosts).not.toContain(labMac(1));
 
     const s = await status();
-    expect(ready(s, [1, 2, 3, 4])).toBe(true);
+    expect(allReady(s, [1, 2, 3, 4])).toBe(true);
     expect(s.nodes.find((n) => n.id === 1)?.suspended).toBeUndefined();
     const after = await events(seq);
     const confirmation = after.find((e) => e.kind === 'pi-replaced');

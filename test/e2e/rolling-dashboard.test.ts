@@ -4,10 +4,7 @@
  * reboot started from the dashboard's Runs view (headless Chromium) shows its progress live, a
  * Pi at a time, to the end, without a reload. Screenshots go to test-artifacts/e2e/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,31 +13,20 @@ import type { RunReport } from '../../src/daemon/rolling.ts';
 import type { StatusReport } from '../../src/model/status.ts';
 import { launchChromium } from '../ui/browser.ts';
 import { runCli } from '../support/cli.ts';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { useLab } from '../support/lab.ts';
-import { freePort, waitUntil } from '../support/wait.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const lab = useLab({ stacks: 1, perStack: 3 });
-const BIN = fileURLToPath(new URL('../../src/cli/pirack.mjs', import.meta.url));
 const TOKEN = 'e2e-rolling-admin-token-0123456789abcdef';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
 
-let work: string;
-let child: ChildProcess | undefined;
-let exited: Promise<void> | undefined;
-let logFile: string;
+let daemon: DaemonProcess | undefined;
 let base: string;
 let browser: Browser | undefined;
 let page: Page;
 const problems: string[] = [];
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-function logTail(): string {
-  try {
-    return readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
+const logTail = () => daemon?.logTail() ?? '(no daemon)';
 
 async function bootId(pi: number): Promise<string> {
   return (await labExec(pi, 'cat /proc/sys/kernel/random/boot_id')).stdout.trim();
@@ -48,40 +34,8 @@ async function bootId(pi: number): Promise<string> {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'pirack-e2e-rolling-'));
-  const tokenFile = join(work, 'admin-token');
-  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-  const port = await freePort();
-  logFile = join(work, 'daemon.log');
-  const out = openSync(logFile, 'a');
-  child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'daemon',
-      '--rack',
-      lab().rackYaml,
-      '--state-dir',
-      lab().stateDir,
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--admin-token-file',
-      tokenFile,
-    ],
-    { env: { ...process.env, PIRACK_LOG_LEVEL: 'info' }, stdio: ['ignore', out, out] },
-  );
-  closeSync(out);
-  exited = new Promise((done) => child!.once('exit', () => done()));
-  base = `http://127.0.0.1:${port}/`;
-  await waitUntil('the daemon to answer /healthz', 30_000, async () => {
-    if (child!.exitCode !== null) throw new Error(`the daemon exited early:\n${logTail()}`);
-    return (await fetch(`${base}healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-      ? true
-      : undefined;
-  });
+  daemon = await startDaemonProcess(['--rack', lab().rackYaml, '--state-dir', lab().stateDir], TOKEN);
+  base = daemon.base;
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.on('pageerror', (e) => problems.push(e.message));
@@ -89,12 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const stopped = await Promise.race([exited!.then(() => true), sleep(15_000).then(() => false)]);
-    if (!stopped) child.kill('SIGKILL');
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
+  await daemon?.stop();
 });
 
 describe('runs through the daemon', () => {
