@@ -10,6 +10,7 @@ import { hostExec, type Exec } from './exec.ts';
 import { currentMountsUnder, detachLoopsUnder, unmountAllUnder } from './mounts.ts';
 import { deleteLabNetwork, listLabNetns } from './network.ts';
 import { labDir, labFiles } from './paths.ts';
+import { masterFiles } from './master.ts';
 import { powerOffPi } from './pi.ts';
 import { record, stopRecorded, type RecordedPid } from './process.ts';
 import { readState, removeState, withStateLock } from './state.ts';
@@ -62,7 +63,8 @@ export async function labDown(options: LabDownOptions = {}): Promise<LabDownRepo
     const state = await readState(dir).catch(() => undefined);
     if (state) {
       for (const pi of state.pis) for (const f of Object.values(pi.faults)) await stop(f?.helper, 500);
-      await Promise.all(state.pis.map((pi) => powerOffPi(pi)));
+      await Promise.all([...state.pis, ...(state.master ? [state.master] : [])].map((pi) => powerOffPi(pi)));
+      if (state.master) stopped.push(state.master.init.pid);
       for (const pi of state.pis) if (pi.init) stopped.push(pi.init.pid);
       await stop(state.dnsmasq);
       await stop(state.http);
@@ -88,7 +90,10 @@ export async function labDown(options: LabDownOptions = {}): Promise<LabDownRepo
     const loops = await detachLoopsUnder(exec, dir);
     const net = await deleteLabNetwork(exec);
     // Never recurse into a card or overlay that is still mounted.
-    if ((await currentMountsUnder(dir)).length === 0) await rm(files.pisDir, { recursive: true, force: true });
+    if ((await currentMountsUnder(dir)).length === 0) {
+      await rm(files.pisDir, { recursive: true, force: true });
+      await rm(masterFiles(dir).base, { recursive: true, force: true });
+    }
     for (const f of [files.dhcpHosts, files.leases, files.dnsmasqPid]) await rm(f, { force: true });
     await rm(files.daemonState, { recursive: true, force: true });
     await removeState(dir);

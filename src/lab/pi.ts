@@ -26,11 +26,24 @@ async function exists(p: string): Promise<boolean> {
 
 /** Creates the Pi's card if new, and mounts card and overlay root if not mounted (idempotent). */
 export async function preparePiRoot(exec: Exec, dir: string, id: number, imageDir: string): Promise<string> {
-  const f = piFiles(dir, id);
+  return prepareCardRoot(exec, piFiles(dir, id), imageDir, SD_CARD_BYTES);
+}
+
+/** The places of one card and the overlay root over the shared image (a Pi's, the virtual master's). */
+export interface CardFiles {
+  readonly sdImage: string;
+  readonly sdMount: string;
+  readonly upper: string;
+  readonly work: string;
+  readonly root: string;
+}
+
+/** A sparse ext4 card of `bytes` (made if new), mounted, and an overlay root with its upper layer on it. */
+export async function prepareCardRoot(exec: Exec, f: CardFiles, imageDir: string, bytes: number): Promise<string> {
   await mkdir(f.sdMount, { recursive: true });
   await mkdir(f.root, { recursive: true });
   if (!(await exists(f.sdImage))) {
-    await mustExec(exec, 'truncate', ['-s', String(SD_CARD_BYTES), f.sdImage]);
+    await mustExec(exec, 'truncate', ['-s', String(bytes), f.sdImage]);
     // -m 0: no blocks reserved for root, or root (everything on a Pi) would never see ENOSPC.
     await mustExec(exec, 'mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'lazy_itable_init=1,lazy_journal_init=1', f.sdImage]);
   }

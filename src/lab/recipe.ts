@@ -23,8 +23,13 @@ export const IMAGE_PACKAGES: readonly string[] = [
   'netbase',
 ];
 
-/** What the lab's rack.yaml installs (plus htop, for an override test); the repo holds their closure. */
-export const REPO_PACKAGES: readonly string[] = ['bc', 'nodejs', 'htop'];
+/**
+ * What the lab's rack.yaml installs (plus htop, for an override test), and what the virtual master
+ * installs as a real master's prerequisites (src/lab/master.ts, docs/master.md): git, dnsmasq,
+ * gpiod, and build-essential for the native modules of `npm install -g pirack` (epoll, fs-ext).
+ * The repo holds their closure.
+ */
+export const REPO_PACKAGES: readonly string[] = ['bc', 'nodejs', 'htop', 'git', 'dnsmasq', 'gpiod', 'build-essential'];
 
 export const SUITE = 'bookworm';
 

@@ -53,6 +53,8 @@ export interface LabState {
   readonly repoDir: string;
   readonly dnsmasq?: RecordedPid;
   readonly http?: RecordedPid;
+  /** The virtual master (src/lab/master.ts) while it runs; it took over DHCP when `dnsmasq` is gone. */
+  readonly master?: { readonly nspawn: RecordedPid; readonly init: RecordedPid; readonly root: string };
   readonly pis: readonly LabPiState[];
 }
 

@@ -37,6 +37,17 @@ export function stateDirectoryName(stateDir: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * A path setting such as WorkingDirectory= takes the path as it is: systemd refuses it quoted
+ * ("path is not absolute"), so only its specifiers are escaped. A control character would end
+ * the line and start a setting of its own, so such a path is refused.
+ */
+export function systemdPath(path: string): string {
+  if (!path.startsWith('/') || /[\0-\x1f\x7f]/.test(path))
+    throw new Error(`not an absolute path without control characters: ${JSON.stringify(path)}`);
+  return path.replace(/%/g, '%%');
+}
+
 export function unitText(s: UnitSettings): string {
   const name = stateDirectoryName(s.stateDir);
   if (name === undefined) throw new Error(`state dir ${s.stateDir} is not under /var/lib`);
@@ -50,7 +61,7 @@ After=network-online.target dnsmasq.service
 [Service]
 Type=simple
 ExecStart=${exec}
-WorkingDirectory=${systemdQuote(s.workDir)}
+WorkingDirectory=${systemdPath(s.workDir)}
 # One JSON line per event, prefixed <N> with the syslog priority of its pino level (journalctl -p).
 Environment=PIRACK_LOG_FORMAT=journal
 SyslogIdentifier=pirack

@@ -1,11 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { journalLine, syslogPriority } from '../../../src/log-journal.ts';
-import { stateDirectoryName, systemdQuote, unitText } from '../../../src/master/files.ts';
+import { stateDirectoryName, systemdPath, systemdQuote, unitText } from '../../../src/master/files.ts';
 
 describe('the unit file', () => {
   it('quotes every argument so systemd neither splits nor expands it', () => {
     expect(systemdQuote('/etc/pi rack/rack.yaml')).toBe('"/etc/pi rack/rack.yaml"');
     expect(systemdQuote('a"b\\c$HOME%n')).toBe('"a\\"b\\\\c$$HOME%%n"');
+  });
+
+  it('is a unit systemd accepts (systemd-analyze verify), with a working directory that has a space and a %', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pirack unit %-'));
+    try {
+      const bin = join(dir, 'pirack.mjs');
+      writeFileSync(bin, '');
+      const unit = join(dir, 'pirack.service');
+      writeFileSync(
+        unit,
+        unitText({
+          node: process.execPath,
+          bin,
+          daemonArgs: ['daemon', '--rack', join(dir, 'rack.yaml')],
+          stateDir: '/var/lib/pirack',
+          workDir: dir,
+        }),
+      );
+      // Throws (exit 1, "bad unit file setting") when systemd refuses a setting.
+      const out = execFileSync('systemd-analyze', ['verify', '--man=no', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(out).not.toMatch(/not absolute|bad unit file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a path setting unquoted, specifiers escaped, and refuses one that would end the line', () => {
+    expect(systemdPath('/etc/pi rack/100%')).toBe('/etc/pi rack/100%%');
+    expect(() => systemdPath('/etc/pirack\nExecStartPre=/bin/rm -rf /')).toThrow(/control characters/);
+    expect(() => systemdPath('etc/pirack')).toThrow(/absolute/);
   });
 
   it('needs a state dir under /var/lib (StateDirectory=)', () => {

@@ -1,0 +1,89 @@
+/**
+ * Issue 12's virtual master on the root-login lab (root by password, like the original's racks),
+ * the README's Git route: rack.yaml committed in a repository on the master, `pirack master
+ * install --git` starting the daemon at once, and the daemon alone converging the blank Pis from
+ * the bootstrap password to Ready. Then a commit to the repository and the rack follows it.
+ * The stock-OS lab's run, with the README's steps one by one, is test/e2e/virtual-master.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { labExec } from '../../src/lab/index.ts';
+import { DIST_IN_MASTER } from '../../src/lab/master.ts';
+import type { StatusReport } from '../../src/model/status.ts';
+import { allReady } from '../support/daemon-api.ts';
+import { useLab } from '../support/lab.ts';
+import { useVirtualMaster } from '../support/virtual-master.ts';
+import { waitUntil } from '../support/wait.ts';
+
+const PIS = [1, 2];
+const lab = useLab({ stacks: 1, perStack: 2, rootLogin: true });
+const master = useVirtualMaster(lab, { stacks: 1, perStack: 2, rootLogin: true });
+const REPO = '/srv/rack-config';
+
+async function status(): Promise<StatusReport> {
+  const token = (await master().sh('cat /var/lib/pirack/admin-token')).trim();
+  const response = await fetch(`${master().apiBase}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`GET /api/v1/status: ${response.status}`);
+  return (await response.json()) as StatusReport;
+}
+
+describe('a virtual master following a Git repository, on the root-login lab', () => {
+  it('installs, starts the daemon from the committed rack.yaml, and the daemon converges the blank Pis to Ready', async () => {
+    const m = master();
+    await m.sh('apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q git dnsmasq gpiod build-essential', 600_000);
+    await m.sh(`npm install -g --offline --omit=dev ${DIST_IN_MASTER}/${m.tarball}`, 600_000);
+    await m.sh(
+      [
+        `git init -q -b main ${REPO}`,
+        `cd ${REPO}`,
+        'cat > rack.yaml <<"EOF"\n' + m.rackYaml + 'EOF',
+        'printf "secrets/\\n" > .gitignore',
+        'git add rack.yaml .gitignore',
+        'git -c user.name=owner -c user.email=owner@example.invalid commit -q -m "the rack"',
+      ].join('\n'),
+    );
+    // The password first: the daemon starts with the install.
+    await m.sh(
+      `mkdir -p -m 700 ${REPO}/secrets && echo raspberry > ${REPO}/secrets/bootstrap-password && chmod 600 ${REPO}/secrets/bootstrap-password`,
+    );
+    const install = await m.sh(`pirack master install --force --git ${REPO} --listen 10.213.0.2:8080`);
+    expect(install).toMatch(/started pirack.service/);
+    expect(await m.sh('cat /etc/systemd/system/pirack.service')).toContain(`"--git" "${REPO}"`);
+    let last: StatusReport | undefined;
+    await waitUntil(
+      'the daemon to bring every blank Pi to Ready',
+      600_000,
+      async () => {
+        last = await status();
+        return allReady(last, PIS) ? true : undefined;
+      },
+      {
+        every: 2000,
+        context: () => JSON.stringify(last?.nodes.map((n) => [n.id, n.conditions.map((c) => `${c.type}=${c.status} ${c.reason ?? ''}`)])),
+      },
+    );
+    for (const pi of PIS) {
+      expect((await labExec(pi, 'command -v bc')).stdout.trim()).toBe('/usr/bin/bc');
+      expect((await labExec(pi, 'grep -c pirack-daemon /root/.ssh/authorized_keys')).stdout.trim()).toBe('1');
+    }
+  });
+
+  it('a commit to the repository: the rack follows', async () => {
+    const m = master();
+    expect((await labExec(1, 'command -v htop || echo none')).stdout.trim()).toBe('none');
+    await m.sh(
+      [
+        `cd ${REPO}`,
+        // htop is in the lab's repository for exactly this kind of test.
+        `sed -i 's/^  packages:$/  packages:\\n    - name: htop/' rack.yaml`,
+        'grep -q "name: htop" rack.yaml',
+        'git -c user.name=owner -c user.email=owner@example.invalid commit -q -am "htop on every Pi"',
+      ].join('\n'),
+    );
+    await waitUntil('htop on both Pis', 300_000, async () => {
+      for (const pi of PIS) if ((await labExec(pi, 'command -v htop')).code !== 0) return undefined;
+      return true;
+    });
+    const report = await status();
+    expect(allReady(report, PIS)).toBe(true);
+  });
+});
