@@ -55,6 +55,7 @@ export function labCommand(): Command {
         blankInventory: opts.blankInventory === true,
         rootLogin: opts.rootLogin === true,
         poweredStacks,
+        byHand: true,
         progress: say,
       });
       process.stdout.write(`${result.rackYaml}\n`);

@@ -48,6 +48,10 @@ export interface LabState {
   readonly blankInventory: boolean;
   /** Root may log in by password (the original's racks); otherwise the Pis look like stock Raspberry Pi OS. */
   readonly rootLogin?: boolean;
+  /** Brought up by `pirack lab up` (see LabUpOptions.byHand): tests wait for it rather than take it down. */
+  readonly byHand?: boolean;
+  /** The process that brought it up (a test's, the bench's, or the `lab up` command's). */
+  readonly createdBy?: RecordedPid;
   readonly imageHash: string;
   readonly imageDir: string;
   readonly repoDir: string;

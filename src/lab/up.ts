@@ -28,7 +28,7 @@ import {
   vethName,
 } from './paths.ts';
 import { bootPi, preparePiRoot } from './pi.ts';
-import { isAlive } from './process.ts';
+import { isAlive, record } from './process.ts';
 import { labRackYaml } from './rack-yaml.ts';
 import { raiseSysctls } from './sysctl.ts';
 import { readState, updateState, withPi, withStateLock, writeState, type LabPiState, type LabState } from './state.ts';
@@ -47,6 +47,11 @@ export interface LabUpOptions {
    * bootstrap-password file) and root only by key.
    */
   readonly rootLogin?: boolean;
+  /**
+   * Brought up by a person (`pirack lab up`), not by a test or the bench holding the lab lock:
+   * recorded so that tests wait for it to be taken down instead of tearing it down.
+   */
+  readonly byHand?: boolean;
   readonly dir?: string;
   readonly cacheDir?: string;
   readonly exec?: Exec;
@@ -196,6 +201,8 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
       perStack,
       blankInventory: blank,
       rootLogin,
+      ...(options.byHand ? { byHand: true } : {}),
+      createdBy: await record(process.pid),
       imageHash: image.hash,
       imageDir: image.imageDir,
       repoDir: image.repoDir,

@@ -69,6 +69,10 @@ StateDirectory=${name}
 StateDirectoryMode=0700
 UMask=0077
 # A crash restarts it; a clean stop (systemctl stop) does not. A restart never touches a relay.
+# SIGTERM goes to the daemon alone: it finishes or aborts its own work, and the gpioset, ssh or
+# apt children it waits for are not killed under it first (a relay read-back killed by the
+# stop would read "unknown" and be planned as a switch-on). What is left is killed at the end.
+KillMode=mixed
 Restart=on-failure
 RestartSec=5s
 TimeoutStopSec=30s

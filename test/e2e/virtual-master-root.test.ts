@@ -1,7 +1,8 @@
 /**
  * Issue 12's virtual master on the root-login lab (root by password, like the original's racks),
  * the README's Git route: rack.yaml committed in a repository on the master, `pirack master
- * install --git` starting the daemon at once, and the daemon alone converging the blank Pis from
+ * install --git` starting the daemon at once (after refusing, changing nothing, while git, dnsmasq
+ * and gpiod are missing), and the daemon alone converging the blank Pis from
  * the bootstrap password to Ready. Then a commit to the repository and the rack follows it.
  * The stock-OS lab's run, with the README's steps one by one, is test/e2e/virtual-master.test.ts.
  */
@@ -29,8 +30,19 @@ async function status(): Promise<StatusReport> {
 describe('a virtual master following a Git repository, on the root-login lab', () => {
   it('installs, starts the daemon from the committed rack.yaml, and the daemon converges the blank Pis to Ready', async () => {
     const m = master();
-    await m.sh('apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q git dnsmasq gpiod build-essential', 600_000);
+    // The toolchain and PiRack first, the master's own prerequisites not yet: install says what is missing.
+    await m.sh('apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q build-essential', 600_000);
     await m.sh(`npm install -g --offline --omit=dev ${DIST_IN_MASTER}/${m.tarball}`, 600_000);
+    await m.sh('mkdir -p /etc/pirack && cat > /etc/pirack/rack.yaml <<"EOF"\n' + m.rackYaml + 'EOF');
+    const missing = await m.run('pirack master install --force --no-start --listen 10.213.0.2:8080');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/PIRACK_ERR_MASTER_PREREQUISITE|missing:/);
+    // gpioset is there already: the lab's stand-in for the GPIO (src/lab/master-relay.ts).
+    expect(missing.stderr).toMatch(/apt-get install git dnsmasq\b/);
+    expect(
+      (await m.run('test -e /etc/systemd/system/pirack.service || test -e /var/lib/pirack || test -e /etc/pirack/secrets')).code,
+    ).not.toBe(0);
+    await m.sh('rm /etc/pirack/rack.yaml && DEBIAN_FRONTEND=noninteractive apt-get install -y -q git dnsmasq gpiod', 600_000);
     await m.sh(
       [
         `git init -q -b main ${REPO}`,

@@ -149,7 +149,9 @@ describe('a virtual master set up as the README says, on stock Raspberry Pi OS',
     await readyOverApi('every Pi Ready after the restart', 120_000);
     const { events } = await api<{ events: RackEvent[] }>('/api/v1/events');
     const actions = events.filter((e) => Date.parse(e.at) >= restartedAt && e.result !== 'info');
-    expect(actions, JSON.stringify(actions)).toEqual([]);
+    const journal =
+      actions.length > 0 ? await m.sh('journalctl -u pirack.service -o cat --no-pager | grep -i -E "stack|relay|gpio" | tail -40') : '';
+    expect(actions, `${JSON.stringify(actions)}\n${journal}`).toEqual([]);
     expect(m.relay.switches.length).toBe(switches);
   });
 });

@@ -7,13 +7,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { labDown, labUp, type LabUpOptions, type LabUpResult } from '../../src/lab/index.ts';
+import { labDir, labDown, labUp, readState, type LabUpOptions, type LabUpResult } from '../../src/lab/index.ts';
 import { acquireLabLock, type LabLock } from '../../src/lab/owner-lock.ts';
+import { isAlive } from '../../src/lab/process.ts';
 
 export interface LabFixture {
   readonly up: LabUpResult;
   readonly rackYaml: string;
   readonly stateDir: string;
+}
+
+/**
+ * A lab left by a crashed test (its creator is dead, and it was not made by hand) is taken down.
+ * Any other lab is in use: one brought up with `pirack lab up` holds no lock (it outlives the
+ * command), so the test waits for its `lab down` (bounded, like the lock) instead of tearing it
+ * down under someone's feet. A state without a creator (older code) counts as in use.
+ */
+async function waitForLabInUse(timeoutMs = 20 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    const state = await readState(labDir()).catch(() => undefined);
+    if (!state || (state.createdBy && !state.byHand && !(await isAlive(state.createdBy)))) return;
+    if (Date.now() > deadline) throw new Error('a lab brought up by hand is still up after 20 min; run `pirack lab down` when it is free');
+    if (!said) process.stderr.write('[lab] waiting for the lab brought up by `pirack lab up` to be taken down (`pirack lab down`)\n');
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
 }
 
 export function useLab(options: LabUpOptions): () => LabFixture {
@@ -22,6 +42,7 @@ export function useLab(options: LabUpOptions): () => LabFixture {
   let lock: LabLock | undefined;
   beforeAll(async () => {
     lock = await acquireLabLock({ onWait: (pid) => process.stderr.write(`[lab] waiting for the virtual rack held by PID ${pid}\n`) });
+    await waitForLabInUse();
     // A lab left by a crashed run would make labUp refuse; labDown is safe when nothing is up.
     await labDown();
     stateDir = mkdtempSync(join(tmpdir(), 'pirack-e2e-state-'));

@@ -81,6 +81,7 @@ describe('pirack master install', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/pirack.service'), 'utf8');
     expect(unit.startsWith(MANAGED_MARK)).toBe(true);
     expect(unit).toContain('Restart=on-failure');
+    expect(unit).toContain('KillMode=mixed');
     expect(unit).toContain('StateDirectory=pirack');
     expect(unit).toContain('Environment=PIRACK_LOG_FORMAT=journal');
     expect(unit).not.toContain(token);
