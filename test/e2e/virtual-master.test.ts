@@ -146,7 +146,12 @@ describe('a virtual master set up as the README says, on stock Raspberry Pi OS',
       const r = await api<StatusReport>('/api/v1/status').catch(() => undefined);
       return r ? true : undefined;
     });
-    await readyOverApi('every Pi Ready after the restart', 120_000);
+    const after = await readyOverApi('every Pi Ready after the restart', 120_000);
+    // Ready as the new daemon judged it, from its own pass over each Pi (not a status left by the old one).
+    for (const pi of PIS) {
+      const ready = after.nodes.find((n) => n.id === pi)?.conditions.find((c) => c.type === 'Ready');
+      expect(Date.parse(ready!.lastTransitionTime), `pi ${pi}`).toBeGreaterThanOrEqual(restartedAt - 1000);
+    }
     const { events } = await api<{ events: RackEvent[] }>('/api/v1/events');
     const actions = events.filter((e) => Date.parse(e.at) >= restartedAt && e.result !== 'info');
     const journal =

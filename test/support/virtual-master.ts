@@ -3,7 +3,7 @@
  * the relay stand-in's server and the master container, set up in beforeAll on a lab from
  * useLab, and taken down in afterAll (the lab's own afterAll removes the container with the lab).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,8 @@ export function useVirtualMaster(
     relay = await startMasterRelay({ relayDir: masterFiles(dir).relayDir, lines });
     // The handover: the host's dnsmasq leaves the bridge before the master's can start.
     await stopLabDhcp(dir);
-    await bootVirtualMaster({ distDir, progress: (line) => process.stderr.write(`[master] ${line}\n`) });
+    const npmCache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+    await bootVirtualMaster({ distDir, npmCache, progress: (line) => process.stderr.write(`[master] ${line}\n`) });
     const run = (cmd: string, timeoutMs?: number) => masterExec(cmd, timeoutMs ? { timeoutMs } : {});
     const sh = async (cmd: string, timeoutMs?: number) => {
       const r = await run(cmd, timeoutMs);
