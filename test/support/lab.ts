@@ -18,17 +18,21 @@ export interface LabFixture {
 }
 
 /**
- * A lab left by a crashed test (its creator is dead, and it was not made by hand) is taken down.
- * Any other lab is in use: one brought up with `pirack lab up` holds no lock (it outlives the
- * command), so the test waits for its `lab down` (bounded, like the lock) instead of tearing it
- * down under someone's feet. A state without a creator (older code) counts as in use.
+ * A lab left by a crashed test (its creator is dead, and it was not made by hand) may be taken
+ * down. Any other lab is in use: one brought up with `pirack lab up` holds no lock (it outlives
+ * the command), so a test waits for its `lab down` instead of tearing it down under someone's
+ * feet. A state without a creator (older code) counts as in use.
  */
+async function labInUse(): Promise<boolean> {
+  const state = await readState(labDir()).catch(() => undefined);
+  return state !== undefined && !(state.createdBy && !state.byHand && !(await isAlive(state.createdBy)));
+}
+
+/** Waits (bounded, like the lock) until no lab is in use. */
 async function waitForLabInUse(timeoutMs = 20 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let said = false;
-  for (;;) {
-    const state = await readState(labDir()).catch(() => undefined);
-    if (!state || (state.createdBy && !state.byHand && !(await isAlive(state.createdBy)))) return;
+  while (await labInUse()) {
     if (Date.now() > deadline) throw new Error('a lab brought up by hand is still up after 20 min; run `pirack lab down` when it is free');
     if (!said) process.stderr.write('[lab] waiting for the lab brought up by `pirack lab up` to be taken down (`pirack lab down`)\n');
     said = true;
@@ -41,8 +45,14 @@ export function useLab(options: LabUpOptions): () => LabFixture {
   let stateDir: string | undefined;
   let lock: LabLock | undefined;
   beforeAll(async () => {
-    lock = await acquireLabLock({ onWait: (pid) => process.stderr.write(`[lab] waiting for the virtual rack held by PID ${pid}\n`) });
-    await waitForLabInUse();
+    // Waiting for a lab in use happens outside the lock: its user may need the lock (a bench run).
+    for (;;) {
+      await waitForLabInUse();
+      lock = await acquireLabLock({ onWait: (pid) => process.stderr.write(`[lab] waiting for the virtual rack held by PID ${pid}\n`) });
+      if (!(await labInUse())) break;
+      lock.release(); // someone brought a lab up by hand meanwhile
+      lock = undefined;
+    }
     // A lab left by a crashed run would make labUp refuse; labDown is safe when nothing is up.
     await labDown();
     stateDir = mkdtempSync(join(tmpdir(), 'pirack-e2e-state-'));
