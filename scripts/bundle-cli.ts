@@ -83,7 +83,9 @@ export async function bundleCli(dist: string): Promise<void> {
     legalComments: 'none',
     chunkNames: 'chunk-[hash]',
     // Bundled CommonJS (yaml, commander) calls require() for Node's built-in modules.
-    banner: { js: "import { createRequire as __pirackCreateRequire } from 'node:module'; const require = __pirackCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __pirackCreateRequire } from 'node:module'; const require = __pirackCreateRequire(import.meta.url);",
+    },
     plugins: [externals, ownMetaUrl(dist, outDir)],
     logLevel: 'warning',
   });
