@@ -3,7 +3,8 @@
  * `apt-get update` runs only when the lists are older than policies.aptListsMaxAge, or once when
  * an install fails because a package is unknown. An interrupted dpkg run (a power cut during an
  * install) is finished with `dpkg --configure -a`, as apt itself asks; a package dpkg marks as
- * needing reinstallation is reported and left for a person.
+ * needing reinstallation is reported and left for a person. With rack.yaml's master.aptProxy,
+ * every apt-get goes through that proxy from the first pass on (src/remote/apt.ts).
  */
 import { pirackError } from '../src/errors.ts';
 import type { NodeAction } from '../src/model/actions.ts';
@@ -11,6 +12,7 @@ import type { PackageFacts, PackagesFacts } from '../src/model/observed.ts';
 import type { Controller, NodeContext } from '../src/reconcile/controller.ts';
 import { runRemoteStep } from '../src/remote/run.ts';
 import { shellCommand } from '../src/ssh/quote.ts';
+import { APT_ENV, aptGet } from '../src/remote/apt.ts';
 import { ownValue } from '../src/model/lookup.ts';
 
 type PackagesAction = Extract<NodeAction, { kind: 'pkg-install' | 'pkg-remove' | 'pkg-repair' }>;
@@ -25,9 +27,12 @@ export function isPresentForRemoval(facts: PackageFacts | undefined): boolean {
   return facts !== undefined && !/^.n/.test(facts.status) && facts.status !== 'un';
 }
 
-function aptEnv(ctx: NodeContext): string {
-  const lock = Math.max(0, Math.round(ctx.policies.dpkgLockTimeoutSeconds));
-  return `export DEBIAN_FRONTEND=noninteractive; APT="apt-get -q -y -o DPkg::Lock::Timeout=${lock} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"`;
+/** The apt-get command line of this Pi, quoted: the rack's lock timeout and proxy. */
+function aptOf(ctx: NodeContext): string {
+  return aptGet({
+    lockTimeoutSeconds: ctx.policies.dpkgLockTimeoutSeconds,
+    ...(ctx.node.aptProxy !== undefined ? { proxy: ctx.node.aptProxy } : {}),
+  });
 }
 
 export const packagesController: Controller<'node', PackagesAction> = {
@@ -105,20 +110,20 @@ export const packagesController: Controller<'node', PackagesAction> = {
   },
 
   async apply(action, ctx) {
-    const env = aptEnv(ctx);
+    const apt = aptOf(ctx);
     switch (action.kind) {
       case 'pkg-repair':
-        return runRemoteStep(ctx, `${env}; dpkg --configure -a && $APT -f install`, { what: 'finish the interrupted dpkg run' });
+        return runRemoteStep(ctx, `${APT_ENV}; dpkg --configure -a && ${apt} -f install`, { what: 'finish the interrupted dpkg run' });
       case 'pkg-remove':
-        return runRemoteStep(ctx, `${env}; $APT purge ${shellCommand(action.pkgs)}`, { what: `purge ${action.pkgs.join(' ')}` });
+        return runRemoteStep(ctx, `${APT_ENV}; ${apt} purge ${shellCommand(action.pkgs)}`, { what: `purge ${action.pkgs.join(' ')}` });
       case 'pkg-install': {
-        const install = `$APT install --no-install-recommends ${shellCommand(action.pkgs)}`;
+        const install = `${apt} install --no-install-recommends ${shellCommand(action.pkgs)}`;
         const what = `install ${action.pkgs.join(' ')}`;
-        if (action.updateLists) return runRemoteStep(ctx, `${env}; $APT update && ${install}`, { what });
-        const first = await runRemoteStep(ctx, `${env}; ${install}`, { what });
+        if (action.updateLists) return runRemoteStep(ctx, `${APT_ENV}; ${apt} update && ${install}`, { what });
+        const first = await runRemoteStep(ctx, `${APT_ENV}; ${install}`, { what });
         // Stale lists are the usual reason a package is "unknown": refresh once and retry.
         if (first.ok || first.error?.code !== 'PIRACK_ERR_PKG_NOT_FOUND') return first;
-        return runRemoteStep(ctx, `${env}; $APT update && ${install}`, { what });
+        return runRemoteStep(ctx, `${APT_ENV}; ${apt} update && ${install}`, { what });
       }
     }
   },

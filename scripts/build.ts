@@ -8,6 +8,8 @@
  *   3. The slave is bundled once (src/slave/bundle.ts), rack.yaml's schema is compiled to standalone
  *      ajv code (src/config/rack-validator.ts) and the commands' help lines are listed
  *      (src/cli/main.ts), each next to the module that reads it.
+ *   4. The command line is bundled into dist/cli/ (scripts/bundle-cli.ts): pirack.js, what the
+ *      `pirack` bin runs, and one chunk per lazily loaded command, so a call loads a few files.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { PREBUILT_SLAVE, buildSlave } from '../src/slave/bundle.ts';
 import { GENERATED_VALIDATOR, rackValidatorSource } from '../src/config/rack-validator.ts';
 import { COMMAND_MANIFEST, commandManifest } from '../src/cli/main.ts';
+import { BUNDLE_DIR, bundleCli } from './bundle-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `--out-dir DIR` builds elsewhere (scripts/pack.ts stages a package without touching ./dist).
@@ -63,6 +66,7 @@ for (const file of copied) cpSync(join(ROOT, file), join(DIST, file));
 write(inDist(PREBUILT_SLAVE), buildSlave());
 write(inDist(GENERATED_VALIDATOR), rackValidatorSource());
 write(inDist(COMMAND_MANIFEST), `${JSON.stringify(await commandManifest(), null, 2)}\n`);
+await bundleCli(DIST);
 process.stdout.write(
-  `build: ${relative(process.cwd(), DIST) || '.'}/ ready (${copied.length} assets, slave bundle, schema validator, command list)\n`,
+  `build: ${relative(process.cwd(), DIST) || '.'}/ ready (${copied.length} assets, slave bundle, schema validator, command list, ${BUNDLE_DIR}/ bundle)\n`,
 );

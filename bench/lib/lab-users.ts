@@ -7,8 +7,8 @@ import { readFile, readdir } from 'node:fs/promises';
 
 const USER_PATTERNS: readonly RegExp[] = [
   /vitest.*(--project[= ]e2e|test\/e2e)/,
-  // The sources' entry, the installed bin, or a build's entry (dist/src/cli/bin.js).
-  /(pirack(\.mjs)?|\/cli\/bin\.js)\s+(daemon|lab|bench)\b/,
+  // The sources' entry, the installed bin, or a build's entry (dist/cli/pirack.js, dist/src/cli/bin.js).
+  /(pirack(\.mjs)?|\/cli\/pirack\.js|\/cli\/bin\.js)\s+(daemon|lab|bench)\b/,
   // Hand-run lab scripts (`tsx /tmp/labtools/up.mts`): a person is working on the lab.
   /\btsx\b.*\blab/,
 ];

@@ -1,13 +1,15 @@
 /**
  * Scenario 6: what the build step (issue 12) buys. The same commands from the TypeScript
  * sources through tsx (src/cli/pirack.mjs, how `pirack` ran before the build) and from dist/
- * (dist/src/cli/bin.js, what an installed `pirack` runs), run for run alternately:
+ * (dist/cli/pirack.js, the bundled command line an installed `pirack` runs), run for run alternately:
  *   - `pirack --help`: wall time from spawn to exit, CPU time and peak RSS of the node process;
  *   - `pirack validate --rack rack.yaml` (the committed 48-Pi rack): wall and CPU time;
  *   - `pirack daemon --no-http` at rest against a 3-Pi rack on loopback whose SSH port is closed
  *     (no lab needed; the Pis never answer, so it retries with backoff): VmRSS, plus its children
  *     (tsx's esbuild service).
- * dist/ is built first (scripts/build.ts), so it is the current sources.
+ * dist/ is built first (scripts/build.ts), so it is the current sources. The two CLI commands also
+ * run from the unbundled compiled tree (dist/src/cli/bin.js, what `pirack` ran before the bundle),
+ * so the bundle's gain is measured under the same load.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +24,8 @@ import { checkTarget } from '../lib/targets.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FROM_SOURCE = join(ROOT, 'src/cli/pirack.mjs');
-export const FROM_DIST = join(ROOT, 'dist/src/cli/bin.js');
+export const FROM_DIST = join(ROOT, 'dist/cli/pirack.js');
+export const FROM_UNBUNDLED = join(ROOT, 'dist/src/cli/bin.js');
 const REPORT_RSS = join(ROOT, 'bench/lib/report-rss.mjs');
 const COMMITTED_RACK = join(ROOT, 'rack.yaml');
 
@@ -145,13 +148,14 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
   if (key.code !== 0) return failed('startup', `ssh-keygen failed: ${key.stderr.trim()}`, 0, elapsed());
 
   const rssFile = join(dir, 'maxrss');
-  const help = { tsx: [] as Timed[], dist: [] as Timed[] };
-  const validate = { tsx: [] as Timed[], dist: [] as Timed[] };
+  const help = { tsx: [] as Timed[], unbundled: [] as Timed[], dist: [] as Timed[] };
+  const validate = { tsx: [] as Timed[], unbundled: [] as Timed[], dist: [] as Timed[] };
   for (let i = 0; i < options.runs; i++) {
     if (options.signal.aborted) throw new Error('cancelled');
     options.progress(`startup: run ${i + 1}/${options.runs}`);
     for (const [side, entry] of [
       ['tsx', FROM_SOURCE],
+      ['unbundled', FROM_UNBUNDLED],
       ['dist', FROM_DIST],
     ] as const) {
       help[side].push(await timed(entry, ['--help'], rssFile));
@@ -187,16 +191,22 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
   const rows: Row[] = [
     { label: '`pirack --help`, tsx (sources)', summary: s(help.tsx) },
     { label: '`pirack --help`, dist/', summary: helpDist, target: checkTarget('cliStart', helpDist.median) },
+    { label: '`pirack --help`, dist/src/ unbundled', summary: s(help.unbundled), note: 'before the bundle' },
     { label: '`pirack --help`: tsx / dist', summary: ratio(help.tsx, help.dist) },
     { label: '`pirack --help` CPU time, tsx', summary: cpu(help.tsx), note: 'user + system, node process only' },
     { label: '`pirack --help` CPU time, dist/', summary: cpu(help.dist) },
+    { label: '`pirack --help` CPU time, dist/src/ unbundled', summary: cpu(help.unbundled) },
     { label: '`pirack --help` peak RSS, tsx', summary: m(help.tsx), note: 'node process only; tsx adds an esbuild child' },
     { label: '`pirack --help` peak RSS, dist/', summary: m(help.dist) },
+    { label: '`pirack --help` peak RSS, dist/src/ unbundled', summary: m(help.unbundled) },
     { label: '`pirack validate` (48 Pis), tsx', summary: s(validate.tsx) },
     { label: '`pirack validate` (48 Pis), dist/', summary: validateDist, target: checkTarget('cliStart', validateDist.median) },
+    { label: '`pirack validate` (48 Pis), dist/src/ unbundled', summary: s(validate.unbundled), note: 'before the bundle' },
     { label: '`pirack validate`: tsx / dist', summary: ratio(validate.tsx, validate.dist) },
+    { label: '`pirack validate`: unbundled / dist', summary: ratio(validate.unbundled, validate.dist) },
     { label: '`pirack validate` CPU time, tsx', summary: cpu(validate.tsx) },
     { label: '`pirack validate` CPU time, dist/', summary: cpu(validate.dist) },
+    { label: '`pirack validate` CPU time, dist/src/ unbundled', summary: cpu(validate.unbundled) },
     { label: 'daemon at rest VmRSS, tsx', summary: summarize(restTsx.own, 'MB') },
     { label: 'daemon at rest VmRSS + children, tsx', summary: summarize(restTsx.tree, 'MB'), note: 'with the esbuild service' },
     { label: 'daemon at rest VmRSS, dist/', summary: summarize(restDist.own, 'MB') },
@@ -209,7 +219,7 @@ export async function startupScenario(options: StartupOptions): Promise<Scenario
     pis: 3,
     rows,
     notes: [
-      `${options.runs} runs of each command, tsx and dist/ alternately; wall time from spawn to exit; CPU time and peak RSS from getrusage in the child (bench/lib/report-rss.mjs).`,
+      `${options.runs} runs of each command, tsx, dist/src/ unbundled and dist/ (the bundle, dist/cli/pirack.js) in turn; wall time from spawn to exit; CPU time and peak RSS from getrusage in the child (bench/lib/report-rss.mjs).`,
       '`validate` checks the committed rack.yaml (48 Pis, 4 stacks), with the slave bundle: esbuild at run time from the sources, the pre-built file from dist/.',
       `The daemon: \`pirack daemon --no-http\` against a 3-Pi rack on loopback with a closed SSH port and the manual relay (no lab), sampled once a second for ${options.restSeconds} s after 10 s. It is not the 48-Pi lab of scenario 4.`,
     ],

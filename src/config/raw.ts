@@ -77,6 +77,7 @@ export interface RawRack {
     gateway: string;
     dhcp: { dynamicRange: [string, string]; hostsFile?: string; leasesFile?: string; pidFile?: string };
   };
+  master?: { aptProxy?: string };
   ssh?: {
     user?: string;
     port?: number;

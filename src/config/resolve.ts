@@ -146,6 +146,9 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
     services: services(d.services),
   };
 
+  // The schema and src/config/master-rules.ts checked its shape; apt takes it without the slash.
+  const aptProxy = raw.master?.aptProxy?.replace(/\/$/, '');
+
   const stacks: StackSpec[] = raw.stacks.map((s, si) => {
     const nodes: NodeSpec[] = s.pis.map((pi, pj) => {
       const o = pi.overrides ?? {};
@@ -161,6 +164,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
         packages: o.packages !== undefined ? packages(o.packages) : defaultLists.packages,
         files: o.files !== undefined ? files(o.files, [...at, 'files']) : defaultLists.files,
         services: o.services !== undefined ? services(o.services) : defaultLists.services,
+        ...(aptProxy !== undefined ? { aptProxy } : {}),
       };
     });
     return {
@@ -201,6 +205,7 @@ export function resolveRack(raw: RawRack, options: ResolveOptions): ResolveResul
         pidFile: net.dhcp.pidFile ?? DEFAULTS.dhcp.pidFile,
       },
     },
+    ...(aptProxy !== undefined ? { master: { aptProxy } } : {}),
     ssh: {
       user: loginUser,
       port: sshRaw.port ?? DEFAULTS.ssh.port,

@@ -11,6 +11,7 @@ import { inSubnet, intToIp, ipToInt, parseSubnet } from './net.ts';
 import { durationBounds } from './duration-bounds.ts';
 import { posix } from 'node:path';
 import { corsWildcardWithCookies, duplicateHostnames, webhookUrls } from './owner-rules.ts';
+import { aptProxyAddress } from './master-rules.ts';
 
 export type Rule = (rack: RawRack) => UnplacedProblem[];
 
@@ -389,6 +390,7 @@ export const keysOfLoginUser: Rule = (rack) => {
 /** In the order a person reads the file. */
 export const RULES: readonly Rule[] = [
   networkAddresses,
+  aptProxyAddress,
   gridPlacement,
   relayPinRequired,
   duplicateRelayPins,

@@ -144,7 +144,7 @@ export function prepareRun(rack: RackSpec, request: RunRequest): PreparedRun {
   let disruptive: boolean;
   if (request.upgrade) {
     action = request.upgrade.full ? 'full-upgrade' : 'upgrade';
-    command = upgradeCommand(request.upgrade.full === true, rack.policies.dpkgLockTimeoutSeconds);
+    command = upgradeCommand(request.upgrade.full === true, rack.policies.dpkgLockTimeoutSeconds, rack.master?.aptProxy);
     disruptive = true;
   } else {
     action = request.action ?? '';

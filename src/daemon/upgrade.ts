@@ -1,20 +1,21 @@
 /**
  * The OS upgrade of one Pi (`pirack upgrade`): apt-get update, then upgrade or full-upgrade, run
  * non-interactively with the dpkg lock timeout the packages controller uses, keeping changed
- * configuration files. The output ends with apt's summary line and whether
- * /var/run/reboot-required exists (Debian's flag that a new kernel or library wants a reboot).
+ * configuration files, and through rack.yaml's master.aptProxy when set (src/remote/apt.ts). The
+ * output ends with apt's summary line and whether /var/run/reboot-required exists (Debian's flag
+ * that a new kernel or library wants a reboot).
  */
+import { APT_ENV, aptGet } from '../remote/apt.ts';
 
 export const REBOOT_REQUIRED_FILE = '/var/run/reboot-required';
 const MARK = 'pirack-reboot-required:';
 
-export function upgradeCommand(full: boolean, dpkgLockTimeoutSeconds: number): string {
-  const lock = Math.max(0, Math.round(dpkgLockTimeoutSeconds));
+export function upgradeCommand(full: boolean, dpkgLockTimeoutSeconds: number, aptProxy?: string): string {
+  const apt = aptGet({ lockTimeoutSeconds: dpkgLockTimeoutSeconds, ...(aptProxy !== undefined ? { proxy: aptProxy } : {}) });
   return [
-    'export DEBIAN_FRONTEND=noninteractive',
-    `APT="apt-get -q -y -o DPkg::Lock::Timeout=${lock} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"`,
-    '$APT update >/dev/null',
-    `$APT ${full ? 'full-upgrade' : 'upgrade'}`,
+    APT_ENV,
+    `${apt} update >/dev/null`,
+    `${apt} ${full ? 'full-upgrade' : 'upgrade'}`,
     `if [ -e ${REBOOT_REQUIRED_FILE} ]; then echo "${MARK} yes"; else echo "${MARK} no"; fi`,
   ].join(' && ');
 }

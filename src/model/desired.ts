@@ -134,6 +134,14 @@ export interface NodeSpec {
   readonly packages: readonly PackageSpec[];
   readonly files: readonly FileSpec[];
   readonly services: readonly ServiceSpec[];
+  /** rack.yaml's master.aptProxy: every apt-get on this Pi goes through it (controllers/packages.ts). */
+  readonly aptProxy?: string;
+}
+
+/** rack.yaml `master:` (docs/master.md, "What the master serves the rack"). */
+export interface MasterSpec {
+  /** An http(s) URL such as http://192.168.23.11:3142, as apt's Acquire::http::Proxy takes it. */
+  readonly aptProxy?: string;
 }
 
 export interface StackSpec {
@@ -188,6 +196,8 @@ export interface RackSpec {
   readonly name: string;
   readonly grid: { readonly rows: number; readonly cols: number };
   readonly network: NetworkSpec;
+  /** rack.yaml `master:`, what the master offers the Pis; absent when not written. */
+  readonly master?: MasterSpec;
   readonly ssh: SshSpec;
   readonly relay: RelaySpec;
   readonly policies: PoliciesSpec;

@@ -34,6 +34,7 @@ const broken: Array<[string, (r: Doc) => void]> = [
   ['negative grid', (r) => (r.grid.rows = -1)],
   ['string relay pin', (r) => (r.stacks[1].relayPin = 'eighteen')],
   ['misspelt key', (r) => (r.network.subnett = r.network.subnet)],
+  ['apt proxy holding a quote and a command', (r) => (r.master = { aptProxy: "http://10.0.0.11:3142'; reboot; '" })],
 ];
 
 describe('the generated rack validator', () => {

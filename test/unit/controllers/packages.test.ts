@@ -81,3 +81,74 @@ describe('packages controller probe parsing', () => {
     ).toThrow(/unreadable/);
   });
 });
+
+describe('packages controller apply: master.aptProxy', () => {
+  const PROXY = 'http://10.0.0.11:3142';
+  const OPTION = `-o Acquire::http::Proxy=${PROXY}`;
+
+  /** Runs one action against a Pi that records every command and answers with `answer`. */
+  async function commandsOf(action: PackagesActionOf, aptProxy?: string, answer = (_c: string) => ({ exitCode: 0, stderr: '' })) {
+    const commands: string[] = [];
+    const node = nodeSpec(aptProxy === undefined ? {} : { aptProxy });
+    const ctx = {
+      node,
+      policies,
+      target: { node: node.id, host: '10.0.0.77', port: 22 },
+      now: () => NOW,
+      signal: new AbortController().signal,
+      ssh: {
+        exec: async (_t: unknown, command: string) => {
+          commands.push(command);
+          return { stdout: '', durationMs: 1, ...answer(command) };
+        },
+      },
+    };
+    const result = await packagesController.apply(action, ctx as never);
+    return { commands, result };
+  }
+
+  type PackagesActionOf = Parameters<typeof packagesController.apply>[0];
+  const actions: PackagesActionOf[] = [
+    { kind: 'pkg-install', node: 7, pkgs: ['bc'], updateLists: true },
+    { kind: 'pkg-install', node: 7, pkgs: ['bc'], updateLists: false },
+    { kind: 'pkg-remove', node: 7, pkgs: ['telnet'] },
+    { kind: 'pkg-repair', node: 7, audit: 'half configured' },
+  ];
+
+  /** Each apt-get of a command line, up to the next `&&`, `;` or end. */
+  const aptCalls = (command: string) => command.match(/apt-get [^;&]*/g) ?? [];
+
+  it.each(actions.map((a) => [`${a.kind}${'updateLists' in a ? ` (updateLists ${a.updateLists})` : ''}`, a] as const))(
+    '%s: every apt-get carries the proxy when it is set, and none when it is not',
+    async (_name, action) => {
+      const withProxy = await commandsOf(action, PROXY);
+      expect(withProxy.result.ok).toBe(true);
+      const calls = withProxy.commands.flatMap(aptCalls);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) expect(call).toContain(OPTION);
+      if ('updateLists' in action && action.updateLists) expect(calls).toHaveLength(2); // update, then install
+
+      const without = await commandsOf(action);
+      expect(without.commands.flatMap(aptCalls).length).toBe(calls.length);
+      for (const command of without.commands) expect(command).not.toContain('Proxy');
+    },
+  );
+
+  it('the retry after an unknown package (update, then install again) goes through the proxy too', async () => {
+    let first = true;
+    const { commands, result } = await commandsOf({ kind: 'pkg-install', node: 7, pkgs: ['bc'], updateLists: false }, PROXY, () => {
+      if (!first) return { exitCode: 0, stderr: '' };
+      first = false;
+      return { exitCode: 100, stderr: 'E: Unable to locate package bc' };
+    });
+    expect(result.ok).toBe(true);
+    expect(commands).toHaveLength(2);
+    expect(commands[1]).toMatch(/apt-get .* update && apt-get .* install/);
+    for (const call of commands.flatMap(aptCalls)) expect(call).toContain(OPTION);
+  });
+
+  it('quotes a proxy value that would be shell syntax (the schema refuses it; the quoting holds on its own)', async () => {
+    const { commands } = await commandsOf({ kind: 'pkg-remove', node: 7, pkgs: ['telnet'] }, "http://x'; reboot; '");
+    expect(commands[0]).toContain(`-o 'Acquire::http::Proxy=http://x'\\''; reboot; '\\'''`);
+  });
+});

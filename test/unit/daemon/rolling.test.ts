@@ -136,6 +136,11 @@ describe('choosing Pis and batches', () => {
     expect(prepareRun(rack(), { upgrade: { full: true }, selector: { scope: 'stack', ids: [2] } }).command).toContain(
       'apt-get -q -y -o DPkg::Lock::Timeout=60',
     );
+    const proxied = { ...rack(), master: { aptProxy: 'http://10.0.0.11:3142' } } as RackSpec;
+    const upgrade = prepareRun(proxied, { upgrade: {}, selector: { scope: 'rack' } }).command!;
+    expect(upgrade.match(/apt-get [^&]*/g)).toEqual([expect.stringContaining(' update '), expect.stringMatching(/ upgrade $/)]);
+    for (const apt of upgrade.match(/apt-get [^&]*/g)!) expect(apt).toContain('-o Acquire::http::Proxy=http://10.0.0.11:3142');
+    expect(prepareRun(rack(), { upgrade: {}, selector: { scope: 'rack' } }).command).not.toContain('Proxy');
   });
 });
 

@@ -186,6 +186,27 @@ describe.each(SHELLS)('remote scripts under %s', (shell) => {
     expectNoInjection();
   });
 
+  it.each(names)('packages: every apt-get receives a master.aptProxy holding %s as one -o argument', async (name) => {
+    const value = cases().find(([n]) => n === name)![1];
+    const node = nodeSpec({ aptProxy: value, packages: [{ name: 'bc', state: 'present' }] });
+    for (const action of [
+      { kind: 'pkg-install', node: 7, pkgs: ['bc'], updateLists: true },
+      { kind: 'pkg-remove', node: 7, pkgs: ['bc'] },
+      { kind: 'pkg-repair', node: 7, audit: 'half configured' },
+    ] as NodeAction[]) {
+      box.reset();
+      await apply(packagesController as unknown as NodeController, action, node, shell);
+      const apts = box.calls().filter((c) => c[0] === 'apt-get');
+      expect(apts.length).toBe(action.kind === 'pkg-install' ? 2 : 1);
+      for (const apt of apts) {
+        const at = apt.indexOf(`Acquire::http::Proxy=${value}`);
+        expect(at, JSON.stringify(apt)).toBeGreaterThan(1);
+        expect(apt[at - 1]).toBe('-o');
+      }
+    }
+    expectNoInjection();
+  });
+
   it.each(names)('services: systemctl receives a unit holding %s after --', async (name) => {
     const value = cases().find(([n]) => n === name)![1];
     const node = nodeSpec({ services: [{ name: value, enabled: true, running: true, restartOnChangeOf: [] }] });

@@ -9,12 +9,14 @@ describe('isLabUser', () => {
     expect(isLabUser('node src/cli/pirack.mjs lab up --stacks 2')).toBe(true);
     expect(isLabUser('node /usr/lib/node_modules/pirack/bin/pirack.mjs daemon')).toBe(true);
     expect(isLabUser('node dist/src/cli/bin.js lab up')).toBe(true);
+    expect(isLabUser('node /work/main/dist/cli/pirack.js daemon --rack r.yaml')).toBe(true);
   });
 
   it('ignores unit test runs and unrelated commands', () => {
     expect(isLabUser('node node_modules/.bin/vitest run --project unit')).toBe(false);
     expect(isLabUser('node src/cli/pirack.mjs validate rack.yaml')).toBe(false);
     expect(isLabUser('node dist/src/cli/bin.js validate --rack rack.yaml')).toBe(false);
+    expect(isLabUser('node dist/cli/pirack.js validate --rack rack.yaml')).toBe(false);
     expect(isLabUser('/usr/sbin/sshd -D')).toBe(false);
   });
 });
