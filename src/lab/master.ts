@@ -21,8 +21,9 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pirackError } from '../errors.ts';
 import { hostExec, mustExec, type Exec, type ExecResult } from './exec.ts';
-import { BRIDGE, LAB_PREFIX, labDir } from './paths.ts';
-import { findContainerInit, isPiRunning, powerOffPi, prepareCardRoot, type CardFiles } from './pi.ts';
+import { cardFiles, LAB_PREFIX, labDir } from './paths.ts';
+import { netCommands } from './network.ts';
+import { containerArgs, findContainerInit, isPiRunning, powerOffPi, prepareCardRoot } from './pi.ts';
 import { isAlive, record, sleep, spawnDetached, stopRecorded } from './process.ts';
 import { gpioShimFiles, RELAY_DIR_IN_MASTER } from './master-relay.ts';
 import { readState, updateState } from './state.ts';
@@ -41,16 +42,10 @@ export const DIST_IN_MASTER = '/mnt/pirack-dist';
 export function masterFiles(dir: string) {
   const base = path.join(dir, 'master');
   return {
-    base,
-    sdImage: path.join(base, 'sd.img'),
-    sdMount: path.join(base, 'sd'),
-    upper: path.join(base, 'sd', 'upper'),
-    work: path.join(base, 'sd', 'work'),
-    root: path.join(base, 'root'),
-    console: path.join(base, 'console.log'),
+    ...cardFiles(base),
     /** Bind-mounted at RELAY_DIR_IN_MASTER: the relay shim's socket lives here. */
     relayDir: path.join(base, 'relay'),
-  } satisfies CardFiles & Record<string, string>;
+  } as const;
 }
 
 /** What the host lends the master: read-only unless said otherwise. */
@@ -87,33 +82,14 @@ function hostNodeBinds(npmCache: string, distDir: string, relayDir: string): Mas
 
 export function masterNspawnArgs(root: string, binds: readonly MasterBind[]): string[] {
   return [
-    '-D',
-    root,
-    '--boot',
-    '--register=no',
-    '--keep-unit',
-    '--machine=pirack-master',
-    '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
-    `--network-namespace-path=/run/netns/${MASTER_NETNS}`,
-    '--console=read-only',
-    '--resolv-conf=off',
-    '--timezone=off',
-    '--link-journal=no',
+    ...containerArgs(root, 'pirack-master', MASTER_NETNS),
     ...binds.map((b) => `${b.writable ? '--bind' : '--bind-ro'}=${b.host}:${b.inside}`),
   ];
 }
 
 /** The `ip` argv lists that give the master its namespace and its port on the bridge. */
 export function masterNetCommands(): string[][] {
-  const peer = `${MASTER_VETH}p`;
-  return [
-    ['netns', 'add', MASTER_NETNS],
-    ['link', 'add', MASTER_VETH, 'type', 'veth', 'peer', 'name', peer, 'address', MASTER_VM_MAC, 'netns', MASTER_NETNS],
-    ['-n', MASTER_NETNS, 'link', 'set', peer, 'name', 'eth0'],
-    ['-n', MASTER_NETNS, 'link', 'set', 'lo', 'up'],
-    ['-n', MASTER_NETNS, 'link', 'set', 'eth0', 'up'],
-    ['link', 'set', MASTER_VETH, 'master', BRIDGE, 'up'],
-  ];
+  return netCommands(MASTER_NETNS, MASTER_VETH, MASTER_VM_MAC);
 }
 
 /** A master has a fixed address on the rack's network (it serves DHCP there); sorted before the image's DHCP config. */

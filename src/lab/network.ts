@@ -49,13 +49,19 @@ export async function ensureBridge(exec: Exec): Promise<void> {
 
 /** The argv lists that give Pi `id` its namespace and wire (pure, for tests). */
 export function piNetCommands(id: number): string[][] {
-  const ns = netnsName(id);
-  const host = vethName(id);
+  return netCommands(netnsName(id), vethName(id), labMac(id));
+}
+
+/**
+ * A namespace `ns` whose eth0 (MAC `mac`) is one end of a veth pair, the other end `host`
+ * plugged into the bridge: a Pi's or the virtual master's wire.
+ */
+export function netCommands(ns: string, host: string, mac: string): string[][] {
   // The peer gets a temporary name with our prefix until it is inside the namespace.
   const peer = `${host}p`;
   return [
     ['netns', 'add', ns],
-    ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer, 'address', labMac(id), 'netns', ns],
+    ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer, 'address', mac, 'netns', ns],
     ['-n', ns, 'link', 'set', peer, 'name', 'eth0'],
     ['-n', ns, 'link', 'set', 'lo', 'up'],
     ['-n', ns, 'link', 'set', 'eth0', 'up'],

@@ -56,18 +56,30 @@ export function labFiles(dir: string) {
   } as const;
 }
 
-/** Names and places of one virtual Pi. */
-export function piFiles(dir: string, id: number) {
-  const base = path.join(dir, 'pis', String(id));
+/**
+ * A container's card under `base`: the SD card image (sparse ext4, so a full disk is a real
+ * ENOSPC), its mount, the overlay's upper and work dirs on it, the root the container boots, and
+ * its console log. Shared by the Pis and the virtual master.
+ */
+export function cardFiles(base: string) {
   return {
     base,
-    /** The Pi's SD card: a sparse ext4 image, so a full disk is a real ENOSPC. */
     sdImage: path.join(base, 'sd.img'),
     sdMount: path.join(base, 'sd'),
     upper: path.join(base, 'sd', 'upper'),
     work: path.join(base, 'sd', 'work'),
     root: path.join(base, 'root'),
     console: path.join(base, 'console.log'),
+  } as const;
+}
+
+export type CardFiles = ReturnType<typeof cardFiles>;
+
+/** Names and places of one virtual Pi. */
+export function piFiles(dir: string, id: number) {
+  const base = path.join(dir, 'pis', String(id));
+  return {
+    ...cardFiles(base),
     savedHostKeys: path.join(base, 'saved-host-keys'),
     delayerLog: path.join(base, 'delayer.log'),
   } as const;

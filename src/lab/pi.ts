@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { piCgroups } from './cgroups.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
 import { isMountPoint } from './mounts.ts';
-import { piFiles } from './paths.ts';
+import { piFiles, type CardFiles } from './paths.ts';
 import { mountSensors, SENSORS_MOUNT_SCRIPT, writeSensors } from './sensors.ts';
 import { NET_SYSFS_SCRIPT, supervisedArgv } from './supervisor.ts';
 import { childPids, isAlive, record, signalRecorded, sleep, spawnDetached, waitGone, type RecordedPid } from './process.ts';
@@ -27,15 +27,6 @@ async function exists(p: string): Promise<boolean> {
 /** Creates the Pi's card if new, and mounts card and overlay root if not mounted (idempotent). */
 export async function preparePiRoot(exec: Exec, dir: string, id: number, imageDir: string): Promise<string> {
   return prepareCardRoot(exec, piFiles(dir, id), imageDir, SD_CARD_BYTES);
-}
-
-/** The places of one card and the overlay root over the shared image (a Pi's, the virtual master's). */
-export interface CardFiles {
-  readonly sdImage: string;
-  readonly sdMount: string;
-  readonly upper: string;
-  readonly work: string;
-  readonly root: string;
 }
 
 /** A sparse ext4 card of `bytes` (made if new), mounted, and an overlay root with its upper layer on it. */
@@ -57,15 +48,20 @@ export async function prepareCardRoot(exec: Exec, f: CardFiles, imageDir: string
 }
 
 export function nspawnArgs(pi: Pick<LabPiState, 'id' | 'root' | 'netns'>): string[] {
+  return containerArgs(pi.root, `pirack-pi${pi.id}`, pi.netns);
+}
+
+/** systemd-nspawn booting `root` as `machine` in the lab namespace `netns` (a Pi, the virtual master). */
+export function containerArgs(root: string, machine: string, netns: string): string[] {
   return [
     '-D',
-    pi.root,
+    root,
     '--boot',
     '--register=no',
     '--keep-unit',
-    `--machine=pirack-pi${pi.id}`,
+    `--machine=${machine}`,
     '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
-    `--network-namespace-path=/run/netns/${pi.netns}`,
+    `--network-namespace-path=/run/netns/${netns}`,
     '--console=read-only',
     '--resolv-conf=off',
     '--timezone=off',

@@ -20,12 +20,7 @@ const lab = useLab({ stacks: 1, perStack: 2, rootLogin: true });
 const master = useVirtualMaster(lab, { stacks: 1, perStack: 2, rootLogin: true });
 const REPO = '/srv/rack-config';
 
-async function status(): Promise<StatusReport> {
-  const token = (await master().sh('cat /var/lib/pirack/admin-token')).trim();
-  const response = await fetch(`${master().apiBase}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`GET /api/v1/status: ${response.status}`);
-  return (await response.json()) as StatusReport;
-}
+const status = (): Promise<StatusReport> => master().api<StatusReport>('/api/v1/status');
 
 describe('a virtual master following a Git repository, on the root-login lab', () => {
   it('installs, starts the daemon from the committed rack.yaml, and the daemon converges the blank Pis to Ready', async () => {

@@ -35,12 +35,7 @@ const PIS = [1, 2];
 const lab = useLab({ stacks: STACKS, perStack: PER_STACK });
 const master = useVirtualMaster(lab, { stacks: STACKS, perStack: PER_STACK, rootLogin: false });
 
-async function api<T>(path: string): Promise<T> {
-  const token = (await master().sh('cat /var/lib/pirack/admin-token')).trim();
-  const response = await fetch(`${master().apiBase}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
-  return (await response.json()) as T;
-}
+const api = <T>(path: string): Promise<T> => master().api<T>(path);
 
 async function readyOverApi(what: string, ms: number): Promise<StatusReport> {
   let last: StatusReport | undefined;

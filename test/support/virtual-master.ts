@@ -29,7 +29,8 @@ export interface VirtualMasterFixture {
   sh(cmd: string, timeoutMs?: number): Promise<string>;
   /** Runs a shell command in the master as root and returns how it ended. */
   run(cmd: string, timeoutMs?: number): Promise<ExecResult>;
-  readonly apiBase: string;
+  /** GET on the master daemon's API from the host, through the bridge, with its admin token. */
+  api<T>(path: string): Promise<T>;
 }
 
 function packTarball(destination: string): Promise<string> {
@@ -82,7 +83,15 @@ export function useVirtualMaster(
         lineWidth: 0,
       },
     );
-    fixture = { tarball, relay, rackYaml, sh, run, apiBase: `http://${MASTER_VM_IP}:8080` };
+    // The token exists once `master install` ran, and stays the same across daemon restarts.
+    let token: string | undefined;
+    const api = async <T>(path: string): Promise<T> => {
+      token ??= (await sh('cat /var/lib/pirack/admin-token')).trim();
+      const response = await fetch(`http://${MASTER_VM_IP}:8080${path}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+      return (await response.json()) as T;
+    };
+    fixture = { tarball, relay, rackYaml, sh, run, api };
   }, 600_000);
   afterAll(async () => {
     await stopVirtualMaster().catch(() => undefined);
